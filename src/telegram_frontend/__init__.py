@@ -1,0 +1,1 @@
+"""Telegram bot and HTTP API for the Binance AI Traders system."""

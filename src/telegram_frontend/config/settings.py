@@ -1,0 +1,176 @@
+"""Application settings from environment variables and an optional `.env` file.
+
+One typed object read once at start; a bad or missing value ends the program with exit code 2
+and one readable line per problem (see `load_settings`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/telegram_frontend.db"
+TELEGRAM_PUBLIC_API = "https://api.telegram.org"
+BINANCE_TESTNET_URL = "https://testnet.binance.vision"
+BINANCE_MAINNET_URL = "https://api.binance.com"
+
+
+class Settings(BaseSettings):
+    """Every knob of the frontend; env var names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base: str = TELEGRAM_PUBLIC_API
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Own storage
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "POSTGRES_URL"),
+    )
+    redis_url: str | None = None
+    secret_key: SecretStr | None = None
+
+    # HTTP server (Prometheus scrapes /metrics here)
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    log_file: str | None = None
+
+    # Trading system
+    macd_trader_url: str | None = None
+    macd_trader_api_key: SecretStr | None = None
+    grid_trader_url: str | None = None
+    data_storage_url: str | None = None
+    data_collection_url: str | None = None
+    prometheus_url: str | None = None
+    grafana_url: str | None = None
+    trading_database_url: str | None = None
+    http_connect_timeout: float = Field(default=3.0, gt=0)
+    http_read_timeout: float = Field(default=5.0, gt=0)
+    http_retries: int = Field(default=2, ge=0, le=10)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    monitoring_cache_seconds: float = Field(default=5.0, ge=0)
+
+    # Binance
+    binance_api_key: SecretStr | None = None
+    binance_api_secret: SecretStr | None = None
+    binance_testnet: bool = True
+    binance_base_url: str | None = None
+    binance_allow_mainnet_orders: bool = False
+    binance_recv_window_ms: int = Field(default=5000, ge=1, le=60000)
+
+    # Behaviour
+    default_language: Literal["en", "ru"] = "en"
+    default_timezone: str = "UTC"
+    rate_limit_per_minute: int = Field(default=20, ge=1)
+    confirmation_ttl_seconds: int = Field(default=60, ge=5)
+
+    # Delivery limits (Telegram's own, configurable for tests and benches)
+    telegram_global_rate_per_second: float = Field(default=30.0, gt=0)
+    telegram_private_chat_rate_per_second: float = Field(default=1.0, gt=0)
+    telegram_group_rate_per_minute: float = Field(default=20.0, gt=0)
+
+    # Workers
+    trade_poll_seconds: float = Field(default=5.0, gt=0)
+    risk_poll_seconds: float = Field(default=30.0, gt=0)
+    health_poll_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_stale_seconds: float = Field(default=600.0, gt=0)
+    workers_enabled: bool = True
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [p for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the plain URLs people paste and pick the async driver for them."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must be a postgresql:// or sqlite:// URL")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @cached_property
+    def binance_url(self) -> str:
+        """The Binance REST base: an explicit override, else testnet or mainnet."""
+        if self.binance_base_url:
+            return self.binance_base_url.rstrip("/")
+        return BINANCE_TESTNET_URL if self.binance_testnet else BINANCE_MAINNET_URL
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret in plain text, for the log redactor."""
+        secrets = [
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.secret_key,
+            self.macd_trader_api_key,
+            self.binance_api_key,
+            self.binance_api_secret,
+        ]
+        return [s.get_secret_value() for s in secrets if s and s.get_secret_value()]
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One readable line per invalid setting, naming the environment variable."""
+    lines = []
+    for err in exc.errors():
+        name = str(err["loc"][0]).upper() if err["loc"] else "SETTINGS"
+        lines.append(f"{name}: {err['msg']}")
+    return lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or exit with code 2 and one line per problem."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for line in describe_errors(exc):
+            print(f"configuration error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
