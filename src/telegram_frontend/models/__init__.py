@@ -1,1 +1,20 @@
-"""models package."""
+"""Our own tables (all `tf_`-prefixed). Importing this package registers every model."""
+
+from telegram_frontend.models.api_key import ApiKey
+from telegram_frontend.models.audit import AuditLog
+from telegram_frontend.models.base import TABLE_PREFIX, Base
+from telegram_frontend.models.configuration import Configuration
+from telegram_frontend.models.log_record import LogRecord
+from telegram_frontend.models.trading_session import TradingSession
+from telegram_frontend.models.user import User
+
+__all__ = [
+    "TABLE_PREFIX",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Configuration",
+    "LogRecord",
+    "TradingSession",
+    "User",
+]

@@ -1,0 +1,147 @@
+"""Structured logging: JSON lines by default, secrets redacted before anything is written.
+
+Every record, ours or a library's (aiogram, uvicorn, httpx), passes the same processors, so a
+bot token in a URL or an API key in an exception text never reaches a log file or `/logs`.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from collections import deque
+from collections.abc import Iterable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+REDACTED = "***"
+_BOT_TOKEN = re.compile(r"(?<!\d)\d{5,12}:[A-Za-z0-9_-]{30,}")
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]+):(?P<pw>[^@\s/]+)@")
+_SECRET_PARAMS = re.compile(r"(?i)\b(signature|api[_-]?key|secret|password|token)=([^&\s\"']+)")
+
+
+class Redactor:
+    """Removes configured secrets and secret-looking fragments from every string in an event."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets: list[str] = []
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        for secret in secrets:
+            if secret and len(secret) >= 4 and secret not in self.secrets:
+                self.secrets.append(secret)
+        self.secrets.sort(key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for secret in self.secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        value = _BOT_TOKEN.sub(REDACTED, value)
+        value = _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}:{REDACTED}@", value)
+        return _SECRET_PARAMS.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.value(v) for v in value)
+        if isinstance(value, BaseException):
+            return self.text(f"{type(value).__name__}: {value}")
+        return value
+
+    def __call__(self, _logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
+        return {key: self.value(val) for key, val in event.items()}
+
+
+REDACTOR = Redactor()
+
+
+class RecentLogBuffer(logging.Handler):
+    """Keeps the latest redacted records in memory so a worker can store them for `/logs`."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: deque[tuple[float, str, str, str]] = deque(maxlen=capacity)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = REDACTOR.text(record.getMessage())
+        except Exception:  # a broken log call must never break the program
+            return
+        self.records.append((record.created, record.levelname, record.name, message))
+
+    def drain(self) -> list[tuple[float, str, str, str]]:
+        items = list(self.records)
+        self.records.clear()
+        return items
+
+
+LOG_BUFFER = RecentLogBuffer()
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        REDACTOR,
+    ]
+
+
+def configure_logging(
+    level: str = "INFO",
+    fmt: str = "json",
+    log_file: str | None = None,
+    secrets: Iterable[str] = (),
+) -> None:
+    """Route structlog and the standard library through one redacting pipeline."""
+    REDACTOR.add(secrets)
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, REDACTOR, renderer],
+    )
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
+            )
+        )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.addHandler(LOG_BUFFER)
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,30 @@
+"""Providers of the shared adapters: database, cache and their clean shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, from_context, provide
+
+from telegram_frontend.config.cache import Cache, create_cache
+from telegram_frontend.config.database import Database
+from telegram_frontend.config.settings import Settings
+
+
+class CoreProvider(Provider):
+    """One database and one cache per process."""
+
+    scope = Scope.APP
+    settings = from_context(Settings, scope=Scope.APP)
+
+    @provide
+    async def database(self, settings: Settings) -> AsyncIterator[Database]:
+        db = Database(settings.database_url)
+        yield db
+        await db.dispose()
+
+    @provide
+    async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
+        cache = create_cache(settings.redis_url)
+        yield cache
+        await cache.close()

@@ -1,0 +1,43 @@
+"""Providers of the core services; the bot and the API get the very same instances."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from telegram_frontend.config.cache import Cache
+from telegram_frontend.config.database import Database
+from telegram_frontend.config.settings import Settings
+from telegram_frontend.services.audit_service import AuditService
+from telegram_frontend.services.config_service import ConfigService
+from telegram_frontend.services.confirmation_service import ConfirmationService
+from telegram_frontend.services.rate_limiter import RateLimiter
+from telegram_frontend.services.session_log import StrategyRunLog
+from telegram_frontend.services.user_service import UserService
+
+
+class CoreServicesProvider(Provider):
+    """Users, audit, configuration, confirmations and rate limits."""
+
+    scope = Scope.APP
+
+    audit = provide(AuditService)
+    run_log = provide(StrategyRunLog)
+    config = provide(ConfigService)
+
+    @provide
+    def users(self, settings: Settings, db: Database, audit: AuditService) -> UserService:
+        return UserService(
+            db,
+            audit,
+            admin_ids=settings.admin_user_ids,
+            default_language=settings.default_language,
+            default_timezone=settings.default_timezone,
+        )
+
+    @provide
+    def rate_limiter(self, settings: Settings, cache: Cache) -> RateLimiter:
+        return RateLimiter(cache, settings.rate_limit_per_minute)
+
+    @provide
+    def confirmations(self, settings: Settings, cache: Cache) -> ConfirmationService:
+        return ConfirmationService(cache, settings.confirmation_ttl_seconds)

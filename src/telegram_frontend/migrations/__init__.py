@@ -1,0 +1,1 @@
+"""Alembic migrations of our own `tf_` tables, applied by `tgfront migrate` and at start."""

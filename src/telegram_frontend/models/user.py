@@ -1,0 +1,31 @@
+"""A Telegram user of the bot: identity, role, preferences and their encrypted secrets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from telegram_frontend.models.base import Base, utcnow
+
+
+class User(Base):
+    """Keyed by the Telegram user id; `role` is one of `services.access.Role`."""
+
+    __tablename__ = "tf_users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64))
+    full_name: Mapped[str] = mapped_column(String(256), default="")
+    role: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    chart_theme: Mapped[str] = mapped_column(String(8), default="light")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    binance_api_key_enc: Mapped[str | None] = mapped_column(Text)
+    binance_api_secret_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column()

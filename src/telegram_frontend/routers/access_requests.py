@@ -1,0 +1,111 @@
+"""Access requests: an unknown user's /start reaches every admin, who approves or rejects it."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.config.logging import get_logger
+from telegram_frontend.models import User
+from telegram_frontend.services.access import Actor, Role
+from telegram_frontend.services.errors import FrontendError
+from telegram_frontend.services.user_service import UserService
+from telegram_frontend.utils.formatters import b, code, esc
+
+router = Router(name="access_requests")
+log = get_logger(__name__)
+
+PENDING_TEXT = (
+    "Your access request has been sent to the administrators.\n"
+    "You will get a message here as soon as it is decided."
+)
+
+
+class AccessDecision(CallbackData, prefix="acc"):
+    """An admin's decision on a pending user: role "viewer", "trader" or "blocked"."""
+
+    user_id: int
+    role: str
+
+
+def decision_keyboard(user_id: int) -> InlineKeyboardMarkup:
+    def button(text: str, role: Role) -> InlineKeyboardButton:
+        data = AccessDecision(user_id=user_id, role=role.value).pack()
+        return InlineKeyboardButton(text=text, callback_data=data)
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button("Approve as viewer", Role.VIEWER), button("Approve as trader", Role.TRADER)],
+            [button("Reject", Role.BLOCKED)],
+        ]
+    )
+
+
+def _describe(user: User) -> str:
+    handle = f" @{esc(user.username)}" if user.username else ""
+    return f"{b(user.full_name or 'Unknown')}{handle} (id {code(user.id)})"
+
+
+async def request_access(message: Message, users: UserService) -> None:
+    """Register the sender as pending and ask every admin (once, on the first request)."""
+    sender = message.from_user
+    assert sender is not None and message.bot is not None
+    registration = await users.register(
+        sender.id, sender.username, sender.full_name, sender.language_code
+    )
+    if registration.user.role == Role.ADMIN.value:
+        await message.answer(f"Welcome, {b(sender.full_name)}! You are an admin. Send /help.")
+        return
+    await message.answer(PENDING_TEXT)
+    if registration.created:
+        await _tell_admins(message.bot, users, registration.user)
+
+
+async def _tell_admins(bot: Bot, users: UserService, user: User) -> None:
+    text = f"🔔 Access request from {_describe(user)}."
+    for admin in await users.admins():
+        try:
+            await bot.send_message(admin.id, text, reply_markup=decision_keyboard(user.id))
+        except TelegramAPIError as exc:
+            log.warning("access_request_not_delivered", admin_id=admin.id, error=str(exc))
+
+
+@router.callback_query(AccessDecision.filter(), flags={"role": Role.ADMIN})
+async def decide(
+    query: CallbackQuery,
+    callback_data: AccessDecision,
+    actor: Actor,
+    users: FromDishka[UserService],
+) -> None:
+    """Apply the decision, tell the user, and replace the buttons with the outcome."""
+    try:
+        role = Role(callback_data.role)
+        user = await users.set_role(actor, callback_data.user_id, role)
+    except (ValueError, FrontendError) as exc:
+        text = exc.user_message if isinstance(exc, FrontendError) else "Unknown decision."
+        await query.answer(text, show_alert=True)
+        return
+    outcome = "rejected" if role == Role.BLOCKED else f"approved as {role.value}"
+    await query.answer(f"User {outcome}.")
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            f"Access request from {_describe(user)}: {b(outcome)} by {esc(actor.name)}."
+        )
+    assert query.bot is not None
+    notice = (
+        "Your access request was declined."
+        if role == Role.BLOCKED
+        else f"Your access was approved: you are a {b(role.value)}. Send /help to begin."
+    )
+    try:
+        await query.bot.send_message(user.id, notice)
+    except TelegramAPIError as exc:
+        log.warning("access_decision_not_delivered", user_id=user.id, error=str(exc))
+
+
+@router.callback_query(F.data.startswith("acc:"), flags={"role": Role.ADMIN})
+async def malformed_decision(query: CallbackQuery) -> None:
+    await query.answer("This button is no longer valid.", show_alert=True)

@@ -1,0 +1,83 @@
+"""/start, /help and the fallbacks: the first thing any user, known or not, talks to."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.models import User
+from telegram_frontend.routers.access_requests import request_access
+from telegram_frontend.routers.command_catalog import CommandInfo, catalog, visible_to
+from telegram_frontend.routers.middlewares import PUBLIC
+from telegram_frontend.services.access import Role
+from telegram_frontend.services.user_service import UserService
+from telegram_frontend.utils.formatters import b, code, esc, paginate
+
+router = Router(name="base")
+fallback_router = Router(name="fallback")
+
+
+def _next_steps(role: Role) -> str:
+    if role == Role.VIEWER:
+        return "Try /status for the system overview, /portfolio and /strategy."
+    if role == Role.TRADER:
+        return "Try /status, /strategy to start or stop strategies, /orders and /alerts."
+    return "Try /status, /users for access requests and /config for system settings."
+
+
+@router.message(
+    CommandStart(),
+    flags={"role": PUBLIC, "command": CommandInfo("start", "Welcome and what to do next", order=0)},
+)
+async def start(message: Message, user: User | None, users: FromDishka[UserService]) -> None:
+    """Known users get a welcome; anyone else becomes an access request for the admins."""
+    if user is None or user.role == Role.PENDING.value:
+        await request_access(message, users)
+        return
+    if user.role == Role.BLOCKED.value:
+        await message.answer("You have no access to this bot.")
+        return
+    role = Role(user.role)
+    name = user.full_name or user.username or str(user.id)
+    await message.answer(
+        f"Welcome, {b(name)}! You are signed in as {b(role.value)}.\n"
+        f"{esc(_next_steps(role))}\nSend /help for every command you can use."
+    )
+
+
+@router.message(
+    Command("help"),
+    flags={"role": PUBLIC, "command": CommandInfo("help", "The commands you can use", order=1)},
+)
+async def help_command(message: Message, user: User | None) -> None:
+    """Lists exactly the commands this user's role allows, from the handlers' own flags."""
+    from telegram_frontend.routers.registry import root_router
+
+    role = Role(user.role) if user is not None else None
+    if role is None or not role.allows(Role.VIEWER):
+        await message.answer("Send /start to ask an administrator for access.")
+        return
+    lines = [b("Commands you can use")]
+    for info in visible_to(catalog(root_router()), role):
+        usage = f" {esc(info.usage)}" if info.usage else ""
+        lines.append(f"/{info.name}{usage} — {esc(info.description)}")
+    lines.append(f"\nYour role: {code(role.value)}")
+    for part in paginate(lines):
+        await message.answer(part)
+
+
+@fallback_router.message(F.text.startswith("/"), flags={"role": PUBLIC})
+async def unknown_command(message: Message, user: User | None) -> None:
+    if user is None or user.role in (Role.PENDING.value, Role.BLOCKED.value):
+        await message.answer("You have no access to this bot yet. Send /start to ask for access.")
+        return
+    command = (message.text or "").split()[0][:64]
+    await message.answer(f"Unknown command {esc(command)}. Send /help for the list.")
+
+
+@fallback_router.callback_query(flags={"role": PUBLIC})
+async def stale_button(query: CallbackQuery) -> None:
+    """A button nobody handles (old message, crafted data): stop the spinner, say so."""
+    await query.answer("This button is no longer valid.", show_alert=False)

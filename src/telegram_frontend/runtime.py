@@ -1,0 +1,203 @@
+"""One process, one event loop: the bot, the HTTP API and the workers start and stop together.
+
+Tests, the sandbox and `tgfront run` all use this same class, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import uvicorn
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from dishka import AsyncContainer, Provider
+from dishka.integrations.aiogram import setup_dishka
+from fastapi import FastAPI
+
+from telegram_frontend.api.app import create_app
+from telegram_frontend.config import migrator
+from telegram_frontend.config.cache import Cache, RedisCache
+from telegram_frontend.config.database import Database
+from telegram_frontend.config.logging import get_logger
+from telegram_frontend.config.settings import Settings
+from telegram_frontend.inject.container import build_container
+from telegram_frontend.routers.middlewares import AccessMiddleware
+from telegram_frontend.routers.registry import root_router
+from telegram_frontend.runtime_state import RuntimeState
+
+log = get_logger(__name__)
+
+SHUTDOWN_GRACE_S = 8.0
+
+
+class Worker(Protocol):
+    """A long-running background task with a clean start and stop."""
+
+    name: str
+
+    async def run(self) -> None: ...
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A Bot pointed at Telegram or at the sandbox emulator (`TELEGRAM_API_BASE`)."""
+    token = settings.telegram_bot_token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    return Bot(
+        token=token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+class Frontend:
+    """Builds the container, migrates, then runs polling (or webhook), uvicorn and workers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        extra_providers: Iterable[Provider] = (),
+        context: dict[Any, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.state = RuntimeState(mode=settings.telegram_mode)
+        self.bot = make_bot(settings)
+        self.container: AsyncContainer = build_container(
+            settings, self.bot, self.state, extra_providers=extra_providers, context=context
+        )
+        self.dispatcher: Dispatcher | None = None
+        self.app: FastAPI | None = None
+        self._server: uvicorn.Server | None = None
+        self._server_task: asyncio.Task[Any] | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._stopping = asyncio.Event()
+
+    @property
+    def http_port(self) -> int:
+        """The bound HTTP port (useful when `HTTP_PORT=0` picks a free one)."""
+        assert self._server is not None and self._server.servers
+        sockets = self._server.servers[0].sockets
+        return int(sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        db = await self.container.get(Database)
+        await migrator.upgrade(db)
+        log.info(
+            "database_ready", backend=db.engine.dialect.name, revision=migrator.head_revision()
+        )
+        self.dispatcher = await self._build_dispatcher()
+        self.app = create_app(self.container, extra_routers=await self._api_routers())
+        await self._start_http(self.app)
+        self._tasks.append(asyncio.create_task(self._run_telegram(), name="telegram"))
+        for worker in await self._workers():
+            self._tasks.append(asyncio.create_task(self._supervise(worker), name=worker.name))
+        log.info("frontend_started", http_port=self.http_port, mode=self.settings.telegram_mode)
+
+    async def stop(self) -> None:
+        """Stop intake, let in-flight work finish (bounded), close pools."""
+        self._stopping.set()
+        if self.dispatcher is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dispatcher.stop_polling()
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_S)
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._server_task is not None:
+                await asyncio.wait([self._server_task], timeout=SHUTDOWN_GRACE_S)
+        if self.dispatcher is not None:
+            with contextlib.suppress(Exception):
+                await self.dispatcher.storage.close()
+        await self.bot.session.close()
+        await self.container.close()
+        log.info("frontend_stopped")
+
+    async def _build_dispatcher(self) -> Dispatcher:
+        cache = await self.container.get(Cache)
+        storage: BaseStorage = (
+            RedisStorage(cache.client) if isinstance(cache, RedisCache) else MemoryStorage()
+        )
+        dispatcher = Dispatcher(storage=storage)
+        access = AccessMiddleware()
+        dispatcher.message.middleware(access)
+        dispatcher.callback_query.middleware(access)
+        dispatcher.include_router(root_router())
+        setup_dishka(self.container, dispatcher, auto_inject=True)
+        return dispatcher
+
+    async def _api_routers(self) -> list[Any]:
+        return []
+
+    async def _workers(self) -> list[Worker]:
+        return []
+
+    async def _start_http(self, app: FastAPI) -> None:
+        config = uvicorn.Config(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            lifespan="off",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        self._server_task = asyncio.create_task(self._server.serve(), name="http")
+        while not self._server.started:
+            if self._server_task.done():
+                self._server_task.result()
+                raise RuntimeError(f"HTTP server did not start on port {self.settings.http_port}")
+            await asyncio.sleep(0.01)
+
+    async def _run_telegram(self) -> None:
+        """Reach Telegram (retrying with backoff while it is unreachable), then poll."""
+        assert self.dispatcher is not None
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                me = await self.bot.get_me()
+                self.state.telegram_connected = True
+                self.state.telegram_error = ""
+                self.state.bot_username = me.username or ""
+                break
+            except Exception as exc:
+                self.state.telegram_connected = False
+                self.state.telegram_error = type(exc).__name__
+                log.error("telegram_unreachable", error=str(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        if self._stopping.is_set():
+            return
+        log.info("telegram_connected", bot=self.state.bot_username)
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+
+    async def _supervise(self, worker: Worker) -> None:
+        """Keep a worker alive: log and restart it after a crash, never take the process down."""
+        while not self._stopping.is_set():
+            self.state.workers[worker.name] = "running"
+            try:
+                await worker.run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.state.workers[worker.name] = f"restarting after {type(exc).__name__}"
+                log.error("worker_crashed", worker=worker.name, error=str(exc))
+                await asyncio.sleep(1.0)
