@@ -45,11 +45,10 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-## lock: re-resolve with Poetry and re-export the pinned install list
+## lock: re-resolve with Poetry and re-export the pinned install list (LOCK_INDEX_URL: see scripts/relock.py)
 lock:
 	@test -x .poetry-venv/bin/poetry || ($(PYTHON) -m venv .poetry-venv && .poetry-venv/bin/pip install -q poetry poetry-plugin-export)
-	.poetry-venv/bin/poetry lock
-	.poetry-venv/bin/poetry export --with dev -f requirements.txt -o requirements.lock
+	.poetry-venv/bin/python scripts/relock.py
 
 bench: install
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

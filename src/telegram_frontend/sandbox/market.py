@@ -37,7 +37,12 @@ DEFAULT_SYMBOLS: dict[str, Decimal] = {
 }
 
 # (period in minutes, amplitude as log-return): slow trend down to minute jitter.
-_SCALES: tuple[tuple[float, float], ...] = ((4320.0, 0.06), (360.0, 0.02), (30.0, 0.006), (3.0, 0.0015))
+_SCALES: tuple[tuple[float, float], ...] = (
+    (4320.0, 0.06),
+    (360.0, 0.02),
+    (30.0, 0.006),
+    (3.0, 0.0015),
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,9 @@ class SimulatedMarket:
     def _raw_price(self, symbol: str, at_ms: int) -> float:
         base = float(self.symbols.get(symbol, Decimal("1")))
         minutes = at_ms / 60_000.0
-        log_move = sum(amp * _smooth_noise(self.seed, symbol, minutes / period) for period, amp in _SCALES)
+        log_move = sum(
+            amp * _smooth_noise(self.seed, symbol, minutes / period) for period, amp in _SCALES
+        )
         log_move += sum(delta for when, delta in self._shocks.get(symbol, ()) if at_ms >= when)
         return base * math.exp(log_move)
 
