@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 import uvicorn
 from aiogram import Bot, Dispatcher
@@ -24,6 +24,7 @@ from dishka.integrations.aiogram import setup_dishka
 from fastapi import FastAPI
 
 from telegram_frontend.api.app import create_app
+from telegram_frontend.api.registry import api_routers
 from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache, RedisCache
 from telegram_frontend.config.database import Database
@@ -33,18 +34,12 @@ from telegram_frontend.inject.container import build_container
 from telegram_frontend.routers.middlewares import AccessMiddleware
 from telegram_frontend.routers.registry import root_router
 from telegram_frontend.runtime_state import RuntimeState
+from telegram_frontend.runtime_types import Worker
+from telegram_frontend.workers.registry import build_workers
 
 log = get_logger(__name__)
 
 SHUTDOWN_GRACE_S = 8.0
-
-
-class Worker(Protocol):
-    """A long-running background task with a clean start and stop."""
-
-    name: str
-
-    async def run(self) -> None: ...
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -139,10 +134,10 @@ class Frontend:
         return dispatcher
 
     async def _api_routers(self) -> list[Any]:
-        return []
+        return api_routers(self.settings)
 
     async def _workers(self) -> list[Worker]:
-        return []
+        return await build_workers(self.container, self.settings)
 
     async def _start_http(self, app: FastAPI) -> None:
         config = uvicorn.Config(

@@ -10,6 +10,7 @@ from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.audit_service import AuditService
 from telegram_frontend.services.config_service import ConfigService
 from telegram_frontend.services.confirmation_service import ConfirmationService
+from telegram_frontend.services.log_service import LogService
 from telegram_frontend.services.rate_limiter import RateLimiter
 from telegram_frontend.services.session_log import StrategyRunLog
 from telegram_frontend.services.user_service import UserService
@@ -23,6 +24,7 @@ class CoreServicesProvider(Provider):
     audit = provide(AuditService)
     run_log = provide(StrategyRunLog)
     config = provide(ConfigService)
+    logs = provide(LogService)
 
     @provide
     def users(self, settings: Settings, db: Database, audit: AuditService) -> UserService:

@@ -1,0 +1,17 @@
+"""The background workers of the product, built from the container (one place to add one)."""
+
+from __future__ import annotations
+
+from dishka import AsyncContainer
+
+from telegram_frontend.config.settings import Settings
+from telegram_frontend.runtime_types import Worker
+from telegram_frontend.services.log_service import LogService
+from telegram_frontend.workers.log_sink import LogSinkWorker
+
+
+async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:
+    if not settings.workers_enabled:
+        return []
+    workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
+    return workers
