@@ -25,6 +25,7 @@ from fastapi import FastAPI
 
 from telegram_frontend.api.app import create_app
 from telegram_frontend.api.registry import api_routers
+from telegram_frontend.clients.telegram_session import FloodRetryMiddleware
 from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache, RedisCache
 from telegram_frontend.config.database import Database
@@ -32,7 +33,7 @@ from telegram_frontend.config.logging import get_logger
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.inject.container import build_container
 from telegram_frontend.routers.middlewares import AccessMiddleware
-from telegram_frontend.routers.registry import root_router
+from telegram_frontend.routers.registry import attach as attach_routers
 from telegram_frontend.runtime_state import RuntimeState
 from telegram_frontend.runtime_types import Worker
 from telegram_frontend.workers.registry import build_workers
@@ -48,6 +49,7 @@ def make_bot(settings: Settings) -> Bot:
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    session.middleware(FloodRetryMiddleware())
     return Bot(
         token=token.get_secret_value(),
         session=session,
@@ -129,7 +131,7 @@ class Frontend:
         access = AccessMiddleware()
         dispatcher.message.middleware(access)
         dispatcher.callback_query.middleware(access)
-        dispatcher.include_router(root_router())
+        attach_routers(dispatcher)
         setup_dishka(self.container, dispatcher, auto_inject=True)
         return dispatcher
 

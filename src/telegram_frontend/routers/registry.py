@@ -20,3 +20,18 @@ def root_router() -> Router:
         base_router.fallback_router,
     )
     return root
+
+
+def attach(dispatcher: Router) -> None:
+    """Attach the (module-level) router tree to `dispatcher`, detaching it from an old one.
+
+    aiogram routers are module singletons and refuse a second parent; a process that builds a
+    new dispatcher (tests, a restart of the bot part) moves the tree over instead.
+    """
+    root = root_router()
+    previous = root.parent_router
+    if previous is not None and previous is not dispatcher:
+        previous.sub_routers.remove(root)
+        root._parent_router = None  # aiogram offers no public detach
+    if root.parent_router is None:
+        dispatcher.include_router(root)

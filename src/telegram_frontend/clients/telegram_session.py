@@ -1,0 +1,66 @@
+"""How our Bot talks to Telegram: replies that hit flood control wait and retry, not vanish.
+
+Direct replies to a user honour `retry_after` (bounded); the notification dispatcher turns this
+off (`no_flood_retry()`) because it schedules its own retries from the outbox instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response
+
+from telegram_frontend.config.logging import get_logger
+from telegram_frontend.services.metrics import TELEGRAM_429
+
+log = get_logger(__name__)
+
+_FLOOD_RETRY: ContextVar[bool] = ContextVar("tf_flood_retry", default=True)
+MAX_WAIT_S = 30.0
+MAX_ATTEMPTS = 3
+
+
+@contextlib.contextmanager
+def no_flood_retry() -> Iterator[None]:
+    """Inside this block a 429 is raised at once (the caller reschedules)."""
+    token = _FLOOD_RETRY.set(False)
+    try:
+        yield
+    finally:
+        _FLOOD_RETRY.reset(token)
+
+
+class FloodRetryMiddleware(BaseRequestMiddleware):
+    """Retry a call refused with 429 after Telegram's `retry_after`, up to a bound."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        attempt = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                TELEGRAM_429.inc()
+                attempt += 1
+                if (
+                    not _FLOOD_RETRY.get()
+                    or attempt >= MAX_ATTEMPTS
+                    or exc.retry_after > MAX_WAIT_S
+                ):
+                    raise
+                log.warning(
+                    "telegram_flood_wait", method=type(method).__name__, retry_after=exc.retry_after
+                )
+                await asyncio.sleep(exc.retry_after)
