@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import RunningFrontend, running_frontend
+from tests.conftest import Backend, create_pg_database, drop_pg_database, pg_url
+from tests.e2e.harness import RunningFrontend, World, running_frontend, running_world
 
 
 @pytest.fixture
 async def app(settings_env: dict[str, str]) -> AsyncIterator[RunningFrontend]:
     """The frontend on this test's backend, talking to a fresh emulator."""
     async with running_frontend(settings_env) as running:
+        yield running
+
+
+@pytest.fixture
+async def trading_database_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh trading database for the fakes: SQLite beside SQLite, PostgreSQL beside PG."""
+    if not backend.is_pg:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'trading.db'}"
+        return
+    name = await create_pg_database("tf_test_trading")
+    try:
+        yield pg_url(name)
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture
+async def world(settings_env: dict[str, str], trading_database_url: str) -> AsyncIterator[World]:
+    """The frontend with the fake trading system and fake Binance behind it."""
+    async with running_world(settings_env, trading_database_url) as running:
         yield running

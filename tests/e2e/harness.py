@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from telegram_frontend.config.settings import Settings
@@ -22,6 +23,9 @@ from telegram_frontend.sandbox.emulator_client import (
     EmulatorClient,
     EmulatorTimeout,
 )
+from telegram_frontend.sandbox.fake_backends import FakeBackends
+from telegram_frontend.sandbox.fake_binance import FakeBinance
+from telegram_frontend.sandbox.market import SimulatedMarket
 from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
 from telegram_frontend.sandbox.telegram_flood import FloodLimits
 from telegram_frontend.services.access import Role
@@ -206,3 +210,53 @@ async def running_frontend(
         await client.aclose()
         if own_emulator:
             await emu.stop()
+
+
+SANDBOX_BALANCES = {
+    "USDT": Decimal("10000"),
+    "BTC": Decimal("0.25"),
+    "ETH": Decimal("3"),
+    "BNB": Decimal("0.001"),
+}
+
+
+@dataclass
+class World:
+    """The frontend plus the fake trading system and the fake Binance behind it."""
+
+    app: RunningFrontend
+    backends: FakeBackends
+    binance: FakeBinance
+    market: SimulatedMarket
+
+
+@asynccontextmanager
+async def running_world(
+    env: dict[str, Any],
+    trading_database_url: str,
+    *,
+    limits: FloodLimits = E2E_LIMITS,
+    extra_env: dict[str, Any] | None = None,
+) -> AsyncIterator[World]:
+    """Fakes first (they own the trading database), then the frontend pointed at all of them."""
+    market = SimulatedMarket()
+    backends = FakeBackends(market=market, trading_database_url=trading_database_url)
+    binance = FakeBinance(market)
+    api_key, secret = binance.new_account(SANDBOX_BALANCES)
+    await backends.start()
+    await binance.start()
+    try:
+        settings = {
+            **env,
+            **backends.settings_overrides(),
+            "BINANCE_BASE_URL": binance.base_url,
+            "BINANCE_API_KEY": api_key,
+            "BINANCE_API_SECRET": secret,
+            "SECRET_KEY": "e2e-secret-key-for-tests-only-0123456789",
+            **(extra_env or {}),
+        }
+        async with running_frontend(settings, limits=limits) as app:
+            yield World(app=app, backends=backends, binance=binance, market=market)
+    finally:
+        await binance.stop()
+        await backends.stop()

@@ -15,6 +15,8 @@ from dishka.integrations.aiogram import AiogramProvider
 from dishka.integrations.fastapi import FastapiProvider
 
 from telegram_frontend.config.settings import Settings
+from telegram_frontend.inject.module.backend import BackendProvider
+from telegram_frontend.inject.module.binance import BinanceProvider
 from telegram_frontend.inject.module.core import CoreProvider
 from telegram_frontend.inject.module.services import CoreServicesProvider
 from telegram_frontend.runtime_state import RuntimeState
@@ -29,7 +31,13 @@ class RuntimeContextProvider(Provider):
 
 def default_providers() -> list[Provider]:
     """Every provider of the product, in one list (feature modules add theirs here)."""
-    return [CoreProvider(), CoreServicesProvider(), RuntimeContextProvider()]
+    return [
+        CoreProvider(),
+        CoreServicesProvider(),
+        RuntimeContextProvider(),
+        BackendProvider(),
+        BinanceProvider(),
+    ]
 
 
 def build_container(

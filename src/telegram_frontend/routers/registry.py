@@ -6,7 +6,7 @@ from functools import cache
 
 from aiogram import Router
 
-from telegram_frontend.routers import access_requests, base_router
+from telegram_frontend.routers import access_requests, base_router, error_handler
 
 
 @cache
@@ -18,6 +18,7 @@ def root_router() -> Router:
         access_requests.router,
         # feature routers are added here, before the fallbacks
         base_router.fallback_router,
+        error_handler.router,
     )
     return root
 

@@ -1,0 +1,22 @@
+"""The whole world starts: the frontend reaches the fakes through the real container."""
+
+from __future__ import annotations
+
+from telegram_frontend.services.access import SYSTEM
+from telegram_frontend.services.monitoring_service import MonitoringService
+from telegram_frontend.services.portfolio_service import PortfolioService
+from telegram_frontend.services.trading_service import TradingService
+from tests.e2e.harness import World
+
+
+async def test_services_in_the_container_reach_the_fakes(world: World) -> None:
+    container = world.app.frontend.container
+    trading = await container.get(TradingService)
+    strategies = await trading.list_strategies(SYSTEM)
+    ids = {s.id for s in getattr(strategies, "items", strategies)}
+    assert {"macd:conservative-btc", "macd:aggressive-eth"} <= ids
+    portfolio = await (await container.get(PortfolioService)).portfolio(SYSTEM)
+    assert portfolio.total_usdt > 0
+    monitoring = await container.get(MonitoringService)
+    snapshot = await monitoring.snapshot()
+    assert snapshot is not None
