@@ -46,7 +46,7 @@ class BinanceModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _tidy_decimal(cls, value: Any) -> Any:
-        """"0.00100000" reads as 0.001 and "0E-8" as 0, so text built from models stays clean."""
+        """Read "0.00100000" as 0.001 and "0E-8" as 0, so text built from models stays clean."""
         return tidy(value) if isinstance(value, Decimal) else value
 
 
