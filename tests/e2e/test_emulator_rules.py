@@ -352,7 +352,9 @@ async def test_global_flood_limit_spans_chats_and_can_be_disabled(
         await bot.send_message(chats[2], f"unlimited {n}")
 
 
-async def test_wrong_token_is_unauthorized(emulator: TelegramEmulator) -> None:
+async def test_wrong_token_is_unauthorized(
+    emulator: TelegramEmulator, users: EmulatorClient
+) -> None:
     stranger = make_bot(emulator, "42:not-a-real-token")
     try:
         with pytest.raises(TelegramUnauthorizedError) as refused:
@@ -360,6 +362,7 @@ async def test_wrong_token_is_unauthorized(emulator: TelegramEmulator) -> None:
     finally:
         await stranger.session.close()
     assert refused.value.message == "Unauthorized"
+    assert (await users.stats()).errors_by_code == {"401": 1}
 
 
 async def test_explicit_token_list_refuses_other_tokens() -> None:

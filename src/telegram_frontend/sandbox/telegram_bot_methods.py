@@ -20,7 +20,8 @@ from telegram_frontend.sandbox.telegram_rules import (
     validate_commands,
     validate_language_code,
 )
-from telegram_frontend.sandbox.telegram_state import bot_user, wait_event
+from telegram_frontend.sandbox.telegram_state import bot_user
+from telegram_frontend.sandbox.telegram_update_queue import wait_event
 from telegram_frontend.sandbox.telegram_webhook import WebhookConfig
 
 WEBHOOK_CONFLICT = (

@@ -18,10 +18,11 @@ from telegram_frontend.sandbox.telegram_flood import FloodLimits
 from telegram_frontend.sandbox.telegram_state import (
     CallbackRecord,
     ChatRecord,
+    EmulatorWorld,
     UserProfile,
     bot_user,
-    wait_event,
 )
+from telegram_frontend.sandbox.telegram_update_queue import wait_event
 
 if TYPE_CHECKING:
     from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
@@ -95,7 +96,7 @@ class ControlApi:
         router.add_get("/sandbox/updates", self.updates)
 
     @property
-    def world(self) -> Any:
+    def world(self) -> EmulatorWorld:
         return self.emulator.world
 
     async def health(self, request: web.Request) -> web.Response:

@@ -18,9 +18,8 @@ import logging
 import re
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram.client.telegram import TelegramAPIServer
 from aiohttp import web
 
 from telegram_frontend.sandbox.telegram_bot_methods import BOT_METHODS
@@ -38,6 +37,9 @@ from telegram_frontend.sandbox.telegram_params import (
 from telegram_frontend.sandbox.telegram_rules import BotApiError, bad_request
 from telegram_frontend.sandbox.telegram_state import EmulatorWorld
 from telegram_frontend.sandbox.telegram_webhook import WebhookDelivery, WebhookPolicy
+
+if TYPE_CHECKING:
+    from aiogram.client.telegram import TelegramAPIServer
 
 __all__ = ["FloodLimits", "TelegramEmulator", "WebhookPolicy", "main"]
 
@@ -111,6 +113,8 @@ class TelegramEmulator:
     @property
     def api_server(self) -> TelegramAPIServer:
         """What to give aiogram's session: `AiohttpSession(api=emulator.api_server)`."""
+        from aiogram.client.telegram import TelegramAPIServer  # aiogram takes seconds to import
+
         return TelegramAPIServer.from_base(self.base_url)
 
     def add_token(self, token: str) -> None:
@@ -180,15 +184,23 @@ class TelegramEmulator:
     ) -> None:
         await self.stop()
 
+    def _resolve(self, token: str, method: str) -> tuple[str, MethodHandler]:
+        """The canonical name and handler; like Telegram, the token is checked first."""
+        entry = METHODS.get(method.lower())
+        name = entry[0] if entry else method
+        if not self.accepts(token):
+            self.stats.record(name, 401)
+            raise BotApiError(401, "Unauthorized")
+        if entry is None:
+            self.stats.record(name, 404)
+            raise BotApiError(404, "Not Found")
+        return entry
+
     async def call(self, token: str, method: str, params: Params) -> Any:
         """Run one Bot API method; raise BotApiError as the HTTP layer would answer it."""
-        if not self.accepts(token):
-            raise BotApiError(401, "Unauthorized")
-        entry = METHODS.get(method.lower())
-        if entry is None:
-            raise BotApiError(404, "Not Found")
-        name, handler = entry
-        bot_id = int(token.split(":", 1)[0])
+        name, handler = self._resolve(token, method)
+        prefix = token.split(":", 1)[0]
+        bot_id = int(prefix) if prefix.isdigit() else 0
         self.primary_bot_id = bot_id
         context = self.context
         try:

@@ -18,7 +18,8 @@ from telegram_frontend.sandbox.telegram_rules import (
     decode_json_param,
     too_many_requests,
 )
-from telegram_frontend.sandbox.telegram_state import ChangeSignal, ChatRecord, EmulatorWorld
+from telegram_frontend.sandbox.telegram_state import ChatRecord, EmulatorWorld
+from telegram_frontend.sandbox.telegram_update_queue import ChangeSignal
 from telegram_frontend.sandbox.telegram_webhook import WebhookDelivery
 
 BLOCKED = "Forbidden: bot was blocked by the user"

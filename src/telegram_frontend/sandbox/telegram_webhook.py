@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from telegram_frontend.sandbox.telegram_faults import CallStats
-from telegram_frontend.sandbox.telegram_state import Update, UpdateQueue
+from telegram_frontend.sandbox.telegram_update_queue import Update, UpdateQueue
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 log = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ class WebhookDelivery:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
+            if task is asyncio.current_task():
+                return  # setWebhook/deleteWebhook given as a webhook reply: we end ourselves
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
