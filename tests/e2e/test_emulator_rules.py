@@ -413,3 +413,22 @@ async def test_method_names_are_case_insensitive_and_json_bodies_accepted(
             "has_main_web_app": False,
         },
     }
+
+
+async def test_chat_action_is_checked_like_a_message(bot: Bot, users: EmulatorClient) -> None:
+    chat_id = await known_chat(users)
+    assert await bot.send_chat_action(chat_id, "upload_photo")
+    with pytest.raises(TelegramBadRequest) as wrong:
+        await bot.send_chat_action(chat_id, "dancing")
+    assert wrong.value.message == "Bad Request: wrong parameter action in request"
+    await users.block(USER_ID)
+    with pytest.raises(TelegramForbiddenError):
+        await bot.send_chat_action(chat_id, "typing")
+
+
+async def test_harmless_methods_aiogram_may_call_succeed(bot: Bot) -> None:
+    assert await bot.set_chat_menu_button()
+    assert (await bot.get_chat_menu_button()).type == "commands"
+    assert await bot.set_my_description("Trading assistant")
+    assert await bot.log_out()
+    assert await bot.close()

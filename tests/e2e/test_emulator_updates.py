@@ -242,3 +242,37 @@ async def test_only_buttons_on_the_message_can_be_pressed(bot: Bot, users: Emula
         await users.press_button(USER_ID, plain.message_id, "anything")
     with pytest.raises(EmulatorError, match="not found"):
         await users.press_button(USER_ID, 999, "anything")
+
+
+async def test_group_messages_carry_the_group_and_its_thread(
+    bot: Bot, users: EmulatorClient
+) -> None:
+    group = -1001234567890
+    asked = await users.send_message(
+        USER_ID,
+        "/status@sandbox123456789_bot",
+        chat_id=group,
+        chat_title="Desk",
+        message_thread_id=7,
+    )
+    [update] = await bot.get_updates()
+    message = update.message
+    assert message is not None and message.from_user is not None
+    assert (message.chat.id, message.chat.type, message.chat.title) == (group, "supergroup", "Desk")
+    assert (message.from_user.id, message.message_thread_id) == (USER_ID, 7)
+    assert [(e.type, e.length) for e in message.entities or []] == [("bot_command", 28)]
+    await bot.send_message(group, "all running", message_thread_id=7)
+    [reply] = await users.wait_for_bot_messages(group, after_message_id=asked.message_id)
+    assert (reply.text, reply.message_thread_id) == ("all running", 7)
+
+
+async def test_delete_webhook_can_drop_pending_updates(
+    bot: Bot, users: EmulatorClient, receiver: WebhookReceiver
+) -> None:
+    receiver.status = 500
+    await users.send_message(USER_ID, "kept while the webhook fails")
+    await bot.set_webhook(receiver.url)
+    await asyncio.wait_for(receiver.received.get(), 5)
+    assert await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates() == []
+    assert (await bot.get_webhook_info()).url == ""
