@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram_frontend.services.access import Role
+from telegram_frontend.services.user_service import UserService
 from tests.e2e.harness import ADMIN_ID, RunningFrontend, text_of
 
 PENDING_REPLY = (
@@ -60,3 +61,20 @@ async def test_start_welcomes_a_known_user_by_role(app: RunningFrontend) -> None
     viewer = await app.user_with_role(602, Role.VIEWER, "Vic")
     reply = text_of(await viewer.send("/start"))
     assert reply.startswith("Welcome, Vic! You are signed in as viewer.")
+
+
+async def test_a_russian_user_is_answered_in_russian(app: RunningFrontend) -> None:
+    viewer = await app.user_with_role(603, Role.VIEWER, "Иван")
+    users = await app.frontend.container.get(UserService)
+    await users.set_preferences(603, language="ru")
+    reply = text_of(await viewer.send("/help"))
+    assert reply.startswith("Доступные вам команды\n/start — Приветствие и что делать дальше")
+    assert "Ваша роль: viewer" in reply
+
+
+async def test_a_strangers_telegram_language_is_used_before_registration(
+    app: RunningFrontend,
+) -> None:
+    injected = await app.client.send_message(557, "/help", language_code="ru")
+    replies = await app.client.wait_for_bot_messages(557, after_message_id=injected.message_id)
+    assert text_of(replies) == "Отправьте /start, чтобы запросить доступ у администратора."

@@ -14,11 +14,12 @@ from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.errors import FrontendError
 from telegram_frontend.services.user_service import UserService
 from telegram_frontend.utils.formatters import b, code, esc
+from telegram_frontend.utils.i18n import _, __, use_locale
 
 router = Router(name="access_requests")
 log = get_logger(__name__)
 
-PENDING_TEXT = (
+PENDING_TEXT = __(
     "Your access request has been sent to the administrators.\n"
     "You will get a message here as soon as it is decided."
 )
@@ -38,15 +39,18 @@ def decision_keyboard(user_id: int) -> InlineKeyboardMarkup:
 
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button("Approve as viewer", Role.VIEWER), button("Approve as trader", Role.TRADER)],
-            [button("Reject", Role.BLOCKED)],
+            [
+                button(_("Approve as viewer"), Role.VIEWER),
+                button(_("Approve as trader"), Role.TRADER),
+            ],
+            [button(_("Reject"), Role.BLOCKED)],
         ]
     )
 
 
 def _describe(user: User) -> str:
     handle = f" @{esc(user.username)}" if user.username else ""
-    return f"{b(user.full_name or 'Unknown')}{handle} (id {code(user.id)})"
+    return f"{b(user.full_name or '?')}{handle} (id {code(user.id)})"
 
 
 async def request_access(message: Message, users: UserService) -> None:
@@ -57,18 +61,22 @@ async def request_access(message: Message, users: UserService) -> None:
         sender.id, sender.username, sender.full_name, sender.language_code
     )
     if registration.user.role == Role.ADMIN.value:
-        await message.answer(f"Welcome, {b(sender.full_name)}! You are an admin. Send /help.")
+        await message.answer(
+            _("Welcome, {name}! You are an admin. Send /help.").format(name=b(sender.full_name))
+        )
         return
-    await message.answer(PENDING_TEXT)
+    await message.answer(str(PENDING_TEXT))
     if registration.created:
         await _tell_admins(message.bot, users, registration.user)
 
 
 async def _tell_admins(bot: Bot, users: UserService, user: User) -> None:
-    text = f"🔔 Access request from {_describe(user)}."
     for admin in await users.admins():
+        with use_locale(admin.language):
+            text = "🔔 " + _("Access request from {user}.").format(user=_describe(user))
+            keyboard = decision_keyboard(user.id)
         try:
-            await bot.send_message(admin.id, text, reply_markup=decision_keyboard(user.id))
+            await bot.send_message(admin.id, text, reply_markup=keyboard)
         except TelegramAPIError as exc:
             log.warning("access_request_not_delivered", admin_id=admin.id, error=str(exc))
 
@@ -85,21 +93,28 @@ async def decide(
         role = Role(callback_data.role)
         user = await users.set_role(actor, callback_data.user_id, role)
     except (ValueError, FrontendError) as exc:
-        text = exc.user_message if isinstance(exc, FrontendError) else "Unknown decision."
+        text = exc.user_message if isinstance(exc, FrontendError) else _("Unknown decision.")
         await query.answer(text, show_alert=True)
         return
-    outcome = "rejected" if role == Role.BLOCKED else f"approved as {role.value}"
-    await query.answer(f"User {outcome}.")
+    outcome = (
+        _("rejected") if role == Role.BLOCKED else _("approved as {role}").format(role=role.value)
+    )
+    await query.answer(_("User {outcome}.").format(outcome=outcome))
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            f"Access request from {_describe(user)}: {b(outcome)} by {esc(actor.name)}."
+            _("Access request from {user}: {outcome} by {admin}.").format(
+                user=_describe(user), outcome=b(outcome), admin=esc(actor.name)
+            )
         )
     assert query.bot is not None
-    notice = (
-        "Your access request was declined."
-        if role == Role.BLOCKED
-        else f"Your access was approved: you are a {b(role.value)}. Send /help to begin."
-    )
+    with use_locale(user.language):
+        notice = (
+            _("Your access request was declined.")
+            if role == Role.BLOCKED
+            else _("Your access was approved: you are a {role}. Send /help to begin.").format(
+                role=b(role.value)
+            )
+        )
     try:
         await query.bot.send_message(user.id, notice)
     except TelegramAPIError as exc:
@@ -108,4 +123,4 @@ async def decide(
 
 @router.callback_query(F.data.startswith("acc:"), flags={"role": Role.ADMIN})
 async def malformed_decision(query: CallbackQuery) -> None:
-    await query.answer("This button is no longer valid.", show_alert=True)
+    await query.answer(_("This button is no longer valid."), show_alert=True)

@@ -14,6 +14,7 @@ from telegram_frontend.routers.middlewares import PUBLIC
 from telegram_frontend.services.access import Role
 from telegram_frontend.services.user_service import UserService
 from telegram_frontend.utils.formatters import b, code, esc, paginate
+from telegram_frontend.utils.i18n import _
 
 router = Router(name="base")
 fallback_router = Router(name="fallback")
@@ -21,10 +22,10 @@ fallback_router = Router(name="fallback")
 
 def _next_steps(role: Role) -> str:
     if role == Role.VIEWER:
-        return "Try /status for the system overview, /portfolio and /strategy."
+        return _("Try /status for the system overview, /portfolio and /strategy.")
     if role == Role.TRADER:
-        return "Try /status, /strategy to start or stop strategies, /orders and /alerts."
-    return "Try /status, /users for access requests and /config for system settings."
+        return _("Try /status, /strategy to start or stop strategies, /orders and /alerts.")
+    return _("Try /status, /users for access requests and /config for system settings.")
 
 
 @router.message(
@@ -37,13 +38,16 @@ async def start(message: Message, user: User | None, users: FromDishka[UserServi
         await request_access(message, users)
         return
     if user.role == Role.BLOCKED.value:
-        await message.answer("You have no access to this bot.")
+        await message.answer(_("You have no access to this bot."))
         return
     role = Role(user.role)
     name = user.full_name or user.username or str(user.id)
     await message.answer(
-        f"Welcome, {b(name)}! You are signed in as {b(role.value)}.\n"
-        f"{esc(_next_steps(role))}\nSend /help for every command you can use."
+        _("Welcome, {name}! You are signed in as {role}.").format(name=b(name), role=b(role.value))
+        + "\n"
+        + esc(_next_steps(role))
+        + "\n"
+        + esc(_("Send /help for every command you can use."))
     )
 
 
@@ -57,13 +61,13 @@ async def help_command(message: Message, user: User | None) -> None:
 
     role = Role(user.role) if user is not None else None
     if role is None or not role.allows(Role.VIEWER):
-        await message.answer("Send /start to ask an administrator for access.")
+        await message.answer(_("Send /start to ask an administrator for access."))
         return
-    lines = [b("Commands you can use")]
+    lines = [b(_("Commands you can use"))]
     for info in visible_to(catalog(root_router()), role):
         usage = f" {esc(info.usage)}" if info.usage else ""
-        lines.append(f"/{info.name}{usage} — {esc(info.description)}")
-    lines.append(f"\nYour role: {code(role.value)}")
+        lines.append(f"/{info.name}{usage} — {esc(_(info.description))}")
+    lines.append("\n" + _("Your role: {role}").format(role=code(role.value)))
     for part in paginate(lines):
         await message.answer(part)
 
@@ -71,13 +75,17 @@ async def help_command(message: Message, user: User | None) -> None:
 @fallback_router.message(F.text.startswith("/"), flags={"role": PUBLIC})
 async def unknown_command(message: Message, user: User | None) -> None:
     if user is None or user.role in (Role.PENDING.value, Role.BLOCKED.value):
-        await message.answer("You have no access to this bot yet. Send /start to ask for access.")
+        await message.answer(
+            _("You have no access to this bot yet. Send /start to ask for access.")
+        )
         return
     command = (message.text or "").split()[0][:64]
-    await message.answer(f"Unknown command {esc(command)}. Send /help for the list.")
+    await message.answer(
+        _("Unknown command {command}. Send /help for the list.").format(command=esc(command))
+    )
 
 
 @fallback_router.callback_query(flags={"role": PUBLIC})
 async def stale_button(query: CallbackQuery) -> None:
     """A button nobody handles (old message, crafted data): stop the spinner, say so."""
-    await query.answer("This button is no longer valid.", show_alert=False)
+    await query.answer(_("This button is no longer valid."), show_alert=False)

@@ -14,11 +14,12 @@ from telegram_frontend.config.logging import get_logger
 from telegram_frontend.services.errors import FrontendError
 from telegram_frontend.services.metrics import COMMANDS
 from telegram_frontend.utils.formatters import esc, truncate
+from telegram_frontend.utils.i18n import __
 
 router = Router(name="errors")
 log = get_logger(__name__)
 
-INTERNAL = "Something went wrong on our side. It was logged; please try again in a moment."
+INTERNAL = __("Something went wrong on our side. It was logged; please try again in a moment.")
 
 
 @router.error()
@@ -28,7 +29,7 @@ async def on_error(event: ErrorEvent) -> bool:
         text = exc.user_message
         COMMANDS.labels(command="error", outcome=type(exc).__name__).inc()
     else:
-        text = INTERNAL
+        text = str(INTERNAL)
         COMMANDS.labels(command="error", outcome="internal").inc()
         log.error("handler_failed", error=f"{type(exc).__name__}: {exc}", exc_info=exc)
     update = event.update

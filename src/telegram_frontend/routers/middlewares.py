@@ -19,10 +19,13 @@ from telegram_frontend.config.logging import get_logger
 from telegram_frontend.services.access import Role
 from telegram_frontend.services.rate_limiter import RateLimiter
 from telegram_frontend.services.user_service import UserService, actor_of
+from telegram_frontend.utils.i18n import _, __, use_locale
 
 PUBLIC = "public"
-NO_ACCESS = "You have no access to this bot yet. Send /start to ask an administrator for access."
-BLOCKED = "You have no access to this bot."
+NO_ACCESS = __(
+    "You have no access to this bot yet. Send /start to ask an administrator for access."
+)
+BLOCKED = __("You have no access to this bot.")
 
 log = get_logger(__name__)
 
@@ -58,20 +61,32 @@ class AccessMiddleware(BaseMiddleware):
         tg_user = getattr(event, "from_user", None)
         if tg_user is None or tg_user.is_bot:
             return None
+        with use_locale(tg_user.language_code[:2] if tg_user.language_code else None):
+            return await self._gate(handler, event, data, tg_user.id)
+
+    async def _gate(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+        user_id: int,
+    ) -> Any:
         container: AsyncContainer = data[CONTAINER_NAME]
         limiter = await container.get(RateLimiter)
-        decision = await limiter.hit(f"tg:{tg_user.id}")
+        decision = await limiter.hit(f"tg:{user_id}")
         if not decision.allowed:
             if decision.warn:
                 await _refuse(
                     event,
-                    f"Slow down, please: too many requests. Try again in {decision.retry_after} s.",
+                    _("Slow down, please: too many requests. Try again in {seconds} s.").format(
+                        seconds=decision.retry_after
+                    ),
                 )
             elif isinstance(event, CallbackQuery):
                 await event.answer()
             return None
         users = await container.get(UserService)
-        user = await users.get(tg_user.id)
+        user = await users.get(user_id)
         needed = needed_role(data)
         if needed != PUBLIC:
             assert isinstance(needed, Role)
@@ -79,11 +94,19 @@ class AccessMiddleware(BaseMiddleware):
                 text = (
                     BLOCKED if user is not None and user.role == Role.BLOCKED.value else NO_ACCESS
                 )
-                await _refuse(event, text)
+                await _refuse(event, str(text))
                 return None
             if not Role(user.role).allows(needed):
-                await _refuse(event, f"This needs the {needed.value} role; you are {user.role}.")
+                await _refuse(
+                    event,
+                    _("This needs the {needed} role; you are {role}.").format(
+                        needed=needed.value, role=user.role
+                    ),
+                )
                 return None
         data["user"] = user
         data["actor"] = actor_of(user) if user is not None else None
-        return await handler(event, data)
+        if user is None:
+            return await handler(event, data)  # keeps the locale of their Telegram app
+        with use_locale(user.language):
+            return await handler(event, data)
