@@ -3,6 +3,26 @@
 Users write messages and press buttons (becoming updates for the bot), block the bot, and read
 what the bot put in their chats. Waiting endpoints (`timeout` query parameter) answer as soon as
 the awaited change happens, so callers never sleep a fixed time.
+
+    POST   /sandbox/users/{user_id}/messages   {"text", "chat_id"?, "username"?, "first_name"?,
+                                                 "language_code"?, "message_thread_id"?,
+                                                 "reply_to_message_id"?, "title"?}
+                                                -> {"update_id", "message_id", "chat_id"}
+    POST   /sandbox/users/{user_id}/callbacks  {"message_id", "data", "chat_id"?, "force"?}
+                                                -> {"update_id", "callback_query_id"}
+    POST   /sandbox/users/{user_id}/block      (and /unblock): also queues my_chat_member
+    POST   /sandbox/chats                      {"chat_id", "type"?, "title"?, "username"?}
+    GET    /sandbox/chats/{chat_id}/messages   ?include_deleted=1&after_revision=R&timeout=S
+                                                -> {"chat_id", "revision", "messages": [...]}
+    GET    /sandbox/callbacks/{id}             ?timeout=S -> the bot's answer (text, show_alert)
+    GET|POST|DELETE /sandbox/faults            {"method", "status" (0/"drop"), "count",
+                                                 "retry_after"?, "delay_s"?, "description"?}
+    GET    /sandbox/stats                      calls per method, errors by code, 429s, webhook
+    GET|POST /sandbox/limits                   FloodLimits fields
+    POST   /sandbox/reset                      forget everything
+    GET    /sandbox/files/{file_id}            the bytes of a file the bot sent
+    GET    /sandbox/commands | /sandbox/updates | /sandbox/health
+Errors come back as {"ok": false, "error": "..."} with status 400 or 404.
 """
 
 from __future__ import annotations

@@ -57,6 +57,10 @@ class TelegramEmulator:
     `tokens`: the accepted bot tokens; None accepts any well-formed `<digits>:<35 chars>` token.
     `limits`: flood control rates (on by default, as on Telegram).
     `strict_html_entities`: refuse `&nbsp;`-like entities that Telegram would show literally.
+
+        async with TelegramEmulator() as emulator:
+            bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server))
+            users = EmulatorClient(emulator.base_url)
     """
 
     def __init__(
@@ -132,9 +136,7 @@ class TelegramEmulator:
         """The bot users talk to: the last one that called the API, else the first known token."""
         if self.primary_bot_id is not None:
             return self.primary_bot_id
-        if self.tokens:
-            return int(sorted(self.tokens)[0].split(":", 1)[0])
-        return 1
+        return bot_id_of(sorted(self.tokens)[0]) if self.tokens else 1
 
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
@@ -199,8 +201,7 @@ class TelegramEmulator:
     async def call(self, token: str, method: str, params: Params) -> Any:
         """Run one Bot API method; raise BotApiError as the HTTP layer would answer it."""
         name, handler = self._resolve(token, method)
-        prefix = token.split(":", 1)[0]
-        bot_id = int(prefix) if prefix.isdigit() else 0
+        bot_id = bot_id_of(token)
         self.primary_bot_id = bot_id
         context = self.context
         try:
@@ -252,6 +253,12 @@ class TelegramEmulator:
             return web.json_response(BotApiError(404, "Not Found").to_json(), status=404)
         content_type = stored.mime_type or _content_type_of(stored.file_path)
         return web.Response(body=stored.data, content_type=content_type)
+
+
+def bot_id_of(token: str) -> int:
+    """A token starts with its bot's user id (`123456:ABC...`)."""
+    prefix = token.split(":", 1)[0]
+    return int(prefix) if prefix.isdigit() else 0
 
 
 def _content_type_of(path: str) -> str:
