@@ -32,7 +32,7 @@ from telegram_frontend.clients.payload import (
     unwrap_items,
 )
 from telegram_frontend.config.settings import Settings
-from telegram_frontend.services.errors import BackendUnsupported
+from telegram_frontend.services.errors import BackendUnsupported, NotFound
 
 SERVICE = "MACD trader"
 API_KEY_HEADER = "X-API-Key"
@@ -229,6 +229,9 @@ class MacdTraderClient:
                 unsupported=CONTROL_UNSUPPORTED,
             )
         except BackendUnsupported:
+            if self.control_supported:  # the endpoint exists: this 404 is about the instance
+                raise NotFound(f"There is no MACD strategy instance {instance_id!r}.") from None
+            await self.instance(instance_id)  # an unknown instance is "not found", not "cannot"
             self.control_supported = False
             raise
         self.control_supported = True

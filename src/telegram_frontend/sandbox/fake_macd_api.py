@@ -142,7 +142,7 @@ def build_macd_app(trader: FakeMacdTrader, faults: ServiceFaults) -> web.Applica
     @routes.get("/api/v1/macd/history/{symbol}/{interval}")
     async def history(request: web.Request) -> web.Response:
         symbol, interval = request.match_info["symbol"].upper(), request.match_info["interval"]
-        limit = max(1, min(int(request.query.get("limit", "50") or 50), 500))
+        limit = max(1, min(int(request.query.get("limit", "50") or 50), 100))
         if not trader.market.has(symbol) or interval not in INTERVAL_MS:
             return json_answer([])
         params = {"fastPeriod": 12, "slowPeriod": 26, "signalPeriod": 9, "valid": True}

@@ -20,6 +20,7 @@ from telegram_frontend.sandbox.macd_math import MacdPoint, macd_points
 from telegram_frontend.sandbox.market import SimulatedMarket
 
 VIRTUAL_BALANCE = Decimal(10000)
+INDICATOR_WINDOW = 150  # candles: EMAs are computed over this many, whatever is asked
 CENT = Decimal("0.01")
 
 
@@ -117,7 +118,9 @@ class FakeMacdTrader:
     def indicator_points(
         self, symbol: str, interval: str, fast: int, slow: int, signal: int, limit: int = 1
     ) -> list[MacdPoint]:
-        candles = self.market.klines(symbol, interval, limit=slow + signal + 60 + limit)
+        """The last `limit` points over a fixed window of candles, so that every endpoint and the
+        trading loop agree on the value of a given candle whatever `limit` they ask for."""
+        candles = self.market.klines(symbol, interval, limit=max(INDICATOR_WINDOW, slow + limit))
         return macd_points(candles, fast, slow, signal)[-limit:]
 
     async def step(self, forced: dict[str, str] | None = None) -> list[TradeEvent]:

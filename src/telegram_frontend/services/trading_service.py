@@ -357,6 +357,8 @@ def _performance(
     Without an earlier snapshot the instance started inside the period: its counts and realized
     P&L start from zero and its equity from its first snapshot.
     """
+    if baseline is not None:  # the baseline may also be the first row of the period
+        series = [s for s in series if s.id is None or s.id != baseline.id]
     points = _equity(([baseline] if baseline else []) + series)
     key = strategy_key(StrategyKind.MACD, instance_id)
     if not points:
