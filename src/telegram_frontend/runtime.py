@@ -168,6 +168,7 @@ class Frontend:
                 self.state.telegram_connected = True
                 self.state.telegram_error = ""
                 self.state.bot_username = me.username or ""
+                self.state.connected.set()
                 break
             except Exception as exc:
                 self.state.telegram_connected = False

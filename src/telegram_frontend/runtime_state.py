@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -17,3 +18,4 @@ class RuntimeState:
     mode: str = "polling"
     workers: dict[str, str] = field(default_factory=dict)
     cache_fallback: bool = False
+    connected: asyncio.Event = field(default_factory=asyncio.Event)

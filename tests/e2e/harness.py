@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from telegram_frontend.config.settings import Settings
@@ -28,10 +27,11 @@ from telegram_frontend.sandbox.fake_binance import FakeBinance
 from telegram_frontend.sandbox.market import SimulatedMarket
 from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
 from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.world import SANDBOX_TOKEN, SandboxWorld, WorldConfig
 from telegram_frontend.services.access import Role
 from telegram_frontend.services.user_service import UserService
 
-BOT_TOKEN = "7000001:AAE2e-harness-token-0123456789abcde"
+BOT_TOKEN = SANDBOX_TOKEN
 ADMIN_ID = 1000
 QUIET_S = 0.3
 
@@ -212,14 +212,6 @@ async def running_frontend(
             await emu.stop()
 
 
-SANDBOX_BALANCES = {
-    "USDT": Decimal("10000"),
-    "BTC": Decimal("0.25"),
-    "ETH": Decimal("3"),
-    "BNB": Decimal("0.001"),
-}
-
-
 @dataclass
 class World:
     """The frontend plus the fake trading system and the fake Binance behind it."""
@@ -228,6 +220,7 @@ class World:
     backends: FakeBackends
     binance: FakeBinance
     market: SimulatedMarket
+    sandbox: SandboxWorld
 
 
 @asynccontextmanager
@@ -238,25 +231,25 @@ async def running_world(
     limits: FloodLimits = E2E_LIMITS,
     extra_env: dict[str, Any] | None = None,
 ) -> AsyncIterator[World]:
-    """Fakes first (they own the trading database), then the frontend pointed at all of them."""
-    market = SimulatedMarket()
-    backends = FakeBackends(market=market, trading_database_url=trading_database_url)
-    binance = FakeBinance(market)
-    api_key, secret = binance.new_account(SANDBOX_BALANCES)
-    await backends.start()
-    await binance.start()
+    """The sandbox world (the same one `tgfront sandbox` runs) on this test's databases."""
+    merged = {**env, **(extra_env or {})}
+    config = WorldConfig(
+        database_url=merged.pop("DATABASE_URL"),
+        trading_database_url=trading_database_url,
+        limits=limits,
+        admin_ids=(ADMIN_ID,),
+        env=merged,
+    )
+    sandbox = SandboxWorld(config)
+    client: EmulatorClient | None = None
     try:
-        settings = {
-            **env,
-            **backends.settings_overrides(),
-            "BINANCE_BASE_URL": binance.base_url,
-            "BINANCE_API_KEY": api_key,
-            "BINANCE_API_SECRET": secret,
-            "SECRET_KEY": "e2e-secret-key-for-tests-only-0123456789",
-            **(extra_env or {}),
-        }
-        async with running_frontend(settings, limits=limits) as app:
-            yield World(app=app, backends=backends, binance=binance, market=market)
+        await sandbox.start()
+        await sandbox.wait_connected()
+        assert sandbox.frontend is not None and sandbox.settings is not None
+        client = EmulatorClient(sandbox.emulator.base_url)
+        app = RunningFrontend(sandbox.frontend, sandbox.emulator, client, sandbox.settings)
+        yield World(app, sandbox.backends, sandbox.binance, sandbox.market, sandbox)
     finally:
-        await binance.stop()
-        await backends.stop()
+        if client is not None:
+            await client.aclose()
+        await sandbox.stop()
