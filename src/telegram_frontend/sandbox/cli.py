@@ -8,16 +8,13 @@ import contextlib
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram_frontend.config.logging import configure_logging
 from telegram_frontend.sandbox.emulator_client import ChatMessage, EmulatorClient, EmulatorTimeout
-from telegram_frontend.sandbox.world import (
-    SANDBOX_USERS,
-    STRANGER_ID,
-    SandboxWorld,
-    default_config,
-)
+
+if TYPE_CHECKING:
+    from telegram_frontend.sandbox.world import SandboxWorld
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -37,6 +34,8 @@ def register(sub: Any) -> None:
 
 
 def _banner(world: SandboxWorld) -> str:
+    from telegram_frontend.sandbox.world import SANDBOX_USERS, STRANGER_ID
+
     base = world.emulator.base_url
     api = f"http://127.0.0.1:{world.frontend.http_port}" if world.frontend else "?"
     people = ", ".join(f"{u.user_id} {u.name} ({u.role.value})" for u in SANDBOX_USERS)
@@ -56,6 +55,9 @@ def _banner(world: SandboxWorld) -> str:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Importing the world (aiogram, FastAPI) is deferred so every other command starts fast."""
+    from telegram_frontend.sandbox.world import SandboxWorld, default_config
+
     configure_logging(args.log_level, "console")
     config = default_config(
         Path(args.data_dir), emulator_port=args.emulator_port, http_port=args.http_port
