@@ -17,7 +17,7 @@ from typing import Any
 from telegram_frontend.sandbox.fake_server import ms_to_datetime as ms_to_utc
 from telegram_frontend.sandbox.fake_trading_db import FakeTradingDatabase
 from telegram_frontend.sandbox.macd_math import MacdPoint, macd_points
-from telegram_frontend.sandbox.market import SimulatedMarket
+from telegram_frontend.sandbox.market import INTERVAL_MS, Candle, SimulatedMarket
 
 VIRTUAL_BALANCE = Decimal(10000)
 INDICATOR_WINDOW = 150  # candles: EMAs are computed over this many, whatever is asked
@@ -114,14 +114,35 @@ class FakeMacdTrader:
         self.instances = {p.instance_id: InstanceState(p) for p in PROFILES}
         self.signals = {"total": 0, "buy": 0, "sell": 0}
         self.last_points: dict[tuple[str, str], MacdPoint] = {}
+        self._closed: dict[tuple[str, str, int], Candle] = {}
 
     def indicator_points(
         self, symbol: str, interval: str, fast: int, slow: int, signal: int, limit: int = 1
     ) -> list[MacdPoint]:
         """The last `limit` points over a fixed window of candles, so that every endpoint and the
         trading loop agree on the value of a given candle whatever `limit` they ask for."""
-        candles = self.market.klines(symbol, interval, limit=max(INDICATOR_WINDOW, slow + limit))
+        candles = self._candles(symbol, interval, max(INDICATOR_WINDOW, slow + limit))
         return macd_points(candles, fast, slow, signal)[-limit:]
+
+    def _candles(self, symbol: str, interval: str, limit: int) -> list[Candle]:
+        """The market's last `limit` klines; closed ones are remembered, since they never change
+        (a shock moves prices from its own time on; call `forget_candles` after shocking the past).
+        """
+        span, now = INTERVAL_MS[interval], self.market.now_ms()
+        last_open = now - now % span
+        candles = []
+        for open_time in range(last_open - span * (limit - 1), last_open + 1, span):
+            key = (symbol.upper(), interval, open_time)
+            candle = self._closed.get(key)
+            if candle is None:
+                candle = self.market.candle(symbol, interval, open_time)
+                if candle.close_time < now:
+                    self._closed[key] = candle
+            candles.append(candle)
+        return candles
+
+    def forget_candles(self) -> None:
+        self._closed.clear()
 
     async def step(self, forced: dict[str, str] | None = None) -> list[TradeEvent]:
         """One decision round for every active instance; `forced` overrides the signal."""
@@ -152,7 +173,8 @@ class FakeMacdTrader:
         drawdown = ((state.peak_equity - equity) * 100 / state.peak_equity).quantize(CENT)
         state.max_drawdown_pct = max(state.max_drawdown_pct, drawdown)
         if self.db is not None:
-            await self._write(state, point, signal, price, event, reason, drawdown, now_ms)
+            async with self.db.batch():
+                await self._write(state, point, signal, price, event, reason, drawdown, now_ms)
         return event
 
     def _trade(

@@ -32,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -139,6 +139,7 @@ class FakeTradingDatabase:
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self.engine: AsyncEngine = create_async_engine(self.url)
+        self._batch: AsyncConnection | None = None
 
     async def create(self) -> None:
         async with self.engine.begin() as conn:
@@ -147,9 +148,27 @@ class FakeTradingDatabase:
     async def aclose(self) -> None:
         await self.engine.dispose()
 
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Write everything inside in one transaction, as the trader does per decision round."""
+        async with self.engine.begin() as conn:
+            self._batch = conn
+            try:
+                yield
+            finally:
+                self._batch = None
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        if self._batch is not None:
+            yield self._batch
+            return
+        async with self.engine.begin() as conn:
+            yield conn
+
     async def _insert(self, table: Table, values: dict[str, Any]) -> int:
         clean = {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in values.items()}
-        async with self.engine.begin() as conn:
+        async with self._connection() as conn:
             result = await conn.execute(insert(table).values(**clean).returning(table.c.id))
             return int(result.scalar_one())
 
@@ -266,7 +285,7 @@ class FakeTradingDatabase:
         return await self._insert(ORDERS, values)
 
     async def set_order_status(self, order_id: str, status: str) -> None:
-        async with self.engine.begin() as conn:
+        async with self._connection() as conn:
             await conn.execute(
                 update(ORDERS).where(ORDERS.c.order_id == order_id).values(status=status)
             )

@@ -323,7 +323,8 @@ class MonitoringService:
             check.worsen(ServiceState.DEGRADED, "its PostgreSQL connection is down")
         if quality.elasticsearch_connected is False:
             check.worsen(ServiceState.DEGRADED, "its Elasticsearch connection is down")
-        check.worsen(ServiceState.DEGRADED, self._stale_reason(quality.last_kline_event_at))
+        if stale := self._stale_reason(quality.last_kline_event_at):
+            check.worsen(ServiceState.DEGRADED, stale)
         return check
 
     async def _check_collection(self) -> _Check:
@@ -339,7 +340,8 @@ class MonitoringService:
         check.data["websocket"] = metrics
         if metrics.active_websocket_connections == 0:
             check.worsen(ServiceState.DEGRADED, "no websocket connection to Binance")
-        check.worsen(ServiceState.DEGRADED, self._stale_reason(metrics.last_kline_event_at))
+        if stale := self._stale_reason(metrics.last_kline_event_at):
+            check.worsen(ServiceState.DEGRADED, stale)
         return check
 
     async def _check_prometheus(self) -> _Check:
