@@ -8,7 +8,6 @@ one round of requests and no user waits longer than the deadline.
 from __future__ import annotations
 
 import asyncio
-import enum
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -24,76 +23,23 @@ from telegram_frontend.clients.macd_trader import MacdSummary, TraderMetrics
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.availability import Unavailable
 from telegram_frontend.services.errors import BackendError, BackendRejected, FrontendError
+from telegram_frontend.services.system_status import (
+    SERVICES,
+    SEVERITY,
+    DataFreshness,
+    ServiceState,
+    ServiceStatus,
+    SystemSnapshot,
+)
 
-
-class ServiceState(enum.StrEnum):
-    UP = "up"
-    DEGRADED = "degraded"
-    DOWN = "down"
-    UNKNOWN = "unknown"
-
-
-_SEVERITY = {ServiceState.UP: 0, ServiceState.UNKNOWN: 1, ServiceState.DEGRADED: 2}
-_SEVERITY[ServiceState.DOWN] = 3
-
-SERVICES: dict[str, str] = {
-    "macd_trader": "MACD trader",
-    "grid_trader": "grid trader",
-    "data_storage": "data storage",
-    "data_collection": "data collection",
-    "prometheus": "Prometheus",
-    "trading_db": "trading database",
-}
-
-
-@dataclass(frozen=True)
-class ServiceStatus:
-    key: str
-    name: str
-    state: ServiceState
-    latency_ms: float | None = None
-    reason: str | None = None
-    breaker: str | None = None
-
-
-@dataclass(frozen=True)
-class DataFreshness:
-    """Age of the newest kline event seen by the ingest or the storage."""
-
-    last_event_at: datetime | None = None
-    age_seconds: float | None = None
-    source: str | None = None
-    stale: bool | None = None
-
-
-@dataclass(frozen=True)
-class SystemSnapshot:
-    taken_at: datetime
-    services: tuple[ServiceStatus, ...]
-    freshness: DataFreshness = field(default_factory=DataFreshness)
-    websocket: CollectionMetrics | None = None
-    quality: StorageQuality | None = None
-    trader: MacdSummary | None = None
-    trader_metrics: TraderMetrics | None = None
-    prometheus_targets: dict[str, bool] = field(default_factory=dict)
-    unavailable: tuple[Unavailable, ...] = ()
-
-    def service(self, key: str) -> ServiceStatus:
-        return next(s for s in self.services if s.key == key)
-
-    @property
-    def storage_connections(self) -> dict[str, bool | None]:
-        q = self.quality
-        return {
-            "postgres": q.postgres_connected if q else None,
-            "elasticsearch": q.elasticsearch_connected if q else None,
-        }
-
-    @property
-    def overall(self) -> ServiceState:
-        """The worst state among configured services (UNKNOWN ones are not configured)."""
-        states = [s.state for s in self.services if s.state is not ServiceState.UNKNOWN]
-        return max(states, key=_SEVERITY.__getitem__, default=ServiceState.UNKNOWN)
+__all__ = [
+    "DataFreshness",
+    "MonitoringService",
+    "ServiceState",
+    "ServiceStatus",
+    "SystemSnapshot",
+    "health_state",
+]
 
 
 @dataclass
@@ -107,7 +53,7 @@ class _Check:
     notes: list[Unavailable] = field(default_factory=list)
 
     def worsen(self, state: ServiceState, reason: str | None) -> None:
-        if _SEVERITY[state] > _SEVERITY[self.state]:
+        if SEVERITY[state] > SEVERITY[self.state]:
             self.state = state
         if reason:
             self.reasons.append(reason)
@@ -270,30 +216,38 @@ class MonitoringService:
             return None
         return f"no kline event for {_duration(age)}"
 
-    async def _health(self, check: _Check, fetch: Callable[[], Awaitable[ActuatorHealth]]) -> bool:
-        """Ask the actuator; False when the service could not be reached at all."""
-        started = time.perf_counter()
-        try:
+    async def _probe(
+        self, fetch: Callable[[], Awaitable[ActuatorHealth]], *extras: Awaitable[Any]
+    ) -> tuple[_Check, list[Any]]:
+        """Ask the actuator and the extra figures at once (one round trip of waiting, not
+        several); the extras come back as values or exceptions, empty when it is unreachable."""
+        check, started = _Check(), time.perf_counter()
+
+        async def timed_health() -> ActuatorHealth:
             health = await fetch()
-        except BackendRejected as exc:
             check.latency_ms = _ms(started)
-            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
-            return True
-        except FrontendError as exc:
-            check.worsen(ServiceState.DOWN, _reason_of(exc))
-            return False
-        check.latency_ms = _ms(started)
-        check.worsen(*health_state(health))
-        return True
+            return health
+
+        health, *results = await asyncio.gather(timed_health(), *extras, return_exceptions=True)
+        if isinstance(health, ActuatorHealth):
+            check.worsen(*health_state(health))
+        elif isinstance(health, BackendRejected):
+            check.latency_ms = _ms(started)
+            check.worsen(ServiceState.DEGRADED, _lower_first(health.user_message))
+        elif isinstance(health, FrontendError):
+            check.worsen(ServiceState.DOWN, _reason_of(health))
+            return check, []
+        elif isinstance(health, BaseException):
+            raise health
+        return check, results
 
     async def _check_macd(self) -> _Check:
-        client, check = self.clients.macd, _Check()
+        client = self.clients.macd
         assert client is not None
-        if not await self._health(check, client.health):
+        check, results = await self._probe(client.health, client.summary(), client.metrics())
+        if not results:
             return check
-        summary, metrics = await asyncio.gather(
-            client.summary(), client.metrics(), return_exceptions=True
-        )
+        summary, metrics = results
         if isinstance(summary, MacdSummary):
             check.data["summary"] = summary
         elif isinstance(summary, FrontendError):
@@ -303,21 +257,22 @@ class MonitoringService:
         return check
 
     async def _check_grid(self) -> _Check:
-        client, check = self.clients.grid, _Check()
+        client = self.clients.grid
         assert client is not None
-        await self._health(check, client.health)
+        check, _ = await self._probe(client.health)
         return check
 
     async def _check_storage(self) -> _Check:
-        client, check = self.clients.storage, _Check()
+        client = self.clients.storage
         assert client is not None
-        if not await self._health(check, client.health):
+        check, results = await self._probe(client.health, client.quality())
+        if not results:
             return check
-        try:
-            quality = await client.quality()
-        except FrontendError as exc:
-            check.notes.append(Unavailable.from_error("data storage", exc))
+        [quality] = results
+        if isinstance(quality, FrontendError):
+            check.notes.append(Unavailable.from_error("data storage", quality))
             return check
+        assert isinstance(quality, StorageQuality)
         check.data["quality"] = quality
         if quality.postgres_connected is False:
             check.worsen(ServiceState.DEGRADED, "its PostgreSQL connection is down")
@@ -328,15 +283,16 @@ class MonitoringService:
         return check
 
     async def _check_collection(self) -> _Check:
-        client, check = self.clients.collection, _Check()
+        client = self.clients.collection
         assert client is not None
-        if not await self._health(check, client.health):
+        check, results = await self._probe(client.health, client.stream_metrics())
+        if not results:
             return check
-        try:
-            metrics = await client.stream_metrics()
-        except FrontendError as exc:
-            check.notes.append(Unavailable.from_error("data collection", exc))
+        [metrics] = results
+        if isinstance(metrics, FrontendError):
+            check.notes.append(Unavailable.from_error("data collection", metrics))
             return check
+        assert isinstance(metrics, CollectionMetrics)
         check.data["websocket"] = metrics
         if metrics.active_websocket_connections == 0:
             check.worsen(ServiceState.DEGRADED, "no websocket connection to Binance")
