@@ -15,6 +15,7 @@ from dishka.integrations.aiogram import AiogramProvider
 from dishka.integrations.fastapi import FastapiProvider
 
 from telegram_frontend.config.settings import Settings
+from telegram_frontend.inject.module.account import AccountProvider
 from telegram_frontend.inject.module.backend import BackendProvider
 from telegram_frontend.inject.module.binance import BinanceProvider
 from telegram_frontend.inject.module.core import CoreProvider
@@ -37,6 +38,7 @@ def default_providers() -> list[Provider]:
         RuntimeContextProvider(),
         BackendProvider(),
         BinanceProvider(),
+        AccountProvider(),
     ]
 
 

@@ -11,7 +11,7 @@ from telegram_frontend.clients.binance import BinanceClient, BinanceClientFactor
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.config_service import ConfigService
 from telegram_frontend.services.order_service import OrderService, RiskLimits
-from telegram_frontend.services.portfolio_service import PortfolioService
+from telegram_frontend.services.portfolio_service import DEFAULT_DUST_USDT, PortfolioService
 from telegram_frontend.utils.crypto import SecretBox
 
 
@@ -23,6 +23,12 @@ async def risk_limits_from(config: ConfigService) -> RiskLimits:
         max_order_notional_usdt=Decimal(str(max_notional)) if max_notional else None,
         allowed_symbols=frozenset(symbols) if symbols else None,
     )
+
+
+async def dust_threshold_from(config: ConfigService) -> Decimal:
+    """`binance.dust_usdt`: balances worth less than this are folded into one dust line."""
+    raw = await config.get("binance.dust_usdt")
+    return Decimal(str(raw)) if raw is not None else DEFAULT_DUST_USDT
 
 
 class BinanceProvider(Provider):
@@ -41,8 +47,9 @@ class BinanceProvider(Provider):
         return factory.system()
 
     @provide
-    def portfolio(self, client: BinanceClient) -> PortfolioService:
-        return PortfolioService(client)
+    async def portfolio(self, client: BinanceClient, config: ConfigService) -> PortfolioService:
+        """The system account's view; per-user views read `binance.dust_usdt` on each call."""
+        return PortfolioService(client, dust_threshold_usdt=await dust_threshold_from(config))
 
     @provide
     def orders(self, client: BinanceClient, config: ConfigService) -> OrderService:
