@@ -153,8 +153,23 @@ class Settings(BaseSettings):
             self.macd_trader_api_key,
             self.binance_api_key,
             self.binance_api_secret,
+            self.events_hmac_secret,
         ]
         return [s.get_secret_value() for s in secrets if s and s.get_secret_value()]
+
+    # Notifications and alerts (outbox dispatcher, pollers, events API)
+    events_hmac_secret: SecretStr | None = None
+    notify_batch_size: int = Field(default=100, ge=1, le=1000)
+    notify_lease_seconds: float = Field(default=60.0, gt=0)
+    notify_idle_seconds: float = Field(default=1.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_retry_base_seconds: float = Field(default=2.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=300.0, gt=0)
+    notify_send_timeout_seconds: float = Field(default=10.0, gt=0)
+    notify_concurrency: int = Field(default=8, ge=1, le=64)
+    health_flap_polls: int = Field(default=2, ge=1, le=20)
+    alert_poll_seconds: float = Field(default=30.0, gt=0)
+    digest_poll_seconds: float = Field(default=60.0, gt=0)
 
 
 def describe_errors(exc: ValidationError) -> list[str]:

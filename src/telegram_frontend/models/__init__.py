@@ -1,20 +1,32 @@
 """Our own tables (all `tf_`-prefixed). Importing this package registers every model."""
 
+from telegram_frontend.models.alert_rule import AlertRule
 from telegram_frontend.models.api_key import ApiKey
 from telegram_frontend.models.audit import AuditLog
 from telegram_frontend.models.base import TABLE_PREFIX, Base
 from telegram_frontend.models.configuration import Configuration
 from telegram_frontend.models.log_record import LogRecord
+from telegram_frontend.models.notification import (
+    NotificationRoute,
+    NotificationSettings,
+    OutboxMessage,
+    WorkerState,
+)
 from telegram_frontend.models.trading_session import TradingSession
 from telegram_frontend.models.user import User
 
 __all__ = [
     "TABLE_PREFIX",
+    "AlertRule",
     "ApiKey",
     "AuditLog",
     "Base",
     "Configuration",
     "LogRecord",
+    "NotificationRoute",
+    "NotificationSettings",
+    "OutboxMessage",
     "TradingSession",
     "User",
+    "WorkerState",
 ]
