@@ -26,6 +26,7 @@ from telegram_frontend.utils.charts import (
     EquityPoint,
     GridChartInput,
     MacdPoint,
+    PriceStyle,
     RenderedChart,
     StrategyComparison,
     Theme,
@@ -101,11 +102,20 @@ class ChartService:
         tz: str = "UTC",
         theme: Theme = "light",
         unit: str = "USDT",
+        style: PriceStyle = "auto",
     ) -> RenderedChart:
         render = partial(
-            render_price_macd, list(candles), list(macd), list(trades), title, tz, theme, unit
+            render_price_macd,
+            list(candles),
+            list(macd),
+            list(trades),
+            title,
+            tz,
+            theme,
+            unit,
+            style,
         )
-        return await self._chart("price_macd", (title, tz, theme, unit), version, render)
+        return await self._chart("price_macd", (title, tz, theme, unit, style), version, render)
 
     async def grid(
         self,

@@ -39,6 +39,7 @@ NO_DATA = "No data for this period"
 GridAxis = Literal["both", "x", "y"]
 LegendLoc = Literal["upper left", "upper right", "lower left", "lower right", "center left"]
 NAME_LIMIT = 40
+_GLYPH_WARNING = r"Glyph \d+ .*missing from"
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,13 @@ def to_num(times: Sequence[datetime]) -> NDArray[Any]:
 def _quiet_missing_glyphs() -> None:
     """Names with emoji or CJK lack glyphs in the bundled font; that is not worth a log line.
 
-    Re-applied per figure (it is idempotent) because code like pytest resets warning filters.
+    Checked per figure because code such as pytest resets warning filters; the filter list is
+    only touched when ours is missing.
     """
-    warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+    for action, message, *_ in warnings.filters:
+        if action == "ignore" and getattr(message, "pattern", None) == _GLYPH_WARNING:
+            return
+    warnings.filterwarnings("ignore", message=_GLYPH_WARNING, category=UserWarning)
 
 
 def new_figure(theme: str) -> tuple[Figure, Palette]:

@@ -56,6 +56,7 @@ __all__ = [
     "EquityPoint",
     "GridChartInput",
     "MacdPoint",
+    "PriceStyle",
     "RenderedChart",
     "StrategyComparison",
     "Theme",
