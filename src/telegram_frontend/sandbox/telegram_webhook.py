@@ -22,7 +22,7 @@ import aiohttp
 from telegram_frontend.sandbox.telegram_faults import CallStats
 from telegram_frontend.sandbox.telegram_update_queue import Update, UpdateQueue
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 log = logging.getLogger(__name__)
 
 ExecuteReply = Callable[[str, str, dict[str, Any]], Awaitable[None]]

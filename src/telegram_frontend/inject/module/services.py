@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dishka import Provider, Scope, provide
 
 from telegram_frontend.config.cache import Cache
 from telegram_frontend.config.database import Database
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.audit_service import AuditService
+from telegram_frontend.services.chart_service import ChartService
 from telegram_frontend.services.config_service import ConfigService
 from telegram_frontend.services.confirmation_service import ConfirmationService
 from telegram_frontend.services.log_service import LogService
 from telegram_frontend.services.rate_limiter import RateLimiter
+from telegram_frontend.services.report_service import ReportService
 from telegram_frontend.services.session_log import StrategyRunLog
 from telegram_frontend.services.user_service import UserService
 
@@ -35,6 +39,14 @@ class CoreServicesProvider(Provider):
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
         )
+
+    reports = provide(ReportService)
+
+    @provide
+    def charts(self) -> Iterator[ChartService]:
+        charts = ChartService()
+        yield charts
+        charts.close()
 
     @provide
     def rate_limiter(self, settings: Settings, cache: Cache) -> RateLimiter:
