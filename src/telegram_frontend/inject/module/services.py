@@ -40,7 +40,9 @@ class CoreServicesProvider(Provider):
             default_timezone=settings.default_timezone,
         )
 
-    reports = provide(ReportService)
+    @provide
+    def reports(self) -> ReportService:
+        return ReportService()
 
     @provide
     def charts(self) -> Iterator[ChartService]:
