@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from telegram_frontend.clients.backends import BackendClients
+from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache
 from telegram_frontend.config.database import Database
 from telegram_frontend.config.settings import Settings
@@ -39,9 +42,11 @@ SERVICES = [
 
 
 @pytest.mark.usefixtures("clean_env")
-async def test_every_service_resolves_from_default_settings() -> None:
-    container = build_container(Settings(_env_file=None), None, RuntimeState())  # type: ignore[arg-type]
+async def test_every_service_resolves_from_default_settings(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'c.db'}")
+    container = build_container(settings, None, RuntimeState())  # type: ignore[arg-type]
     try:
+        await migrator.upgrade(await container.get(Database))
         resolved = [await container.get(kind) for kind in SERVICES]
         assert all(item is not None for item in resolved)
         assert await container.get(UserService) is await container.get(UserService)
