@@ -25,6 +25,7 @@ from fastapi import FastAPI
 
 from telegram_frontend.api.app import create_app
 from telegram_frontend.api.registry import api_routers
+from telegram_frontend.api.telegram_webhook import WEBHOOK_PATH, WebhookIntake
 from telegram_frontend.clients.telegram_session import FloodRetryMiddleware
 from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache, RedisCache
@@ -32,6 +33,7 @@ from telegram_frontend.config.database import Database
 from telegram_frontend.config.logging import get_logger
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.inject.container import build_container
+from telegram_frontend.routers.metrics_middleware import install_with_gate
 from telegram_frontend.routers.middlewares import AccessMiddleware
 from telegram_frontend.routers.registry import attach as attach_routers
 from telegram_frontend.runtime_state import RuntimeState
@@ -79,6 +81,8 @@ class Frontend:
         self._server_task: asyncio.Task[Any] | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._stopping = asyncio.Event()
+        self.webhook: WebhookIntake | None = None
+        self._webhook_set = False
 
     @property
     def http_port(self) -> int:
@@ -104,7 +108,9 @@ class Frontend:
     async def stop(self) -> None:
         """Stop intake, let in-flight work finish (bounded), close pools."""
         self._stopping.set()
-        if self.dispatcher is not None:
+        if self.webhook is not None:
+            await self._stop_webhook()
+        elif self.dispatcher is not None:
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()
         for task in self._tasks:
@@ -128,15 +134,19 @@ class Frontend:
             RedisStorage(cache.client) if isinstance(cache, RedisCache) else MemoryStorage()
         )
         dispatcher = Dispatcher(storage=storage)
-        access = AccessMiddleware()
-        dispatcher.message.middleware(access)
-        dispatcher.callback_query.middleware(access)
+        install_with_gate(dispatcher, AccessMiddleware())
         attach_routers(dispatcher)
         setup_dishka(self.container, dispatcher, auto_inject=True)
         return dispatcher
 
     async def _api_routers(self) -> list[Any]:
-        return api_routers(self.settings)
+        routers = api_routers(self.settings)
+        if self.settings.telegram_mode == "webhook":
+            assert self.dispatcher is not None and self.settings.telegram_webhook_secret
+            secret = self.settings.telegram_webhook_secret.get_secret_value()
+            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret)
+            routers.append(self.webhook.router())
+        return routers
 
     async def _workers(self) -> list[Worker]:
         return await build_workers(self.container, self.settings)
@@ -179,12 +189,57 @@ class Frontend:
         if self._stopping.is_set():
             return
         log.info("telegram_connected", bot=self.state.bot_username)
+        if self.webhook is not None:
+            await self._serve_webhook()
+            return
         await self.dispatcher.start_polling(
             self.bot,
             handle_signals=False,
             close_bot_session=False,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
         )
+
+    def _webhook_url(self) -> str:
+        """TELEGRAM_WEBHOOK_URL as given; a bare origin gets our path appended."""
+        url = self.settings.telegram_webhook_url or ""
+        scheme, _, rest = url.partition("://")
+        return url if "/" in rest.strip("/") else f"{scheme}://{rest.rstrip('/')}{WEBHOOK_PATH}"
+
+    async def _serve_webhook(self) -> None:
+        """Tell Telegram where to POST (retrying while it refuses), then serve until stopped."""
+        assert self.dispatcher is not None and self.settings.telegram_webhook_secret
+        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher)
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                await self.bot.set_webhook(
+                    url=self._webhook_url(),
+                    secret_token=self.settings.telegram_webhook_secret.get_secret_value(),
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+                self._webhook_set = True
+                log.info("telegram_webhook_set", url=self._webhook_url())
+                break
+            except Exception as exc:
+                self.state.telegram_error = type(exc).__name__
+                log.error("telegram_set_webhook_failed", error=str(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        await self._stopping.wait()
+
+    async def _stop_webhook(self) -> None:
+        """Remove the webhook first (Telegram keeps updates for later), then drain our work."""
+        assert self.webhook is not None
+        if self._webhook_set:
+            try:
+                await asyncio.wait_for(self.bot.delete_webhook(), timeout=SHUTDOWN_GRACE_S)
+            except Exception as exc:
+                log.warning("telegram_delete_webhook_failed", error=str(exc))
+            self._webhook_set = False
+        await self.webhook.drain(SHUTDOWN_GRACE_S)
+        if self.dispatcher is not None:
+            with contextlib.suppress(Exception):
+                await self.dispatcher.emit_shutdown(bot=self.bot, dispatcher=self.dispatcher)
 
     async def _supervise(self, worker: Worker) -> None:
         """Keep a worker alive: log and restart it after a crash, never take the process down."""

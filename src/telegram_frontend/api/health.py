@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache
 from telegram_frontend.config.database import Database
 from telegram_frontend.runtime_state import RuntimeState
+from telegram_frontend.services.readiness import Readiness, check_readiness
 
 router = APIRouter(tags=["health"])
 
@@ -22,48 +21,49 @@ async def live() -> dict[str, str]:
     return {"status": "alive"}
 
 
+def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def readiness_body(result: Readiness) -> dict[str, Any]:
+    """The JSON of `/health/ready`: a status and one entry per component."""
+    db, cache, telegram = result.database, result.cache, result.telegram
+    return {
+        "status": "ready" if result.ready else "not_ready",
+        "uptime_s": result.uptime_s,
+        "checked_in_ms": result.checked_in_ms,
+        "components": {
+            "database": _drop_empty(
+                {
+                    "status": db.status,
+                    "backend": db.backend,
+                    "revision": db.revision,
+                    "head": db.head,
+                    "error": db.error,
+                }
+            ),
+            "cache": _drop_empty(
+                {"status": cache.status, "backend": cache.backend, "error": cache.error}
+            ),
+            "telegram": {
+                "status": telegram.status,
+                "mode": telegram.mode,
+                "error": telegram.error,
+            },
+            "workers": result.workers,
+        },
+    }
+
+
 @router.get(
     "/health/ready",
     summary="200 when the database answers and is at the head migration, else 503",
+    response_model=None,
     responses={503: {"description": "not ready"}},
 )
 @inject
 async def ready(
     db: FromDishka[Database], cache: FromDishka[Cache], state: FromDishka[RuntimeState]
 ) -> JSONResponse:
-    components: dict[str, Any] = {}
-    ok = True
-    started = time.perf_counter()
-    try:
-        await db.ping()
-        revision = await migrator.current_revision(db)
-        head = migrator.head_revision()
-        at_head = revision == head
-        components["database"] = {
-            "status": "up" if at_head else "migrating",
-            "backend": db.engine.dialect.name,
-            "revision": revision,
-            "head": head,
-        }
-        ok = at_head
-    except Exception as exc:
-        components["database"] = {"status": "down", "error": type(exc).__name__}
-        ok = False
-    try:
-        await cache.ping()
-        components["cache"] = {"status": "up", "backend": cache.name}
-    except Exception as exc:
-        components["cache"] = {"status": "down", "backend": cache.name, "error": type(exc).__name__}
-    components["telegram"] = {
-        "status": "up" if state.telegram_connected else "down",
-        "mode": state.mode,
-        "error": state.telegram_error,
-    }
-    components["workers"] = dict(state.workers)
-    body = {
-        "status": "ready" if ok else "not_ready",
-        "uptime_s": round(time.time() - state.started_at, 1),
-        "checked_in_ms": round((time.perf_counter() - started) * 1000, 1),
-        "components": components,
-    }
-    return JSONResponse(body, status_code=200 if ok else 503)
+    result = await check_readiness(db, cache, state)
+    return JSONResponse(readiness_body(result), status_code=200 if result.ready else 503)

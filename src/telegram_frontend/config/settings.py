@@ -6,11 +6,20 @@ and one readable line per problem (see `load_settings`), never a traceback.
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/telegram_frontend.db"
@@ -170,6 +179,45 @@ class Settings(BaseSettings):
     health_flap_polls: int = Field(default=2, ge=1, le=20)
     alert_poll_seconds: float = Field(default=30.0, gt=0)
     digest_poll_seconds: float = Field(default=60.0, gt=0)
+
+    # HTTP API and webhook mode
+    api_rate_limit_per_minute: int = Field(default=120, ge=1)
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1-256 characters of A-Z, a-z, 0-9, `_` and `-` only."""
+        secret = value.get_secret_value() if value is not None else None
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an https:// URL that reaches POST /telegram/webhook")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url_and_secret(self) -> Settings:
+        """Webhook mode without a URL or a secret would accept anyone's updates, or none."""
+        if self.telegram_mode == "webhook":
+            missing = [
+                name
+                for name, value in (
+                    ("TELEGRAM_WEBHOOK_URL", self.telegram_webhook_url),
+                    ("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret),
+                )
+                if not value
+            ]
+            if missing:
+                raise PydanticCustomError(
+                    "webhook_settings",
+                    "TELEGRAM_MODE=webhook needs {missing}",
+                    {"missing": " and ".join(missing)},
+                )
+        return self
 
 
 def describe_errors(exc: ValidationError) -> list[str]:

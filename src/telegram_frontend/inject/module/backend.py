@@ -9,6 +9,7 @@ from dishka import Provider, Scope, provide
 from telegram_frontend.clients.backends import BackendClients
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.audit_service import AuditService
+from telegram_frontend.services.backend_metrics import CALL_OBSERVER
 from telegram_frontend.services.monitoring_service import MonitoringService
 from telegram_frontend.services.session_log import StrategyRunLog
 from telegram_frontend.services.trading_service import TradingService
@@ -21,7 +22,7 @@ class BackendProvider(Provider):
 
     @provide
     async def clients(self, settings: Settings) -> AsyncIterator[BackendClients]:
-        clients = BackendClients.from_settings(settings)
+        clients = BackendClients.from_settings(settings, CALL_OBSERVER)
         yield clients
         await clients.aclose()
 
