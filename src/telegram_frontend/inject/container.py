@@ -16,6 +16,7 @@ from dishka.integrations.fastapi import FastapiProvider
 
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.inject.module.account import AccountProvider
+from telegram_frontend.inject.module.api import ApiProvider
 from telegram_frontend.inject.module.backend import BackendProvider
 from telegram_frontend.inject.module.binance import BinanceProvider
 from telegram_frontend.inject.module.core import CoreProvider
@@ -39,6 +40,7 @@ def default_providers() -> list[Provider]:
         BackendProvider(),
         BinanceProvider(),
         AccountProvider(),
+        ApiProvider(),
     ]
 
 
