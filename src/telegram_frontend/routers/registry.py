@@ -7,6 +7,7 @@ from functools import cache
 from aiogram import Router
 
 from telegram_frontend.routers import access_requests, base_router, error_handler
+from telegram_frontend.routers.account_routers import ACCOUNT_ROUTERS
 
 
 @cache
@@ -17,6 +18,7 @@ def root_router() -> Router:
         base_router.router,
         access_requests.router,
         # feature routers are added here, before the fallbacks
+        *ACCOUNT_ROUTERS,
         base_router.fallback_router,
         error_handler.router,
     )

@@ -1,0 +1,138 @@
+"""/orders and /order through the emulator: paging in place, cancelling one order and every order
+of one symbol after a confirmation (the fake exchange changes, the audit trail records it),
+viewers without cancel buttons and refused when they craft one, stale and replayed confirmations.
+"""
+
+from __future__ import annotations
+
+from telegram_frontend.routers.account_keyboards import Confirm
+from telegram_frontend.routers.orders_router import CancelOrder
+from telegram_frontend.services.access import Role
+from tests.e2e.account_helpers import (
+    audit_rows,
+    button_texts,
+    expire_confirmation,
+    open_order_ids,
+    press_crafted,
+    rest_order,
+)
+from tests.e2e.harness import World, text_of
+
+
+async def test_trader_cancels_one_order_then_every_order_of_a_symbol(world: World) -> None:
+    btc = rest_order(world, "BTCUSDT", "0.001", "999999")
+    btc2 = rest_order(world, "BTCUSDT", "0.002", "999998")
+    eth = rest_order(world, "ETHUSDT", "0.1", "99999")
+    trader = await world.app.user_with_role(401, Role.TRADER)
+
+    [listing] = await trader.send("/orders")
+    assert "Open (3)" in (listing.text or "")
+    assert f"#{eth.order_id} ETHUSDT SELL LIMIT 0.1 @ 99,999 · NEW" in (listing.text or "")
+    assert f"✖ Cancel #{eth.order_id}" in button_texts(listing)
+
+    asked = await trader.press(f"✖ Cancel #{eth.order_id}")
+    [question] = asked.new_messages
+    assert f"Cancel order #{eth.order_id} on ETHUSDT?" in (question.text or "")
+    assert len(open_order_ids(world)) == 3  # nothing happens before the confirmation
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    assert done.edited.text == f"✅ Order #{eth.order_id} on ETHUSDT cancelled."
+    assert done.edited.buttons == []
+    assert open_order_ids(world) == [btc.order_id, btc2.order_id]
+
+    await trader.press("✖ Cancel all BTCUSDT (2)")
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    assert done.edited.text == "✅ Cancelled 2 open order(s) on BTCUSDT."
+    assert open_order_ids(world) == []
+    [one] = await audit_rows(world.app, "order.cancel")
+    assert (one.actor, one.target, one.result) == ("tg:401", f"ETHUSDT#{eth.order_id}", "ok")
+    [bulk] = await audit_rows(world.app, "order.cancel_all")
+    assert (bulk.target, bulk.details["count"]) == ("BTCUSDT", 2)
+
+
+async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: World) -> None:
+    btc = rest_order(world, "BTCUSDT", "0.001", "999999")
+    viewer = await world.app.user_with_role(403, Role.VIEWER)
+    trader = await world.app.user_with_role(404, Role.TRADER)
+
+    [listing] = await viewer.send("/orders")
+    assert f"#{btc.order_id} BTCUSDT" in (listing.text or "")
+    assert not any("Cancel" in text for text in button_texts(listing))
+
+    crafted = CancelOrder(symbol="BTCUSDT", order_id=btc.order_id).pack()
+    refused = await press_crafted(viewer, listing, crafted)
+    assert refused.text == "This needs the trader role; you are viewer."
+
+    await trader.send("/orders")
+    asked = await trader.press(f"✖ Cancel #{btc.order_id}")
+    stolen = asked.new_messages[0].button_data("✅ Confirm")
+    refused = await press_crafted(viewer, listing, stolen)
+    assert refused.text == "This needs the trader role; you are viewer."
+    assert open_order_ids(world) == [btc.order_id]
+    assert await audit_rows(world.app, "order.cancel") == []
+
+
+async def test_a_replayed_or_stale_confirmation_does_nothing(world: World) -> None:
+    first = rest_order(world, "BTCUSDT", "0.001", "999999")
+    second = rest_order(world, "ETHUSDT", "0.1", "99999")
+    trader = await world.app.user_with_role(405, Role.TRADER)
+    await trader.send("/orders")
+
+    asked = await trader.press(f"✖ Cancel #{first.order_id}")
+    [question] = asked.new_messages
+    confirm = question.button_data("✅ Confirm")
+    await trader.press_data(question, confirm)
+    replayed = await press_crafted(trader, question, confirm)  # the button is gone; replay it
+    assert replayed.text == "This confirmation expired. Please start the action again."
+    assert replayed.show_alert is True
+
+    asked = await trader.press(f"✖ Cancel #{second.order_id}")
+    [stale] = asked.new_messages
+    await expire_confirmation(world.app, stale.button_data("✅ Confirm"))
+    late = await trader.press("✅ Confirm")
+    assert late.answer.text == "This confirmation expired. Please start the action again."
+    assert late.edited is not None and late.edited.buttons == []
+    assert open_order_ids(world) == [second.order_id]
+    assert Confirm.unpack(confirm).scope == "o"
+
+
+async def test_orders_page_in_place(world: World) -> None:
+    ids = [rest_order(world, "BTCUSDT", "0.001", f"{999990 + n}").order_id for n in range(8)]
+    trader = await world.app.user_with_role(406, Role.TRADER)
+    [listing] = await trader.send("/orders")
+    assert "page 1 of 2" in (listing.text or "")
+    assert "◀ Prev" not in button_texts(listing)
+
+    turned = await trader.press("Next ▶")
+
+    assert turned.edited is not None and turned.edited.message_id == listing.message_id
+    assert "page 2 of 2" in (turned.edited.text or "")
+    assert button_texts(turned.edited)[-1] == "◀ Prev"
+    shown = [i for i in ids if f"#{i} " in (listing.text or "") + (turned.edited.text or "")]
+    assert shown == ids
+    assert turned.new_messages == []
+
+
+async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: World) -> None:
+    trader = await world.app.user_with_role(407, Role.TRADER)
+    [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
+    assert "Place SELL LIMIT 0.01 ETHUSDT at 99999 on the system Binance account?" in (
+        question.text or ""
+    )
+    assert open_order_ids(world) == []
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    assert (done.edited.text or "").startswith("✅ Order placed: #")
+    [order_id] = open_order_ids(world)
+    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999 · NEW" in (done.edited.text or "")
+
+    await trader.send("/order buy BTCUSDT 1")
+    refused = await trader.press("✅ Confirm")
+    assert refused.edited is not None
+    text = refused.edited.text or ""
+    assert text.startswith("❌ The order is worth about ")
+    assert text.endswith("USDT, above the risk limit of 1000 USDT per order.")
+    assert open_order_ids(world) == [order_id]
+    assert "Usage: /order" in text_of(await trader.send("/order maybe"))
+    assert [r.result for r in await audit_rows(world.app, "order.place")] == ["failed", "ok"]
