@@ -58,7 +58,7 @@ async def authenticate(request: Request, credentials: HTTPAuthorizationCredentia
     if row is None:
         raise _unauthorized("The API key is unknown or revoked.")
     limiter = await container.get(ApiRateLimiter)
-    decision = await limiter.hit(f"api:{row.id}")
+    decision = await limiter.hit(f"api:{row.prefix}")  # random, unlike ids never reused
     if not decision.allowed:
         raise ApiRateLimited(decision.retry_after)
     actor = key_actor(row)

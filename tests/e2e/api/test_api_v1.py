@@ -1,0 +1,139 @@
+"""`/api/v1` against the fake trading system and Binance: the same core as the bot.
+
+What is checked is what a client sees (status, body) and what is stored (audit rows naming the
+API key, the order really cancelled on the exchange, a revoked key refused at once).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import select
+
+from telegram_frontend.config.database import Database
+from telegram_frontend.models import AuditLog
+from telegram_frontend.services.access import SYSTEM, Role
+from telegram_frontend.services.order_service import OrderService
+from tests.e2e.api.support import ApiKeys, bearer, issue_keys
+from tests.e2e.harness import RunningFrontend, World, running_frontend
+
+
+async def audit_rows(world: World, action: str) -> list[AuditLog]:
+    db = await world.app.frontend.container.get(Database)
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)
+        )
+        return list(rows)
+
+
+async def test_a_trader_key_stops_a_grid_strategy_and_the_audit_names_the_key(
+    api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    me = (await http.get("/api/v1/me", headers=bearer(api_keys.trader))).json()
+    stopped = await http.post("/api/v1/strategies/grid:1/stop", headers=bearer(api_keys.trader))
+    assert stopped.status_code == 200
+    assert stopped.json()["active"] is False
+    listed = await http.get("/api/v1/strategies/grid:1", headers=bearer(api_keys.viewer))
+    assert listed.json()["active"] is False
+    [row] = await audit_rows(api_world, "strategy.stop")
+    assert (row.actor, row.target, row.result) == (
+        f"api-key:{me['key_id']}:trader-key",
+        "grid:1",
+        "ok",
+    )
+
+
+async def test_stopping_a_macd_instance_is_a_409_with_the_reason_and_is_audited(
+    api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    answer = await http.post(
+        "/api/v1/strategies/macd:conservative-btc/stop", headers=bearer(api_keys.admin)
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "backend_unsupported"
+    assert "cannot start or stop a strategy instance" in answer.json()["detail"]
+    [row] = await audit_rows(api_world, "strategy.stop")
+    assert row.result == "unsupported" and row.actor.startswith("api-key:")
+
+
+async def test_a_trader_key_cancels_an_open_order_on_binance_and_it_is_audited(
+    api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    orders = await api_world.app.frontend.container.get(OrderService)
+    placed = await orders.place_order(
+        SYSTEM, "BTCUSDT", "BUY", "LIMIT", Decimal("0.001"), Decimal("10000")
+    )
+    order_id = placed.order.order_id
+    listed = await http.get("/api/v1/orders", headers=bearer(api_keys.viewer))
+    assert [o["order_id"] for o in listed.json()] == [order_id]
+    assert listed.json()[0]["price"] == "10000"
+
+    refused = await http.delete(
+        f"/api/v1/orders/BTCUSDT/{order_id}", headers=bearer(api_keys.viewer)
+    )
+    assert refused.status_code == 403
+    cancelled = await http.delete(
+        f"/api/v1/orders/BTCUSDT/{order_id}", headers=bearer(api_keys.trader)
+    )
+    assert cancelled.status_code == 200
+    assert (cancelled.json()["status"], cancelled.json()["is_open"]) == ("CANCELED", False)
+    assert (await http.get("/api/v1/orders", headers=bearer(api_keys.viewer))).json() == []
+    [row] = await audit_rows(api_world, "order.cancel")
+    assert row.result == "ok" and row.actor.endswith(":trader-key")
+    again = await http.delete(f"/api/v1/orders/BTCUSDT/{order_id}", headers=bearer(api_keys.trader))
+    assert again.status_code == 404 and again.json()["error"] == "not_found"
+
+
+async def test_an_admin_revokes_a_key_and_it_is_refused_on_its_next_request(
+    api_world: World, http: httpx.AsyncClient
+) -> None:
+    keys = await issue_keys(api_world.app)
+    listing = await http.get("/api/v1/api-keys", headers=bearer(keys.admin))
+    viewer = next(k for k in listing.json() if k["name"] == "viewer-key")
+    assert keys.viewer not in listing.text  # only prefixes are ever listed
+    me = await http.get("/api/v1/me", headers=bearer(keys.viewer))
+    assert me.status_code == 200
+    assert (me.json()["key_id"], me.json()["role"], me.json()["via"]) == (
+        viewer["id"],
+        "viewer",
+        "api",
+    )
+    revoked = await http.delete(f"/api/v1/api-keys/{viewer['id']}", headers=bearer(keys.admin))
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+    after = await http.get("/api/v1/me", headers=bearer(keys.viewer))
+    assert after.status_code == 401
+    audit = await http.get("/api/v1/audit", headers=bearer(keys.admin))
+    assert audit.json()[0]["action"] == "api_key.revoke"
+
+
+async def test_the_openapi_document_is_served_under_the_api_prefix_too(
+    app: RunningFrontend,
+) -> None:
+    async with httpx.AsyncClient(base_url=app.http_base) as http:
+        ours = (await http.get("/api/v1/openapi.json")).json()
+        assert ours == (await http.get("/openapi.json")).json()
+    stop = ours["paths"]["/api/v1/strategies/{strategy_id}/stop"]["post"]
+    assert stop["x-required-role"] == "trader"
+    assert {"401", "403", "404", "409", "422", "429", "502", "503"} <= set(stop["responses"])
+    assert ours["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
+
+
+async def test_a_key_over_its_rate_limit_gets_429_in_the_error_shape_with_retry_after(
+    settings_env: dict[str, str],
+) -> None:
+    async with running_frontend({**settings_env, "API_RATE_LIMIT_PER_MINUTE": "2"}) as app:
+        keys = await issue_keys(app)
+        async with httpx.AsyncClient(base_url=app.http_base) as http:
+            statuses = []
+            for _ in range(4):
+                answer = await http.get("/api/v1/me", headers=bearer(keys.of(Role.VIEWER)))
+                statuses.append(answer.status_code)
+                if answer.status_code == 429:
+                    break
+            assert statuses[-1] == 429, statuses
+            assert answer.json()["error"] == "rate_limited"
+            assert 1 <= int(answer.headers["retry-after"]) <= 60
+            other = await http.get("/api/v1/me", headers=bearer(keys.admin))
+            assert other.status_code == 200  # the budget is per key

@@ -1,0 +1,141 @@
+"""Webhook mode through the emulator: it POSTs updates to our URL with the secret header.
+
+The bot must answer exactly as in polling mode; a POST without the right secret gets 401 and
+is not processed at all (no user row, no reply); at stop the webhook is removed again.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
+from telegram_frontend.services.user_service import UserService
+from tests.e2e.harness import BOT_TOKEN, E2E_LIMITS, RunningFrontend, running_frontend, text_of
+
+SECRET = "s3cret_webhook-TOKEN_0123456789"
+STRANGER = 777
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_env(settings_env: dict[str, str], port: int) -> dict[str, Any]:
+    return {
+        **settings_env,
+        "HTTP_PORT": port,
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
+
+
+async def webhook_info(emulator: TelegramEmulator) -> dict[str, Any]:
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(f"{emulator.base_url}/bot{BOT_TOKEN}/getWebhookInfo")
+    result: dict[str, Any] = answer.json()["result"]
+    return result
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator(limits=E2E_LIMITS)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+async def hooked(
+    settings_env: dict[str, str], emulator: TelegramEmulator
+) -> AsyncIterator[RunningFrontend]:
+    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+        yield app
+
+
+def update_from(user_id: int, text: str, update_id: int = 900001) -> dict[str, Any]:
+    """A Telegram update as an attacker would forge it."""
+    sender = {"id": user_id, "is_bot": False, "first_name": "Forged"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": "Forged"},
+            "from": sender,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+async def test_in_webhook_mode_the_bot_answers_what_telegram_posts(
+    hooked: RunningFrontend, emulator: TelegramEmulator
+) -> None:
+    admin = await hooked.admin()
+    reply = text_of(await admin.send("/help"))
+    assert reply.startswith("Commands you can use")
+    assert "Your role: admin" in reply
+    info = await webhook_info(emulator)
+    assert info["url"] == f"{hooked.http_base}/telegram/webhook"
+    assert {"message", "callback_query"} <= set(info["allowed_updates"])
+    stats = await hooked.client.stats()
+    assert stats.webhook_deliveries >= 1 and stats.webhook_failures == 0
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", SECRET[:-1]])
+async def test_a_post_without_the_right_secret_is_refused_and_processes_nothing(
+    hooked: RunningFrontend, secret: str | None
+) -> None:
+    await hooked.client.register_chat(STRANGER)
+    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    async with httpx.AsyncClient(base_url=hooked.http_base) as http:
+        refused = await http.post(
+            "/telegram/webhook", json=update_from(STRANGER, "/start"), headers=headers
+        )
+        assert refused.status_code == 401
+        assert refused.json() == {
+            "error": "unauthorized",
+            "detail": "Wrong or missing secret token.",
+        }
+        users = await hooked.frontend.container.get(UserService)
+        # The same update with the secret is processed, so the refusal above is what stopped it.
+        accepted = await http.post(
+            "/telegram/webhook",
+            json=update_from(STRANGER, "/help", update_id=900002),
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+        assert accepted.status_code == 200
+    replies = await hooked.client.wait_for_bot_messages(STRANGER)
+    assert text_of(replies) == "Send /start to ask an administrator for access."
+    assert await users.get(STRANGER) is None  # /start was never processed: no access request
+    assert hooked.frontend.webhook is not None and hooked.frontend.webhook.accepted == 1
+
+
+async def test_a_post_with_the_secret_but_no_update_is_422(hooked: RunningFrontend) -> None:
+    async with httpx.AsyncClient(base_url=hooked.http_base) as http:
+        answer = await http.post(
+            "/telegram/webhook",
+            content=b"not json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid"
+
+
+async def test_stopping_removes_the_webhook(
+    settings_env: dict[str, str], emulator: TelegramEmulator
+) -> None:
+    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+        await app.admin()
+        assert text_of(await app.chat(1000).send("/start")).startswith("Welcome")
+        assert (await webhook_info(emulator))["url"]
+    assert (await webhook_info(emulator))["url"] == ""
