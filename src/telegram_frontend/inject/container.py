@@ -21,6 +21,7 @@ from telegram_frontend.inject.module.backend import BackendProvider
 from telegram_frontend.inject.module.binance import BinanceProvider
 from telegram_frontend.inject.module.core import CoreProvider
 from telegram_frontend.inject.module.services import CoreServicesProvider
+from telegram_frontend.inject.module.status import StatusProvider
 from telegram_frontend.runtime_state import RuntimeState
 
 
@@ -39,6 +40,7 @@ def default_providers() -> list[Provider]:
         RuntimeContextProvider(),
         BackendProvider(),
         BinanceProvider(),
+        StatusProvider(),
         AccountProvider(),
         ApiProvider(),
     ]

@@ -10,6 +10,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.config.logging import get_logger
 from telegram_frontend.models import User
+from telegram_frontend.routers.command_menus import sync_user_menu
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.errors import FrontendError
 from telegram_frontend.services.user_service import UserService
@@ -107,6 +108,7 @@ async def decide(
             )
         )
     assert query.bot is not None
+    await sync_user_menu(query.bot, user)
     with use_locale(user.language):
         notice = (
             _("Your access request was declined.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dishka import AsyncContainer
 
 from telegram_frontend.config.settings import Settings
+from telegram_frontend.routers.command_menus import menu_sync_worker
 from telegram_frontend.runtime_types import Worker
 from telegram_frontend.services.log_service import LogService
 from telegram_frontend.workers.log_sink import LogSinkWorker
@@ -14,4 +15,5 @@ async def build_workers(container: AsyncContainer, settings: Settings) -> list[W
     if not settings.workers_enabled:
         return []
     workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
+    workers.append(await menu_sync_worker(container))
     return workers
