@@ -20,6 +20,7 @@ from telegram_frontend.inject.module.api import ApiProvider
 from telegram_frontend.inject.module.backend import BackendProvider
 from telegram_frontend.inject.module.binance import BinanceProvider
 from telegram_frontend.inject.module.core import CoreProvider
+from telegram_frontend.inject.module.notifications import NotificationsProvider
 from telegram_frontend.inject.module.services import CoreServicesProvider
 from telegram_frontend.inject.module.status import StatusProvider
 from telegram_frontend.runtime_state import RuntimeState
@@ -41,6 +42,7 @@ def default_providers() -> list[Provider]:
         BackendProvider(),
         BinanceProvider(),
         StatusProvider(),
+        NotificationsProvider(),
         AccountProvider(),
         ApiProvider(),
     ]

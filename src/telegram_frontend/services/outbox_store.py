@@ -1,10 +1,11 @@
 """The dispatcher's side of the outbox: claim due rows under a lease, then settle each one.
 
-A claim takes, per chat, only the oldest undelivered row, so every chat receives its messages
-in the order they were written, even across retries. On PostgreSQL the claim locks rows with
-`FOR UPDATE SKIP LOCKED`, so two dispatchers never take the same row; on SQLite the claim is
-one atomic `UPDATE ... WHERE id IN (...)` under SQLite's single-writer lock. A lease (status
-`sending` until `lease_until`) lets a fresh dispatcher take over the rows of a dead one.
+A claim takes, per chat, only the oldest undelivered row (the chat's head), so every chat
+receives its messages in the order they were written, even across retries. On PostgreSQL the
+claim locks rows with `FOR UPDATE SKIP LOCKED`, so two dispatchers never take the same row; on
+SQLite the claim is one atomic `UPDATE ... WHERE id IN (...)` under SQLite's single-writer lock.
+A lease (status `sending` until `lease_until`) lets a fresh dispatcher take over the rows of a
+dead one.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
 
 from telegram_frontend.config.database import Database
 from telegram_frontend.models import OutboxMessage
@@ -65,17 +65,11 @@ class OutboxStore:
         """Lease up to `limit` due rows, at most one per chat (the oldest undelivered one)."""
         now = self._clock()
         row = OutboxMessage
-        earlier = aliased(OutboxMessage)
         due = or_(
             and_(row.status == OutboxStatus.PENDING, row.next_attempt_at <= now),
             and_(row.status == OutboxStatus.SENDING, row.lease_until < now),
         )
-        queued_before = exists().where(
-            earlier.chat_id == row.chat_id,
-            earlier.id < row.id,
-            earlier.status.in_(UNDELIVERED),
-        )
-        pick = select(row.id).where(due, ~queued_before).order_by(row.id).limit(limit)
+        pick = select(row.id).where(row.id.in_(_chat_heads()), due).order_by(row.id).limit(limit)
         if self._db.is_postgres:
             pick = pick.with_for_update(skip_locked=True)
         statement = (
@@ -108,21 +102,16 @@ class OutboxStore:
     async def next_due(self) -> datetime | None:
         """When the next claimable row falls due (a retry, an expired lease), if any."""
         row = OutboxMessage
-        earlier = aliased(OutboxMessage)
-        queued_before = exists().where(
-            earlier.chat_id == row.chat_id,
-            earlier.id < row.id,
-            earlier.status.in_(UNDELIVERED),
-        )
+        heads = _chat_heads()
         async with self._db.session() as session:
             pending = await session.scalar(
                 select(func.min(row.next_attempt_at)).where(
-                    row.status == OutboxStatus.PENDING, ~queued_before
+                    row.id.in_(heads), row.status == OutboxStatus.PENDING
                 )
             )
             leased = await session.scalar(
                 select(func.min(row.lease_until)).where(
-                    row.status == OutboxStatus.SENDING, ~queued_before
+                    row.id.in_(heads), row.status == OutboxStatus.SENDING
                 )
             )
         moments = [_aware(m) for m in (pending, leased) if m is not None]
@@ -147,16 +136,32 @@ class OutboxStore:
 
     async def mark_sent(self, row_id: int, message_id: int, note: str | None = None) -> None:
         """Telegram accepted it: record that at once (whoever holds the lease now)."""
-        await self._set(
-            row_id,
-            None,
-            status=OutboxStatus.SENT,
-            sent_message_id=message_id,
-            sent_at=self._clock(),
-            lease_owner=None,
-            lease_until=None,
-            last_error=_clip(note),
+        await self.mark_sent_many([(row_id, message_id, note)])
+
+    async def mark_sent_many(self, sent: list[tuple[int, int, str | None]]) -> None:
+        """Several accepted messages in one transaction: (row id, message id, note)."""
+        if not sent:
+            return
+        table = cast(Table, OutboxMessage.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_message_id=bindparam("message_id"),
+                sent_at=self._clock(),
+                lease_owner=None,
+                lease_until=None,
+                last_error=bindparam("note"),
+            )
         )
+        params = [
+            {"row_id": row_id, "message_id": message_id, "note": _clip(note)}
+            for row_id, message_id, note in sent
+        ]
+        async with self._db.session() as session:
+            connection = await session.connection()
+            await connection.execute(statement, params)
 
     async def reschedule(
         self, row_id: int, owner: str, delay_seconds: float, error: str, *, count: bool
@@ -272,6 +277,15 @@ class OutboxStore:
         )
         async with self._db.session() as session:
             await session.execute(statement)
+
+
+def _chat_heads() -> Select[Any]:
+    """The oldest undelivered row of every chat: the only one of the chat that may go next."""
+    return (
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status.in_(UNDELIVERED))
+        .group_by(OutboxMessage.chat_id)
+    )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -55,6 +55,7 @@ _TAG = re.compile(r"<[^>]+>")
 SHUTDOWN_WAIT_S = 5.0
 MIN_WAIT_S = 0.01
 REPORT_EVERY_S = 1.0
+CLAIM_GATHER_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,41 @@ def delivery_rates(settings: Settings) -> DeliveryRates:
         private_per_second=settings.telegram_private_chat_rate_per_second,
         group_per_minute=settings.telegram_group_rate_per_minute,
     )
+
+
+class SentMarks:
+    """Coalesces "sent" marks that arrive together into one transaction (one disk flush).
+
+    A mark waits at most one turn of the event loop for company, so the row is still recorded
+    right after Telegram accepted the message.
+    """
+
+    def __init__(self, store: OutboxStore) -> None:
+        self._store = store
+        self._pending: list[tuple[tuple[int, int, str | None], asyncio.Future[None]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def mark(self, row_id: int, message_id: int, note: str | None = None) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(((row_id, message_id, note), future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                await self._store.mark_sent_many([item for item, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
 
 
 def plain_text(html_text: str) -> str:
@@ -125,6 +161,8 @@ class NotificationDispatcher:
         self._queued: set[asyncio.Task[None]] = set()
         self._sending: set[asyncio.Task[None]] = set()
         self._reported_at = 0.0
+        self._claimed_at: dict[int, float] = {}
+        self._marks = SentMarks(store)
 
     async def run(self) -> None:
         try:
@@ -141,6 +179,7 @@ class NotificationDispatcher:
             return
         claimed = await self._store.claim(self.owner, room, self.config.lease_seconds)
         for message in claimed:
+            self._claimed_at[message.id] = time.monotonic()
             task = asyncio.create_task(self._process(message), name=f"outbox-{message.id}")
             self._queued.add(task)
             task.add_done_callback(self._queued.discard)
@@ -155,7 +194,12 @@ class NotificationDispatcher:
                 timeout = min(timeout, max(MIN_WAIT_S, (due - utcnow()).total_seconds()))
         woken = asyncio.create_task(self._signal.wait(timeout))
         try:
-            await asyncio.wait({woken, *self._queued}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {woken, *self._queued}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if woken not in done and self._queued:
+                # more sends finish right behind this one: claim for all of them at once
+                await asyncio.wait({woken, *self._queued}, timeout=CLAIM_GATHER_S)
         finally:
             woken.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -183,6 +227,8 @@ class NotificationDispatcher:
             raise
         except Exception as exc:
             log.error("outbox_delivery_crashed", row=message.id, error=f"{type(exc).__name__}")
+        finally:
+            self._claimed_at.pop(message.id, None)
 
     async def _shutdown(self) -> None:
         """Let in-flight sends settle, drop the rest back into the queue for the next one."""
@@ -195,7 +241,10 @@ class NotificationDispatcher:
             log.info("outbox_released", rows=released, owner=self.owner)
 
     async def _send_and_settle(self, message: ClaimedMessage) -> None:
-        if not await self._store.renew(message.id, self.owner, self.config.lease_seconds):
+        held = time.monotonic() - self._claimed_at.pop(message.id, 0.0)
+        if held > self.config.lease_seconds / 2 and not await self._store.renew(
+            message.id, self.owner, self.config.lease_seconds
+        ):
             return  # another dispatcher took it over after our lease ran out
         reply_to = await self._store.reply_target(message)
         try:
@@ -214,7 +263,7 @@ class NotificationDispatcher:
             await self._transient(message, exc)
         else:
             DELIVERIES.labels(result="sent").inc()
-            await self._store.mark_sent(message.id, sent.message_id)
+            await self._marks.mark(message.id, sent.message_id)
 
     async def _send(
         self, message: ClaimedMessage, text: str, reply_to: int | None, *, html_mode: bool
@@ -279,7 +328,7 @@ class NotificationDispatcher:
             )
             return
         DELIVERIES.labels(result="sent_plain").inc()
-        await self._store.mark_sent(message.id, sent.message_id, f"{error}; sent as plain text")
+        await self._marks.mark(message.id, sent.message_id, f"{error}; sent as plain text")
 
     async def _transient(self, message: ClaimedMessage, exc: Exception) -> None:
         error = _describe(exc)

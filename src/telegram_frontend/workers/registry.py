@@ -9,6 +9,7 @@ from telegram_frontend.routers.command_menus import menu_sync_worker
 from telegram_frontend.runtime_types import Worker
 from telegram_frontend.services.log_service import LogService
 from telegram_frontend.workers.log_sink import LogSinkWorker
+from telegram_frontend.workers.notification_workers import notification_workers
 
 
 async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:
@@ -16,4 +17,5 @@ async def build_workers(container: AsyncContainer, settings: Settings) -> list[W
         return []
     workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
     workers.append(await menu_sync_worker(container))
+    workers += await notification_workers(container, settings)
     return workers

@@ -1,0 +1,84 @@
+"""The dead-man's switch: "the trading system looks stopped" when no data arrives any more.
+
+A process cannot report its own death; this watches its traces instead: the newest portfolio
+snapshot in the trading database and the newest kline event seen by the ingest or the storage.
+When neither moved for `stale_seconds`, users are told once; when data flows again, once more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram_frontend.clients.trading_db import TradingDatabase
+from telegram_frontend.config.database import Database
+from telegram_frontend.config.logging import get_logger
+from telegram_frontend.models.base import utcnow
+from telegram_frontend.services.errors import FrontendError
+from telegram_frontend.services.monitoring_service import MonitoringService
+from telegram_frontend.services.notification_service import NotificationService
+from telegram_frontend.services.notification_texts import heartbeat_notice
+from telegram_frontend.services.worker_state import load_state, save_state
+
+log = get_logger(__name__)
+
+STATE_KEY = "heartbeat"
+
+
+class HeartbeatWatcher:
+    name = "heartbeat"
+
+    def __init__(
+        self,
+        db: Database,
+        notifications: NotificationService,
+        *,
+        trading_db: TradingDatabase | None,
+        monitoring: MonitoringService | None,
+        stale_seconds: float,
+        interval_seconds: float = 30.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._db = db
+        self._notifications = notifications
+        self._trading_db = trading_db
+        self._monitoring = monitoring
+        self.stale_seconds = stale_seconds
+        self.interval = interval_seconds
+        self._clock = clock
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check_once()
+            except FrontendError as exc:
+                log.warning("heartbeat_check_failed", error=exc.user_message)
+            await asyncio.sleep(self.interval)
+
+    async def last_activity(self) -> datetime | None:
+        """The newest trace of life we can see, or None when no source tells anything."""
+        moments: list[datetime] = []
+        if self._trading_db is not None:
+            snapshots = await self._trading_db.latest_snapshots()
+            moments += [s.snapshot_time for s in snapshots if s.snapshot_time is not None]
+        if self._monitoring is not None:
+            freshness = (await self._monitoring.snapshot()).freshness
+            if freshness.last_event_at is not None:
+                moments.append(freshness.last_event_at)
+        return max(moments) if moments else None
+
+    async def check_once(self) -> int:
+        last = await self.last_activity()
+        if last is None:
+            return 0
+        stale = (self._clock() - last).total_seconds() > self.stale_seconds
+        async with self._db.session() as session:
+            state = await load_state(session, STATE_KEY)
+            if stale == bool(state.get("stopped")):
+                return 0
+            sequence = int(state.get("seq", 0)) + 1
+            key = f"heartbeat:{'stopped' if stale else 'back'}:{sequence}"
+            await self._notifications.notify(heartbeat_notice(key, stale, last), session=session)
+            await save_state(session, STATE_KEY, {"stopped": stale, "seq": sequence})
+        return 1

@@ -1,0 +1,174 @@
+"""Drawdown and daily loss of every strategy against its limits, from `portfolio_snapshots`.
+
+Limits come from the versioned configuration: `risk.max_drawdown_pct` for drawdown and
+`risk.daily_loss_pct.<LOW|MEDIUM|HIGH>` by the strategy's risk level (MEDIUM when unknown).
+A breach alerts once; the breach is remembered in our database, so neither the next poll nor a
+restart repeats it, and "back within the limit" is said once when it recovers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from telegram_frontend.clients.trading_db import PortfolioSnapshot, TradingDatabase
+from telegram_frontend.config.database import Database
+from telegram_frontend.config.logging import get_logger
+from telegram_frontend.services.config_service import ConfigService
+from telegram_frontend.services.errors import FrontendError
+from telegram_frontend.services.notification_service import NotificationService
+from telegram_frontend.services.notification_texts import risk_notice
+from telegram_frontend.services.notification_types import Notice
+from telegram_frontend.services.strategy_views import macd_risk_level
+from telegram_frontend.services.worker_state import load_state, save_state
+
+log = get_logger(__name__)
+
+STATE_KEY = "risk_monitor.breaches"
+DRAWDOWN = "drawdown"
+DAILY_LOSS = "daily_loss"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    instance_id: str
+    name: str | None
+    metric: str
+    value: Decimal
+    limit: Decimal
+    at: datetime | None
+    marker: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.instance_id}:{self.metric}"
+
+    @property
+    def breached(self) -> bool:
+        return self.limit > 0 and self.value >= self.limit
+
+
+def _decimal(value: object) -> Decimal | None:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return result if result.is_finite() else None
+
+
+class RiskMonitor:
+    name = "risk_monitor"
+
+    def __init__(
+        self,
+        db: Database,
+        trading_db: TradingDatabase,
+        config: ConfigService,
+        notifications: NotificationService,
+        interval_seconds: float = 30.0,
+    ) -> None:
+        self._db = db
+        self._trading_db = trading_db
+        self._config = config
+        self._notifications = notifications
+        self.interval = interval_seconds
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check_once()
+            except FrontendError as exc:
+                log.warning("risk_check_failed", error=exc.user_message)
+            await asyncio.sleep(self.interval)
+
+    async def measure(self) -> list[Measurement]:
+        """Drawdown and daily loss (both as positive percentages) of each strategy's newest row."""
+        drawdown_limit = _decimal(await self._config.get("risk.max_drawdown_pct"))
+        found = []
+        for snap in await self._trading_db.latest_snapshots():
+            if not snap.instance_id:
+                continue
+            marker = str(snap.id if snap.id is not None else snap.snapshot_time)
+            if snap.current_drawdown is not None and drawdown_limit is not None:
+                found.append(
+                    Measurement(
+                        snap.instance_id,
+                        snap.strategy_name,
+                        DRAWDOWN,
+                        abs(snap.current_drawdown),
+                        drawdown_limit,
+                        snap.snapshot_time,
+                        marker,
+                    )
+                )
+            loss = await self._daily_loss_pct(snap)
+            level = macd_risk_level(snap.instance_id, snap.strategy_name) or "MEDIUM"
+            loss_limit = _decimal(await self._config.get(f"risk.daily_loss_pct.{level}"))
+            if loss is not None and loss_limit is not None:
+                found.append(
+                    Measurement(
+                        snap.instance_id,
+                        snap.strategy_name,
+                        DAILY_LOSS,
+                        loss,
+                        loss_limit,
+                        snap.snapshot_time,
+                        marker,
+                    )
+                )
+        return found
+
+    async def _daily_loss_pct(self, snap: PortfolioSnapshot) -> Decimal | None:
+        """Today's loss in percent of the day's starting balance (0 when the day is positive)."""
+        balance = snap.total_balance
+        if balance is None or snap.instance_id is None:
+            return None
+        if snap.daily_pnl is not None:
+            start = balance - snap.daily_pnl
+            pnl = snap.daily_pnl
+        else:
+            moment = snap.snapshot_time or datetime.now(UTC)
+            midnight = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            before = await self._trading_db.snapshot_before(snap.instance_id, midnight)
+            if before is None or before.total_balance is None:
+                return None
+            start, pnl = before.total_balance, balance - before.total_balance
+        if start <= 0:
+            return None
+        return max(Decimal(0), -pnl * 100 / start).quantize(Decimal("0.01"))
+
+    async def check_once(self) -> int:
+        """Record new breaches and recoveries; returns how many notices were written."""
+        measurements = await self.measure()
+        written = 0
+        async with self._db.session() as session:
+            state = await load_state(session, STATE_KEY)
+            for m in measurements:
+                known = state.get(m.key)
+                if m.breached and known is None:
+                    key = f"risk:{m.key}:{m.marker}"
+                    await self._notifications.notify(self._notice(m, key, True), session=session)
+                    state[m.key] = {"key": key, "value": str(m.value), "limit": str(m.limit)}
+                    written += 1
+                elif not m.breached and known is not None:
+                    key = f"{known.get('key', 'risk:' + m.key)}:recovered"
+                    await self._notifications.notify(self._notice(m, key, False), session=session)
+                    del state[m.key]
+                    written += 1
+            await save_state(session, STATE_KEY, state)
+        return written
+
+    @staticmethod
+    def _notice(m: Measurement, key: str, breached: bool) -> Notice:
+        return risk_notice(
+            key=key,
+            instance_id=m.instance_id,
+            name=m.name,
+            metric=m.metric,
+            value=m.value,
+            limit=m.limit,
+            breached=breached,
+            at=m.at,
+        )

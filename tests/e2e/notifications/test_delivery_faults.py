@@ -1,0 +1,128 @@
+"""Delivery through a misbehaving Telegram: every notification arrives exactly once, in order.
+
+The emulator injects 429 storms, 5xx answers, dropped connections and answers slower than our
+timeout, and one user blocks the bot; the chats' histories are the proof.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram_frontend.services.outbox_store import OutboxStore
+from telegram_frontend.services.user_service import UserService
+from telegram_frontend.workers.notification_workers import build_dispatcher
+from tests.e2e.harness import running_frontend, wait_for
+from tests.e2e.notifications.support import (
+    FAST_DELIVERY,
+    bot_texts,
+    enqueue,
+    rows,
+    subscribe,
+    wait_settled,
+)
+
+CHATS = [2001, 2002, 2003, 2004]
+BLOCKED = 2005
+
+
+async def test_faults_and_a_blocked_user_lose_nothing_and_repeat_nothing(
+    settings_env: dict[str, str],
+) -> None:
+    async with running_frontend({**settings_env, **FAST_DELIVERY}) as app:
+        await subscribe(app, [*CHATS, BLOCKED])
+        await app.client.block(BLOCKED)
+        await app.client.add_fault("sendMessage", 429, count=6, retry_after=1)
+        await app.client.add_fault("sendMessage", 502, count=3)
+        await app.client.add_fault("sendMessage", "drop", count=2)
+        await app.client.add_fault("sendMessage", 504, count=2, delay_s=1.5)  # we time out first
+        await app.client.add_fault("sendMessage", 500, count=2)
+        for n in range(6):
+            await enqueue(app, f"n{n}", [*CHATS, BLOCKED])
+        await wait_settled(app, 6 * 5, timeout=40)
+        for chat in CHATS:
+            assert await bot_texts(app, chat) == [f"notice n{n}" for n in range(6)]
+        assert await bot_texts(app, BLOCKED) == []
+        stats = await app.client.stats()
+        assert stats.flood_429 == 6
+        assert stats.errors_by_code.get("403", 0) == 1  # one refusal, then its rows were failed
+        blocked_rows = [r for r in await rows(app) if r.chat_id == BLOCKED]
+        assert {r.status for r in blocked_rows} == {"failed"}
+        assert all("blocked" in (r.last_error or "") for r in blocked_rows)
+        users = await app.frontend.container.get(UserService)
+        blocked_user = await users.get(BLOCKED)
+        assert blocked_user is not None and blocked_user.is_active is False
+
+
+async def test_refused_html_goes_out_once_as_plain_text_and_other_400s_are_not_retried(
+    settings_env: dict[str, str],
+) -> None:
+    async with running_frontend({**settings_env, **FAST_DELIVERY}) as app:
+        await subscribe(app, [2101])
+        await enqueue(app, "broken", [2101], text="<b>BTC_USDT moved <i>5%</b>")
+        await enqueue(app, "after", [2101], text="still in order")
+        await wait_settled(app, 2)
+        assert await bot_texts(app, 2101) == ["BTC_USDT moved 5%", "still in order"]
+        first = (await rows(app))[0]
+        assert first.status == "sent" and "sent as plain text" in (first.last_error or "")
+        await app.client.add_fault("sendMessage", 400, count=1, description="Bad Request: nope")
+        await enqueue(app, "refused", [2101])
+        await wait_settled(app, 3)
+        refused = (await rows(app))[-1]
+        assert (refused.status, refused.attempts) == ("failed", 1)
+        assert refused.last_error == "400: Bad Request: nope"
+        stats = await app.client.stats()
+        assert stats.calls["sendMessage"] == 4  # html, plain fallback, "after", the refused one
+
+
+async def test_a_killed_dispatcher_leaves_no_loss_and_no_duplicate_to_a_fresh_one(
+    settings_env: dict[str, str],
+) -> None:
+    env = {**settings_env, **FAST_DELIVERY, "TELEGRAM_PRIVATE_CHAT_RATE_PER_SECOND": "8"}
+    async with running_frontend(env) as app:
+        await subscribe(app, CHATS)
+        for n in range(10):
+            await enqueue(app, f"k{n}", CHATS)
+
+        async def some_delivered() -> bool:
+            return (await app.client.stats()).calls.get("sendMessage", 0) >= 8
+
+        await wait_for(some_delivered, what="the first deliveries")
+        task = next(t for t in app.frontend._tasks if t.get_name() == "notification_dispatcher")
+        task.cancel()
+        await asyncio.wait([task], timeout=10)
+        delivered_at_kill = (await app.client.stats()).calls["sendMessage"]
+        assert delivered_at_kill < 40, "the dispatcher finished before it could be killed"
+        fresh = await build_dispatcher(app.frontend.container, app.settings)
+        runner = asyncio.create_task(fresh.run())
+        try:
+            await wait_settled(app, 40)
+        finally:
+            runner.cancel()
+            await asyncio.wait([runner], timeout=10)
+        for chat in CHATS:
+            assert await bot_texts(app, chat) == [f"notice k{n}" for n in range(10)]
+        assert (await app.client.stats()).calls["sendMessage"] == 40
+
+
+async def test_rows_leased_by_a_dead_dispatcher_are_taken_over_when_the_lease_ends(
+    settings_env: dict[str, str],
+) -> None:
+    async with running_frontend({**settings_env, **FAST_DELIVERY}) as app:
+        await subscribe(app, [2201, 2202])
+        store = await app.frontend.container.get(OutboxStore)
+        task = next(t for t in app.frontend._tasks if t.get_name() == "notification_dispatcher")
+        task.cancel()
+        await asyncio.wait([task], timeout=10)
+        for n in range(3):
+            await enqueue(app, f"d{n}", [2201, 2202])
+        dead = await store.claim("dead-host:1:deadbeef", 10, lease_seconds=1.0)
+        assert len(dead) == 2  # the head of each chat, leased and never settled
+        fresh = await build_dispatcher(app.frontend.container, app.settings)
+        runner = asyncio.create_task(fresh.run())
+        try:
+            await wait_settled(app, 6, timeout=15)
+        finally:
+            runner.cancel()
+            await asyncio.wait([runner], timeout=10)
+        for chat in (2201, 2202):
+            assert await bot_texts(app, chat) == [f"notice d{n}" for n in range(3)]
