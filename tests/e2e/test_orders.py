@@ -5,6 +5,8 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 
 from __future__ import annotations
 
+import pytest
+
 from telegram_frontend.routers.account_keyboards import Confirm
 from telegram_frontend.routers.orders_router import CancelOrder
 from telegram_frontend.services.access import Role
@@ -19,11 +21,17 @@ from tests.e2e.account_helpers import (
 from tests.e2e.harness import World, text_of
 
 
+@pytest.fixture
+def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
+    """A roomy per-user rate limit: these tests talk a lot within one minute."""
+    return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000"}
+
+
 async def test_trader_cancels_one_order_then_every_order_of_a_symbol(world: World) -> None:
     btc = rest_order(world, "BTCUSDT", "0.001", "999999")
     btc2 = rest_order(world, "BTCUSDT", "0.002", "999998")
     eth = rest_order(world, "ETHUSDT", "0.1", "99999")
-    trader = await world.app.user_with_role(401, Role.TRADER)
+    trader = await world.app.user_with_role(71101, Role.TRADER)
 
     [listing] = await trader.send("/orders")
     assert "Open (3)" in (listing.text or "")
@@ -46,15 +54,15 @@ async def test_trader_cancels_one_order_then_every_order_of_a_symbol(world: Worl
     assert done.edited.text == "✅ Cancelled 2 open order(s) on BTCUSDT."
     assert open_order_ids(world) == []
     [one] = await audit_rows(world.app, "order.cancel")
-    assert (one.actor, one.target, one.result) == ("tg:401", f"ETHUSDT#{eth.order_id}", "ok")
+    assert (one.actor, one.target, one.result) == ("tg:71101", f"ETHUSDT#{eth.order_id}", "ok")
     [bulk] = await audit_rows(world.app, "order.cancel_all")
     assert (bulk.target, bulk.details["count"]) == ("BTCUSDT", 2)
 
 
 async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: World) -> None:
     btc = rest_order(world, "BTCUSDT", "0.001", "999999")
-    viewer = await world.app.user_with_role(403, Role.VIEWER)
-    trader = await world.app.user_with_role(404, Role.TRADER)
+    viewer = await world.app.user_with_role(71103, Role.VIEWER)
+    trader = await world.app.user_with_role(71104, Role.TRADER)
 
     [listing] = await viewer.send("/orders")
     assert f"#{btc.order_id} BTCUSDT" in (listing.text or "")
@@ -76,7 +84,7 @@ async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: 
 async def test_a_replayed_or_stale_confirmation_does_nothing(world: World) -> None:
     first = rest_order(world, "BTCUSDT", "0.001", "999999")
     second = rest_order(world, "ETHUSDT", "0.1", "99999")
-    trader = await world.app.user_with_role(405, Role.TRADER)
+    trader = await world.app.user_with_role(71105, Role.TRADER)
     await trader.send("/orders")
 
     asked = await trader.press(f"✖ Cancel #{first.order_id}")
@@ -99,7 +107,7 @@ async def test_a_replayed_or_stale_confirmation_does_nothing(world: World) -> No
 
 async def test_orders_page_in_place(world: World) -> None:
     ids = [rest_order(world, "BTCUSDT", "0.001", f"{999990 + n}").order_id for n in range(8)]
-    trader = await world.app.user_with_role(406, Role.TRADER)
+    trader = await world.app.user_with_role(71106, Role.TRADER)
     [listing] = await trader.send("/orders")
     assert "page 1 of 2" in (listing.text or "")
     assert "◀ Prev" not in button_texts(listing)
@@ -115,7 +123,7 @@ async def test_orders_page_in_place(world: World) -> None:
 
 
 async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: World) -> None:
-    trader = await world.app.user_with_role(407, Role.TRADER)
+    trader = await world.app.user_with_role(71107, Role.TRADER)
     [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
     assert "Place SELL LIMIT 0.01 ETHUSDT at 99999 on the system Binance account?" in (
         question.text or ""

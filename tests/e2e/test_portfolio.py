@@ -8,12 +8,21 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import pytest
+
 from telegram_frontend.sandbox.world import SANDBOX_BALANCES
 from telegram_frontend.services.access import Role
 from telegram_frontend.utils.formatters import money, pct
 from tests.conftest import Backend
 from tests.e2e.account_helpers import freeze_market
 from tests.e2e.harness import World, running_world, text_of
+
+
+@pytest.fixture
+def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
+    """A roomy per-user rate limit: these tests talk a lot within one minute."""
+    return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000"}
+
 
 CENT = Decimal("0.01")
 PAIRS = {"BTC": "BTCUSDT", "ETH": "ETHUSDT", "BNB": "BNBUSDT"}
@@ -35,7 +44,7 @@ async def test_portfolio_values_match_the_exchange_prices_to_the_cent(world: Wor
     freeze_market(world)
     values = expected_values(world)
     total = sum(values.values(), Decimal(0))
-    viewer = await world.app.user_with_role(301, Role.VIEWER)
+    viewer = await world.app.user_with_role(71001, Role.VIEWER)
 
     text = text_of(await viewer.send("/portfolio"))
 
@@ -56,12 +65,12 @@ async def test_portfolio_values_match_the_exchange_prices_to_the_cent(world: Wor
 async def test_the_allocation_button_sends_the_chart(world: World) -> None:
     freeze_market(world)
     total = cents(sum(expected_values(world).values(), Decimal(0)))
-    viewer = await world.app.user_with_role(302, Role.VIEWER)
+    viewer = await world.app.user_with_role(71002, Role.VIEWER)
     shown = await viewer.send("/portfolio")
 
     await viewer.press("📊 Allocation")
     [photo] = await world.app.client.wait_for_bot_messages(
-        302, after_message_id=shown[-1].message_id
+        71002, after_message_id=shown[-1].message_id
     )
     assert photo.photo
     assert photo.caption == f"Allocation of the system Binance account: {money(total)} USDT"
@@ -75,7 +84,7 @@ async def test_a_refused_key_is_a_sentence_and_the_strategies_are_still_shown(
     world.binance.fail_next(
         401, -2015, "Invalid API-key, IP, or permissions for action.", path="/api/v3/account"
     )
-    viewer = await world.app.user_with_role(303, Role.VIEWER)
+    viewer = await world.app.user_with_role(71003, Role.VIEWER)
 
     text = text_of(await viewer.send("/portfolio"))
 
@@ -94,14 +103,14 @@ async def test_without_binance_keys_the_portfolio_says_so(
     async with running_world(
         settings_env, trading_database_url, extra_env={"BINANCE_API_KEY": None}
     ) as world:
-        viewer = await world.app.user_with_role(304, Role.VIEWER)
+        viewer = await world.app.user_with_role(71004, Role.VIEWER)
         text = text_of(await viewer.send("/portfolio"))
     assert "No Binance API key is configured for this account." in text
     assert "Strategies' virtual balances" in text
 
 
 async def test_positions_show_each_strategys_open_position(world: World) -> None:
-    viewer = await world.app.user_with_role(305, Role.VIEWER)
+    viewer = await world.app.user_with_role(71005, Role.VIEWER)
     assert "No strategy holds a position right now." in text_of(await viewer.send("/positions"))
     db = world.backends.db
     assert db is not None

@@ -223,9 +223,12 @@ async def timezone_answer(
 
 
 def _value(value: Any) -> str:
+    """A setting's value as people write it: `250` rather than `250.0`, lists comma-separated."""
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
-    return json.dumps(value) if not isinstance(value, str) else value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 @router.callback_query(Cfg.filter(F.action.in_(ADMIN_ACTIONS)), flags={"role": Role.ADMIN})
