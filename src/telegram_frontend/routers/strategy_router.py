@@ -270,6 +270,12 @@ async def ask_to_switch(
     await query.answer()
 
 
+def _carries(message: Message, data: str | None) -> bool:
+    """True when `data` is one of the message's own buttons."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
+    return any(button.callback_data == data for row in rows for button in row)
+
+
 @router.callback_query(StrategyConfirm.filter(), flags={"role": Role.TRADER, "chat_action": SLOW})
 async def confirm_switch(
     query: CallbackQuery,
@@ -286,7 +292,7 @@ async def confirm_switch(
             raise ConfirmationExpired()
     except ConfirmationExpired as exc:
         await query.answer(exc.user_message, show_alert=True)
-        if message is not None and message.reply_markup is not None:
+        if message is not None and _carries(message, query.data):  # not for crafted data
             await message.edit_text("⌛ " + esc(exc.user_message))
         return
     if not callback_data.ok:
