@@ -19,7 +19,12 @@ VIEWER_ID, ADMIN_ID = 701, 1000
 GRAFANA = "https://grafana.example.org/grafana"
 
 
-FAST = {"HTTP_READ_TIMEOUT": "1", "HTTP_RETRIES": "0", "GRAFANA_URL": GRAFANA}
+FAST = {
+    "HTTP_READ_TIMEOUT": "1",
+    "HTTP_RETRIES": "0",
+    "GRAFANA_URL": GRAFANA,
+    "RATE_LIMIT_PER_MINUTE": "1000",  # the admin id is shared by every test (and Redis)
+}
 
 
 @pytest.fixture
