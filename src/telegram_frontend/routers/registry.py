@@ -8,6 +8,7 @@ from aiogram import Router
 
 from telegram_frontend.routers import access_requests, base_router, error_handler
 from telegram_frontend.routers.account_routers import ACCOUNT_ROUTERS
+from telegram_frontend.routers.alerts_router import ALERT_ROUTERS
 from telegram_frontend.routers.monitoring_routers import MONITORING_ROUTERS
 
 
@@ -21,6 +22,7 @@ def root_router() -> Router:
         # feature routers are added here, before the fallbacks
         *ACCOUNT_ROUTERS,
         *MONITORING_ROUTERS,
+        *ALERT_ROUTERS,
         base_router.fallback_router,
         error_handler.router,
     )

@@ -70,6 +70,9 @@ def parse_target(kind: RuleKind, raw: str) -> str:
         key = text.lower().replace(" ", "_").replace("-", "_")
         by_name = {name.lower().replace(" ", "_"): k for k, name in SERVICES.items()}
         key = by_name.get(key, key)
+        starting = [k for k in SERVICES if k.startswith(key)] if key else []
+        if key not in SERVICES and len(starting) == 1:
+            key = starting[0]  # "macd" is the MACD trader
         if key not in SERVICES:
             names = ", ".join(SERVICES)
             raise ValidationFailed(f"Unknown service. Use one of: {names}, or any.")
