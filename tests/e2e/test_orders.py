@@ -81,7 +81,7 @@ async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: 
     assert await audit_rows(world.app, "order.cancel") == []
 
 
-async def test_a_replayed_or_stale_confirmation_does_nothing(world: World) -> None:
+async def test_a_replayed_stale_or_declined_confirmation_does_nothing(world: World) -> None:
     first = rest_order(world, "BTCUSDT", "0.001", "999999")
     second = rest_order(world, "ETHUSDT", "0.1", "99999")
     trader = await world.app.user_with_role(71105, Role.TRADER)
@@ -103,6 +103,11 @@ async def test_a_replayed_or_stale_confirmation_does_nothing(world: World) -> No
     assert late.edited is not None and late.edited.buttons == []
     assert open_order_ids(world) == [second.order_id]
     assert Confirm.unpack(confirm).scope == "o"
+
+    await trader.press(f"✖ Cancel #{second.order_id}")
+    declined = await trader.press("✖️ Cancel")
+    assert declined.edited is not None and declined.edited.text == "Nothing was done."
+    assert open_order_ids(world) == [second.order_id]
 
 
 async def test_orders_page_in_place(world: World) -> None:

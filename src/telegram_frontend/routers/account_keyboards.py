@@ -1,8 +1,9 @@
-"""Buttons shared by the account, configuration and admin routers: confirm/abort and Prev/Next.
+"""Callback data shared by the account, configuration and admin routers: confirm and Prev/Next.
 
 Callback data carries only a short server-side token (confirmations) or a page number, through
 aiogram `CallbackData` factories, so every button fits Telegram's 64 bytes and proves nothing
-by itself: the handler behind it checks the role and the token again.
+by itself: the handler behind it checks the role and the token again. The buttons look like every
+other screen's (`keyboards`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from telegram_frontend.utils.i18n import _
+from telegram_frontend.routers.keyboards import confirm_row, markup, prev_next_row
 
 
 class Confirm(CallbackData, prefix="acf"):
@@ -33,20 +34,12 @@ ROLES_SCOPE = "u"
 
 
 def confirm_keyboard(scope: str, token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text="✅ " + _("Confirm"),
-                    callback_data=Confirm(scope=scope, token=token, yes=True).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_("Abort"),
-                    callback_data=Confirm(scope=scope, token=token, yes=False).pack(),
-                ),
-            ]
-        ]
+    """✅ Confirm / ✖️ Cancel for one pending confirmation (the shared look of `keyboards`)."""
+    row = confirm_row(
+        Confirm(scope=scope, token=token, yes=True).pack(),
+        Confirm(scope=scope, token=token, yes=False).pack(),
     )
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def page_count(total: int, size: int) -> int:
@@ -59,23 +52,9 @@ def clamp_page(page: int, pages: int) -> int:
 
 def pager_row(view: str, page: int, has_next: bool) -> list[InlineKeyboardButton]:
     """Prev/Next buttons for `page`; empty when there is only one page."""
-    row = []
-    if page > 0:
-        row.append(
-            InlineKeyboardButton(
-                text="◀ " + _("Prev"), callback_data=Page(view=view, page=page - 1).pack()
-            )
-        )
-    if has_next:
-        row.append(
-            InlineKeyboardButton(
-                text=_("Next") + " ▶", callback_data=Page(view=view, page=page + 1).pack()
-            )
-        )
-    return row
+    return prev_next_row(page, has_next, lambda p: Page(view=view, page=p).pack())
 
 
 def keyboard(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
     """A markup of the non-empty rows, or None when there is no button at all."""
-    kept = [row for row in rows if row]
-    return InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+    return markup(rows)

@@ -27,12 +27,13 @@ from telegram_frontend.routers.account_keyboards import (
     pager_row,
 )
 from telegram_frontend.routers.command_catalog import CommandInfo
+from telegram_frontend.routers.screen_replies import edit_screen
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.audit_service import AuditService
 from telegram_frontend.services.confirmation_service import ConfirmationService
 from telegram_frontend.services.errors import ConfirmationExpired, FrontendError
 from telegram_frontend.services.user_service import UserService
-from telegram_frontend.utils.formatters import b, code, esc, i, truncate, when
+from telegram_frontend.utils.formatters import b, code, esc, i, paginate, truncate, when
 from telegram_frontend.utils.i18n import _, use_locale
 
 router = Router(name="admin")
@@ -131,9 +132,7 @@ async def users_page(
     users: FromDishka[UserService],
 ) -> None:
     text, rows = await _users_page(actor, user, callback_data.page, users)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=keyboard(rows))
+    await edit_screen(query, paginate([text]), keyboard(rows))
 
 
 def _role_buttons(target: User, configured_admin: bool) -> list[list[InlineKeyboardButton]]:
@@ -190,8 +189,7 @@ async def user_card(
     rows = _role_buttons(target, configured)
     back = Page(view=USERS_VIEW, page=callback_data.page).pack()
     rows.append([InlineKeyboardButton(text="« " + _("All users"), callback_data=back)])
-    await query.answer()
-    await query.message.edit_text("\n".join(lines), reply_markup=keyboard(rows))
+    await edit_screen(query, paginate(["\n".join(lines)]), keyboard(rows))
 
 
 @router.callback_query(RoleChange.filter(), flags={"role": Role.ADMIN})
@@ -213,7 +211,6 @@ async def ask_role_change(
         return
     payload = {"user_id": target.id, "role": callback_data.role}
     pending = await confirmations.issue(actor.label, ROLE_CHANGE, payload)
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
             "❓ "
@@ -230,6 +227,7 @@ async def ask_role_change(
             ),
             reply_markup=confirm_keyboard(ROLES_SCOPE, pending.token),
         )
+    await query.answer()
 
 
 @router.callback_query(Confirm.filter(F.scope == ROLES_SCOPE), flags={"role": Role.ADMIN})
@@ -243,9 +241,9 @@ async def confirm_role_change(
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
         await confirmations.cancel(callback_data.token)
-        await query.answer(_("Nothing was done."))
         if message is not None:
             await message.edit_text(esc(_("Nothing was done.")))
+        await query.answer(_("Nothing was done."))
         return
     try:
         pending = await confirmations.consume(actor.label, callback_data.token)
@@ -254,23 +252,23 @@ async def confirm_role_change(
         role = Role(pending.payload["role"])
         target = await users.set_role(actor, int(pending.payload["user_id"]), role)
     except ConfirmationExpired:
+        if message is not None and message.reply_markup is not None:
+            await message.edit_reply_markup(reply_markup=None)
         await query.answer(
             _("This confirmation expired. Please start the action again."), show_alert=True
         )
-        if message is not None and message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=None)
         return
     except FrontendError as exc:
-        await query.answer(truncate(exc.user_message, 200), show_alert=True)
         if message is not None:
             await message.edit_text("❌ " + esc(exc.user_message))
+        await query.answer(truncate(exc.user_message, 200), show_alert=True)
         return
-    await query.answer(_("Done."))
     if message is not None:
         await message.edit_text(
             "✅ "
             + _("{user} is now {role}.").format(user=b(_name(target)), role=b(_role_name(role)))
         )
+    await query.answer(_("Done."))
     await _tell_user(query, target, role)
 
 
@@ -355,6 +353,4 @@ async def audit_page(
     users: FromDishka[UserService],
 ) -> None:
     text, rows = await _audit_page(actor, user, callback_data.page, audit, users)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=keyboard(rows))
+    await edit_screen(query, paginate([text]), keyboard(rows))

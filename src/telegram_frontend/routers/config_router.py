@@ -20,6 +20,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.models import User
 from telegram_frontend.routers.command_catalog import CommandInfo
+from telegram_frontend.routers.screen_replies import edit_screen
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.account_actions import AccountActions
 from telegram_frontend.services.config_service import SYSTEM_SETTINGS, ConfigService
@@ -113,15 +114,9 @@ def menu_keyboard(user: User, status: CredentialStatus) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def send_menu(
-    message: Message, user: User, credentials: CredentialsService, *, edit: bool = False
-) -> None:
+async def send_menu(message: Message, user: User, credentials: CredentialsService) -> None:
     status = await credentials.status(user.id)
-    text, markup = menu_text(user, status), menu_keyboard(user, status)
-    if edit:
-        await message.edit_text(text, reply_markup=markup)
-    else:
-        await message.answer(text, reply_markup=markup)
+    await message.answer(menu_text(user, status), reply_markup=menu_keyboard(user, status))
 
 
 @router.message(
@@ -177,7 +172,6 @@ async def preference(
     message = query.message if isinstance(query.message, Message) else None
     if callback_data.action == "tz":
         await state.set_state(Dialog.timezone)
-        await query.answer()
         if message is not None:
             await message.answer(
                 esc(
@@ -187,15 +181,20 @@ async def preference(
                     )
                 )
             )
+        await query.answer()
         return
     if callback_data.action == "lang":
         user = await users.set_preferences(user.id, language=callback_data.arg)
     elif callback_data.action == "theme":
         user = await users.set_preferences(user.id, chart_theme=callback_data.arg)
+    status = await credentials.status(user.id)
     with use_locale(user.language):
-        await query.answer(_("Saved."))
-        if message is not None:
-            await send_menu(message, user, credentials, edit=True)
+        await edit_screen(
+            query,
+            [menu_text(user, status)],
+            menu_keyboard(user, status),
+            done_text=_("Saved."),
+        )
 
 
 @router.message(Dialog.timezone, F.text, ~F.text.startswith("/"), flags={"role": Role.VIEWER})
@@ -239,10 +238,15 @@ async def system_settings(
     state: FSMContext,
     config: FromDishka[ConfigService],
 ) -> None:
-    message = query.message if isinstance(query.message, Message) else None
+    if isinstance(query.message, Message):
+        await _show_system_setting(query.message, callback_data, user, state, config)
     await query.answer()
-    if message is None:
-        return
+
+
+async def _show_system_setting(
+    message: Message, callback_data: Cfg, user: User, state: FSMContext, config: ConfigService
+) -> None:
+    """The settings list, one setting with its history, or the prompt for a new value."""
     key = callback_data.arg
     if callback_data.action != "sys" and key not in SYSTEM_SETTINGS:
         await message.answer(esc(_("There is no such setting.")))

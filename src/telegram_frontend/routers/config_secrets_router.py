@@ -83,7 +83,17 @@ async def secret_action(
                 _("Keys and two-factor need SECRET_KEY to be set on the server."), show_alert=True
             )
             return
+    await _start_secret_dialog(message, action, actor, state, credentials)
     await query.answer()
+
+
+async def _start_secret_dialog(
+    message: Message,
+    action: str,
+    actor: Actor,
+    state: FSMContext,
+    credentials: CredentialsService,
+) -> None:
     if action == "keys":
         await state.set_state(SecretDialog.api_key)
         await message.answer("🔑 " + _key_prompt())

@@ -18,6 +18,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.clients.binance_models import Order
 from telegram_frontend.models import User
+from telegram_frontend.routers import chat_action
 from telegram_frontend.routers.account_keyboards import (
     ORDERS_SCOPE,
     Confirm,
@@ -30,6 +31,7 @@ from telegram_frontend.routers.account_keyboards import (
 )
 from telegram_frontend.routers.account_views import account_label, order_line, orders_page_text
 from telegram_frontend.routers.command_catalog import CommandInfo
+from telegram_frontend.routers.screen_replies import edit_screen
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.account_actions import AccountActions, PanicReport
 from telegram_frontend.services.config_service import ConfigService
@@ -37,10 +39,11 @@ from telegram_frontend.services.credentials_service import CredentialsService
 from telegram_frontend.services.errors import ConfirmationExpired, FrontendError
 from telegram_frontend.services.order_service import CancelResult, PlacedOrder
 from telegram_frontend.services.portfolio_service import OrderWithFills, PortfolioService
-from telegram_frontend.utils.formatters import b, code, esc, money, qty
+from telegram_frontend.utils.formatters import b, code, esc, money, paginate, qty
 from telegram_frontend.utils.i18n import _
 
 router = Router(name="orders")
+chat_action.install(router.message, router.callback_query)
 PAGE_SIZE = 6
 HISTORY_PER_SYMBOL = 10
 ORDERS_VIEW = "orders"
@@ -127,6 +130,7 @@ async def _render(
     Command("orders"),
     flags={
         "role": Role.VIEWER,
+        "chat_action": "typing",
         "command": CommandInfo("orders", "Open and recent orders; cancel them", order=22),
     },
 )
@@ -147,7 +151,9 @@ async def orders(
     await message.answer(text, reply_markup=keyboard(rows))
 
 
-@router.callback_query(Page.filter(F.view == ORDERS_VIEW), flags={"role": Role.VIEWER})
+@router.callback_query(
+    Page.filter(F.view == ORDERS_VIEW), flags={"role": Role.VIEWER, "chat_action": "typing"}
+)
 async def orders_page(
     query: CallbackQuery,
     callback_data: Page,
@@ -158,18 +164,16 @@ async def orders_page(
 ) -> None:
     """Prev/Next: the same message, edited to show another page."""
     text, rows = await _render(actor, user, callback_data.page, credentials, config)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=keyboard(rows))
+    await edit_screen(query, paginate([text]), keyboard(rows))
 
 
 async def _ask(query: CallbackQuery, question: str, token: str, ttl: float) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         expiry = _("This confirmation expires in {seconds} s.").format(seconds=int(ttl))
         await query.message.answer(
             question + "\n" + esc(expiry), reply_markup=confirm_keyboard(ORDERS_SCOPE, token)
         )
+    await query.answer()
 
 
 @router.callback_query(CancelOrder.filter(), flags={"role": Role.TRADER})
@@ -234,7 +238,9 @@ def _outcome_text(result: object, user: User) -> str:
     return "✅"
 
 
-@router.callback_query(Confirm.filter(F.scope == ORDERS_SCOPE), flags={"role": Role.TRADER})
+@router.callback_query(
+    Confirm.filter(F.scope == ORDERS_SCOPE), flags={"role": Role.TRADER, "chat_action": "typing"}
+)
 async def confirm_order_action(
     query: CallbackQuery,
     callback_data: Confirm,
@@ -246,27 +252,27 @@ async def confirm_order_action(
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
         await actions.abandon(callback_data.token)
-        await query.answer(_("Nothing was done."))
         if message is not None:
             await message.edit_text(esc(_("Nothing was done.")))
+        await query.answer(_("Nothing was done."))
         return
     try:
         result = await actions.confirm(actor, callback_data.token)
     except ConfirmationExpired:
+        if message is not None and message.reply_markup is not None:
+            await message.edit_reply_markup(reply_markup=None)
         await query.answer(
             _("This confirmation expired. Please start the action again."), show_alert=True
         )
-        if message is not None and message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=None)
         return
     except FrontendError as exc:
-        await query.answer(_("It did not work."))
         if message is not None:
             await message.edit_text("❌ " + esc(exc.user_message))
+        await query.answer(_("It did not work."))
         return
-    await query.answer(_("Done."))
     if message is not None:
         await message.edit_text(_outcome_text(result, user))
+    await query.answer(_("Done."))
 
 
 def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None] | None:

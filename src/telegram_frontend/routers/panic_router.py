@@ -12,6 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.routers import chat_action
 from telegram_frontend.routers.account_views import account_label, panic_report_blocks
 from telegram_frontend.routers.command_catalog import CommandInfo
 from telegram_frontend.services.access import Actor, Role
@@ -22,6 +23,7 @@ from telegram_frontend.utils.formatters import b, code, esc, paginate
 from telegram_frontend.utils.i18n import _
 
 router = Router(name="panic")
+chat_action.install(router.message)
 
 
 class PanicForm(StatesGroup):
@@ -80,7 +82,12 @@ async def panic(
     await message.answer("\n".join(lines))
 
 
-@router.message(PanicForm.code, F.text, ~F.text.startswith("/"), flags={"role": Role.TRADER})
+@router.message(
+    PanicForm.code,
+    F.text,
+    ~F.text.startswith("/"),
+    flags={"role": Role.TRADER, "chat_action": "typing"},
+)
 async def panic_code(
     message: Message,
     actor: Actor,

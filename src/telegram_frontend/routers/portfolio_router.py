@@ -24,6 +24,7 @@ from dishka.exceptions import NoFactoryError
 from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.models import User
+from telegram_frontend.routers import chat_action
 from telegram_frontend.routers.account_views import (
     account_label,
     portfolio_blocks,
@@ -51,6 +52,7 @@ from telegram_frontend.utils.formatters import (
 from telegram_frontend.utils.i18n import _
 
 router = Router(name="portfolio")
+chat_action.install(router.message, router.callback_query)
 _fallback_charts: ChartService | None = None
 
 
@@ -71,6 +73,7 @@ def _binance_problem(exc: FrontendError) -> Block:
     Command("portfolio"),
     flags={
         "role": Role.VIEWER,
+        "chat_action": "typing",
         "command": CommandInfo(
             "portfolio", "Balances in USDT and the strategies' balances", order=20
         ),
@@ -132,7 +135,9 @@ def _slices(held: Portfolio) -> list[AllocationSlice]:
     return slices
 
 
-@router.callback_query(AllocationChart.filter(), flags={"role": Role.VIEWER})
+@router.callback_query(
+    AllocationChart.filter(), flags={"role": Role.VIEWER, "chat_action": "upload_photo"}
+)
 async def allocation_chart(
     query: CallbackQuery,
     actor: Actor,

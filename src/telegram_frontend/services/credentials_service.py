@@ -199,7 +199,6 @@ class CredentialsService:
         user_id = self._own_user(actor)
         api_key, api_secret = check_key_format(api_key, "key"), check_key_format(api_secret)
         box = self._box()
-        REDACTOR.add([api_key, api_secret])
         client = self._factory.for_credentials(BinanceCredentials.of(api_key, api_secret))
         try:
             await client.account()
@@ -208,6 +207,7 @@ class CredentialsService:
             raise KeysRejected(exc.user_message) from None
         finally:
             await client.aclose()
+        REDACTOR.add([api_key, api_secret])
         async with self._db.session() as session:
             user = await session.get(User, user_id)
             if user is None:
