@@ -195,8 +195,10 @@ def external_notice(
     """An event posted to the API by a backend or a script: its words, escaped, verbatim."""
 
     def build(_audience: Audience) -> str:
-        head = f"{SEVERITY_ICON[severity]} {b(title)}" if title else SEVERITY_ICON[severity]
-        return f"{head}\n{esc(text)}" if text else head
+        icon = SEVERITY_ICON[severity]
+        if not title:
+            return f"{icon} {esc(text)}"
+        return f"{icon} {b(title)}\n{esc(text)}" if text else f"{icon} {b(title)}"
 
     return Notice(
         type=kind,

@@ -7,6 +7,7 @@ from dishka import Provider, Scope, provide
 from telegram_frontend.config.database import Database
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.alert_service import AlertService
+from telegram_frontend.services.event_intake import EventIntake
 from telegram_frontend.services.notification_preferences import NotificationPreferences
 from telegram_frontend.services.notification_service import NotificationService, OutboxSignal
 from telegram_frontend.services.outbox_store import OutboxStore
@@ -21,6 +22,7 @@ class NotificationsProvider(Provider):
 
     signal = provide(OutboxSignal)
     alerts = provide(AlertService)
+    intake = provide(EventIntake)
     preferences = provide(NotificationPreferences)
 
     @provide
