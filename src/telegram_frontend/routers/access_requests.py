@@ -13,6 +13,9 @@ from telegram_frontend.models import User
 from telegram_frontend.routers.command_menus import sync_user_menu
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.errors import FrontendError
+from telegram_frontend.services.notification_service import NotificationService
+from telegram_frontend.services.notification_texts import localized
+from telegram_frontend.services.notification_types import Audience, Notice, NoticeType
 from telegram_frontend.services.user_service import UserService
 from telegram_frontend.utils.formatters import b, code, esc
 from telegram_frontend.utils.i18n import _, __, use_locale
@@ -88,6 +91,7 @@ async def decide(
     callback_data: AccessDecision,
     actor: Actor,
     users: FromDishka[UserService],
+    notifications: FromDishka[NotificationService],
 ) -> None:
     """Apply the decision, tell the user, and replace the buttons with the outcome."""
     try:
@@ -109,18 +113,28 @@ async def decide(
         )
     assert query.bot is not None
     await sync_user_menu(query.bot, user)
-    with use_locale(user.language):
-        notice = (
-            _("Your access request was declined.")
-            if role == Role.BLOCKED
-            else _("Your access was approved: you are a {role}. Send /help to begin.").format(
-                role=b(role.value)
-            )
+    await notifications.notify_now(_decision_notice(user.id, role, query.id))
+
+
+def _decision_notice(user_id: int, role: Role, decision_id: str) -> Notice:
+    """The user's answer goes through the outbox: it survives a Telegram outage or a restart."""
+
+    def render(_audience: Audience) -> str:
+        if role == Role.BLOCKED:
+            return _("Your access request was declined.")
+        return _("Your access was approved: you are a {role}. Send /help to begin.").format(
+            role=b(role.value)
         )
-    try:
-        await query.bot.send_message(user.id, notice)
-    except TelegramAPIError as exc:
-        log.warning("access_decision_not_delivered", user_id=user.id, error=str(exc))
+
+    return Notice(
+        type=NoticeType.SYSTEM,
+        key=f"access:{user_id}:{role.value}:{decision_id}",
+        render=localized(render),
+        user_ids=frozenset({user_id}),
+        min_role=None,
+        to_routes=False,
+        force=True,
+    )
 
 
 @router.callback_query(F.data.startswith("acc:"), flags={"role": Role.ADMIN})
