@@ -7,7 +7,6 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import httpx
 from aiogram.fsm.storage.base import StorageKey
 
 from telegram_frontend.config.cache import Cache, MemoryCache, RedisCache
@@ -17,6 +16,7 @@ from telegram_frontend.sandbox.emulator_client import CallbackAnswer, ChatMessag
 from telegram_frontend.sandbox.fake_binance_exchange import FakeOrder
 from telegram_frontend.services.access import SYSTEM
 from telegram_frontend.services.audit_service import AuditService
+from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import Chat, RunningFrontend, World, wait_for
 
 
@@ -62,15 +62,11 @@ def open_order_ids(world: World, api_key: str | None = None) -> list[int]:
     return sorted(o.order_id for o in account.orders.values() if o.status == "NEW")
 
 
-async def press_crafted(chat: Chat, message: ChatMessage, data: str) -> CallbackAnswer:
-    """Press data that is NOT on the message's keyboard, as a forged client could."""
-    async with httpx.AsyncClient(base_url=str(chat.client._http.base_url)) as http:
-        response = await http.post(
-            f"/sandbox/users/{chat.user_id}/callbacks",
-            json={"message_id": message.message_id, "data": data, "force": True},
-        )
-    response.raise_for_status()
-    return await chat.client.wait_for_callback_answer(response.json()["callback_query_id"])
+async def press_crafted(
+    app: RunningFrontend, chat: Chat, message: ChatMessage, data: str
+) -> CallbackAnswer:
+    """Press data that is NOT on the message's keyboard, as a forged or replaying client could."""
+    return await press_any(app.emulator.base_url, chat.user_id, message.message_id, data)
 
 
 def button_texts(message: ChatMessage) -> list[str]:

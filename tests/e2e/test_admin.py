@@ -55,7 +55,7 @@ async def test_admin_approves_an_access_request_after_confirming(app: RunningFro
     approved = await users.get(71401)
     assert approved is not None and approved.role == "trader"
 
-    replayed = await press_crafted(admin, question, confirm)
+    replayed = await press_crafted(app, admin, question, confirm)
     assert replayed.text == "This confirmation expired. Please start the action again."
     [row] = [r for r in await audit_rows(app, "user.role") if r.target == "user:71401"]
     assert (row.actor, row.target, row.details) == (
@@ -77,7 +77,7 @@ async def test_configured_admins_cannot_be_demoted_and_blocking_takes_effect(
     assert "Admin by configuration (ADMIN_USER_IDS)" in (own.edited.text or "")
     assert button_texts(own.edited) == ["« All users"]
     forged = await press_crafted(
-        admin, own.edited, RoleChange(user_id=ADMIN_ID, role="viewer").pack()
+        app, admin, own.edited, RoleChange(user_id=ADMIN_ID, role="viewer").pack()
     )
     assert forged.text == "This user is an admin by configuration (ADMIN_USER_IDS)."
 

@@ -49,7 +49,7 @@ async def test_language_time_zone_and_theme_with_dialogs_that_forgive_mistakes(
     assert stored is not None
     assert (stored.language, stored.timezone, stored.chart_theme) == ("ru", "Asia/Tokyo", "dark")
 
-    refused = await press_crafted(viewer, menu, Cfg(action="sys").pack())
+    refused = await press_crafted(app, viewer, menu, Cfg(action="sys").pack())
     assert refused.text == "This needs the admin role; you are viewer."
 
 

@@ -69,13 +69,13 @@ async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: 
     assert not any("Cancel" in text for text in button_texts(listing))
 
     crafted = CancelOrder(symbol="BTCUSDT", order_id=btc.order_id).pack()
-    refused = await press_crafted(viewer, listing, crafted)
+    refused = await press_crafted(world.app, viewer, listing, crafted)
     assert refused.text == "This needs the trader role; you are viewer."
 
     await trader.send("/orders")
     asked = await trader.press(f"✖ Cancel #{btc.order_id}")
     stolen = asked.new_messages[0].button_data("✅ Confirm")
-    refused = await press_crafted(viewer, listing, stolen)
+    refused = await press_crafted(world.app, viewer, listing, stolen)
     assert refused.text == "This needs the trader role; you are viewer."
     assert open_order_ids(world) == [btc.order_id]
     assert await audit_rows(world.app, "order.cancel") == []
@@ -91,7 +91,9 @@ async def test_a_replayed_stale_or_declined_confirmation_does_nothing(world: Wor
     [question] = asked.new_messages
     confirm = question.button_data("✅ Confirm")
     await trader.press_data(question, confirm)
-    replayed = await press_crafted(trader, question, confirm)  # the button is gone; replay it
+    replayed = await press_crafted(
+        world.app, trader, question, confirm
+    )  # the button is gone; replay it
     assert replayed.text == "This confirmation expired. Please start the action again."
     assert replayed.show_alert is True
 
