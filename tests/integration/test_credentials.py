@@ -291,3 +291,30 @@ async def test_rotate_secret_re_encrypts_every_secret_and_the_keys_still_work(
         "re-encrypted 0 secret(s) of 0 user(s), 3 already under the new key"
         in capsys.readouterr().out
     )
+
+
+async def test_rotate_secret_with_the_wrong_old_key_changes_nothing(
+    credentials: CredentialsService,
+    database: Database,
+    fake_binance: FakeBinance,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    clean_env: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    api_key, secret = fake_binance.new_account(OWN_BALANCES)
+    await credentials.store_binance_keys(ALICE, api_key, secret)
+    before = await stored_row(database, 71)
+    monkeypatch.setenv("DATABASE_URL", backend.database_url)
+    monkeypatch.setenv("WRONG_KEY", "not-the-key-that-encrypted-them")
+    monkeypatch.setenv("NEW_SECRET_KEY", NEW_KEY)
+    argv = ["rotate-secret", "--old-key-env", "WRONG_KEY", "--new-key-env", "NEW_SECRET_KEY"]
+    with pytest.raises(SystemExit) as done:
+        await asyncio.to_thread(cli, argv)
+    assert done.value.code == 1
+    error = capsys.readouterr().err
+    assert "nothing was changed" in error and "different SECRET_KEY" in error
+    assert api_key not in error and secret not in error
+    after = await stored_row(database, 71)
+    assert after.binance_api_key_enc == before.binance_api_key_enc
+    assert (await credentials.account_for(ALICE)).own_keys is True
