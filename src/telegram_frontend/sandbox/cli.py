@@ -45,6 +45,7 @@ def _banner(world: SandboxWorld) -> str:
             f"  Telegram emulator: {base}   frontend API: {api}   (health: {api}/health/ready)",
             f"  Users: {people}, {STRANGER_ID} stranger. Admin id: {SANDBOX_USERS[0].user_id}",
             "Talk to the bot:",
+            f"  {base}/sandbox   # the web chat in a browser: pick a user, type, press buttons",
             "  tgfront sandbox chat --user 1            # a terminal chat (numbers press buttons)",
             f"  curl -s -X POST {base}/sandbox/users/1/messages "
             "-H 'content-type: application/json' -d '{\"text\": \"/help\"}'",

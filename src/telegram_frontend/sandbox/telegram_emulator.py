@@ -37,6 +37,7 @@ from telegram_frontend.sandbox.telegram_params import (
 from telegram_frontend.sandbox.telegram_rules import BotApiError, bad_request
 from telegram_frontend.sandbox.telegram_state import EmulatorWorld
 from telegram_frontend.sandbox.telegram_webhook import WebhookDelivery, WebhookPolicy
+from telegram_frontend.sandbox.web_chat import WebChat
 
 if TYPE_CHECKING:
     from aiogram.client.telegram import TelegramAPIServer
@@ -143,6 +144,7 @@ class TelegramEmulator:
         app.router.add_route("*", "/bot{token}/{method}", self._handle_bot_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_download)
         ControlApi(self).register(app)
+        WebChat(self).register(app)
         self._runner = web.AppRunner(
             app, shutdown_timeout=1.0, handler_cancellation=True, access_log=None
         )
