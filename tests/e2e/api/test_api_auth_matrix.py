@@ -8,12 +8,14 @@ permitted call to it answers with the fake trading system and Binance behind the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from telegram_frontend.api.auth import required_role
-from telegram_frontend.services.access import Role
+from telegram_frontend.services.access import Actor, Role
+from telegram_frontend.services.alert_service import AlertService, RuleKind
 from tests.e2e.api.support import KEY_ROLES, ApiKeys, bearer
 from tests.e2e.harness import World
 
@@ -54,9 +56,54 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/audit"): Expect(A),
     ("GET", "/api/v1/api-keys"): Expect(A),
     ("DELETE", "/api/v1/api-keys/{key_id}"): Expect(A),
+    ("GET", "/api/v1/users/{user_id}/alert-rules"): Expect(A),
+    ("POST", "/api/v1/users/{user_id}/alert-rules"): Expect(A, ok=201),
+    ("GET", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): Expect(A),
+    ("PATCH", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): Expect(A),
+    ("DELETE", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): Expect(A, ok=204),
+    ("POST", "/api/v1/events"): Expect(T, ok=202),
 }
 
 QUERY = {"/api/v1/orders/history": {"symbol": "BTCUSDT"}}
+BODY: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/users/{user_id}/alert-rules"): {
+        "kind": "price_above",
+        "target": "BTCUSDT",
+        "threshold": "70000",
+    },
+    ("PATCH", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): {"active": False},
+    ("POST", "/api/v1/events"): {"text": "From the auth matrix test."},
+}
+RULE_OWNER = 5000
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Path parameters that name real things, so a permitted call can succeed."""
+
+    keys: ApiKeys
+    kept_rule: int  # read and patched
+    doomed_rule: int  # deleted by the one permitted DELETE
+
+    def url(self, method: str, path: str) -> str:
+        rule = self.doomed_rule if method == "DELETE" else self.kept_rule
+        return path.format(
+            strategy_id="grid:1",
+            symbol="BTCUSDT",
+            order_id="424242",
+            key_id=str(self.keys.spare_id),
+            user_id=str(RULE_OWNER),
+            rule_id=str(rule),
+        )
+
+
+async def samples_in(world: World, keys: ApiKeys) -> Samples:
+    chat = await world.app.user_with_role(RULE_OWNER, Role.TRADER, "Owner")
+    alerts = await world.app.frontend.container.get(AlertService)
+    owner = Actor(role=Role.TRADER, user_id=chat.user_id, name="Owner")
+    kept = await alerts.add_rule(owner, RuleKind.PRICE_BELOW, "ETHUSDT", "1000")
+    doomed = await alerts.add_rule(owner, RuleKind.SERVICE_DOWN, "any", None)
+    return Samples(keys, kept.id, doomed.id)
 
 
 def routes_of(world: World) -> dict[tuple[str, str], APIRoute | None]:
@@ -74,17 +121,17 @@ def routes_of(world: World) -> dict[tuple[str, str], APIRoute | None]:
     return found
 
 
-def url_of(path: str, keys: ApiKeys) -> str:
-    return path.format(
-        strategy_id="grid:1", symbol="BTCUSDT", order_id="424242", key_id=str(keys.spare_id)
-    )
-
-
 async def call(
-    http: httpx.AsyncClient, method: str, path: str, keys: ApiKeys, key: str | None
+    http: httpx.AsyncClient, method: str, path: str, samples: Samples, key: str | None
 ) -> httpx.Response:
     headers = bearer(key) if key is not None else {}
-    return await http.request(method, url_of(path, keys), params=QUERY.get(path), headers=headers)
+    return await http.request(
+        method,
+        samples.url(method, path),
+        params=QUERY.get(path),
+        json=BODY.get((method, path)),
+        headers=headers,
+    )
 
 
 def assert_refused(response: httpx.Response, status: int, what: str) -> None:
@@ -98,6 +145,7 @@ def assert_refused(response: httpx.Response, status: int, what: str) -> None:
 async def test_every_route_declares_its_role_and_enforces_it_for_every_kind_of_key(
     api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
 ) -> None:
+    samples = await samples_in(api_world, api_keys)
     served = routes_of(api_world)
     undeclared = sorted(set(served) - set(EXPECTED))
     assert not undeclared, f"routes without an expectation in EXPECTED: {undeclared}"
@@ -109,14 +157,14 @@ async def test_every_route_declares_its_role_and_enforces_it_for_every_kind_of_k
         assert (required_role(route) if route else None) == expect.role, what
         if expect.role is None:
             for key in (None, api_keys.revoked):
-                response = await call(http, method, path, api_keys, key)
+                response = await call(http, method, path, samples, key)
                 assert response.status_code == expect.ok, f"{what}: {response.text[:200]}"
             continue
-        assert_refused(await call(http, method, path, api_keys, None), 401, f"{what} no key")
-        revoked = await call(http, method, path, api_keys, api_keys.revoked)
+        assert_refused(await call(http, method, path, samples, None), 401, f"{what} no key")
+        revoked = await call(http, method, path, samples, api_keys.revoked)
         assert_refused(revoked, 401, f"{what} revoked key")
         for role in KEY_ROLES:
-            response = await call(http, method, path, api_keys, api_keys.of(role))
+            response = await call(http, method, path, samples, api_keys.of(role))
             if role.allows(expect.role):
                 assert response.status_code == expect.ok, (
                     f"{what} as {role}: {response.status_code} {response.text[:300]}"
