@@ -137,3 +137,42 @@ async def test_a_key_over_its_rate_limit_gets_429_in_the_error_shape_with_retry_
             assert 1 <= int(answer.headers["retry-after"]) <= 60
             other = await http.get("/api/v1/me", headers=bearer(keys.admin))
             assert other.status_code == 200  # the budget is per key
+
+
+async def test_an_admin_key_manages_a_users_alert_rules_and_the_audit_names_the_key(
+    api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    owner = await api_world.app.user_with_role(5100, Role.VIEWER)
+    other = await api_world.app.user_with_role(5101, Role.VIEWER)
+    await api_world.app.user_with_role(5102, Role.PENDING)
+    auth = bearer(api_keys.admin)
+    rules = f"/api/v1/users/{owner.user_id}/alert-rules"
+    body = {"kind": "price_above", "target": "btc/usdt", "threshold": "70000.50"}
+    added = await http.post(rules, json=body, headers=auth)
+    assert added.status_code == 201
+    rule = added.json()
+    assert (rule["user_id"], rule["target"], rule["threshold"]) == (
+        owner.user_id,
+        "BTCUSDT",
+        "70000.50",
+    )
+    assert [r["id"] for r in (await http.get(rules, headers=auth)).json()] == [rule["id"]]
+
+    paused = await http.patch(f"{rules}/{rule['id']}", json={"active": False}, headers=auth)
+    assert paused.status_code == 200 and paused.json()["active"] is False
+    elsewhere = f"/api/v1/users/{other.user_id}/alert-rules/{rule['id']}"
+    assert (await http.get(elsewhere, headers=auth)).status_code == 404  # not that user's rule
+    invalid = await http.post(rules, json={**body, "threshold": "-5"}, headers=auth)
+    assert invalid.status_code == 422 and "above zero" in invalid.json()["detail"]
+    pending = await http.get("/api/v1/users/5102/alert-rules", headers=auth)
+    assert pending.status_code == 422
+    assert (await http.get("/api/v1/users/5999/alert-rules", headers=auth)).status_code == 404
+
+    assert (await http.delete(f"{rules}/{rule['id']}", headers=auth)).status_code == 204
+    assert (await http.get(rules, headers=auth)).json() == []
+    me = (await http.get("/api/v1/me", headers=auth)).json()
+    added_row, deleted_row = (
+        await audit_rows(api_world, "alert.add"),
+        await audit_rows(api_world, "alert.delete"),
+    )
+    assert [r.actor for r in added_row + deleted_row] == [f"api-key:{me['key_id']}:admin-key"] * 2
