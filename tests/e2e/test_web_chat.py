@@ -117,7 +117,7 @@ def screenshot_path(name: str) -> Path:
 
 @one_backend
 async def test_admin_types_status_and_refresh_edits_the_reply_in_place(
-    world: World, page: tuple[Page, PageProblems]
+    page: tuple[Page, PageProblems], world: World
 ) -> None:
     tab, problems = page
     await world.app.admin()
@@ -160,7 +160,7 @@ async def test_admin_types_status_and_refresh_edits_the_reply_in_place(
 
 @one_backend
 async def test_a_strangers_markup_is_shown_as_text_and_the_admin_approves_by_button(
-    world: World, page: tuple[Page, PageProblems]
+    page: tuple[Page, PageProblems], world: World
 ) -> None:
     tab, problems = page
     await world.app.admin()
@@ -191,7 +191,7 @@ async def test_a_strangers_markup_is_shown_as_text_and_the_admin_approves_by_but
 
 @one_backend
 async def test_switching_users_shows_each_ones_own_chat_and_sends_as_them(
-    world: World, page: tuple[Page, PageProblems]
+    page: tuple[Page, PageProblems], world: World
 ) -> None:
     tab, problems = page
     await world.app.admin()
@@ -236,7 +236,7 @@ async def test_switching_users_shows_each_ones_own_chat_and_sends_as_them(
 
 @one_backend
 async def test_a_chart_photo_is_shown_from_the_emulators_files(
-    world: World, page: tuple[Page, PageProblems]
+    page: tuple[Page, PageProblems], world: World
 ) -> None:
     tab, problems = page
     await world.app.admin()
