@@ -152,6 +152,7 @@ def settings_env(backend: Backend) -> dict[str, str]:
     env = {"DATABASE_URL": backend.database_url, "LOG_LEVEL": "WARNING"}
     if backend.redis_url:
         env["REDIS_URL"] = backend.redis_url
+        env["REDIS_KEY_PREFIX"] = backend.redis_prefix  # no counters or FSM state shared by tests
     return env
 
 

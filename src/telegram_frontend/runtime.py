@@ -18,7 +18,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from dishka import AsyncContainer, Provider
 from dishka.integrations.aiogram import setup_dishka
 from fastapi import FastAPI
@@ -131,7 +131,12 @@ class Frontend:
     async def _build_dispatcher(self) -> Dispatcher:
         cache = await self.container.get(Cache)
         storage: BaseStorage = (
-            RedisStorage(cache.client) if isinstance(cache, RedisCache) else MemoryStorage()
+            RedisStorage(
+                cache.client,
+                key_builder=DefaultKeyBuilder(prefix=f"{self.settings.redis_key_prefix}fsm"),
+            )
+            if isinstance(cache, RedisCache)
+            else MemoryStorage()
         )
         dispatcher = Dispatcher(storage=storage)
         install_with_gate(dispatcher, AccessMiddleware())

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "POSTGRES_URL"),
     )
     redis_url: str | None = None
+    redis_key_prefix: str = Field(default="tf:", min_length=1, max_length=64)
     secret_key: SecretStr | None = None
 
     # HTTP server (Prometheus scrapes /metrics here)

@@ -25,6 +25,6 @@ class CoreProvider(Provider):
 
     @provide
     async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
-        cache = create_cache(settings.redis_url)
+        cache = create_cache(settings.redis_url, settings.redis_key_prefix)
         yield cache
         await cache.close()
