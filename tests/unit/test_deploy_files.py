@@ -283,3 +283,26 @@ def test_docker_compose_accepts_the_files(arguments: list[str]) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_compose_points_the_frontend_at_the_bundled_database_whatever_env_example_says() -> None:
+    _compose_available()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "POSTGRES_"))}
+    env["POSTGRES_PASSWORD"] = "s3cret"
+    result = subprocess.run(
+        ["docker", "compose", "--env-file", ".env.example", "config", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    services = json.loads(result.stdout)["services"]
+    frontend = services["telegram-frontend"]
+    assert frontend["environment"]["DATABASE_URL"] == (
+        "postgresql+asyncpg://tgfront:s3cret@postgres:5432/telegram_frontend"
+    )
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
+    (port,) = frontend["ports"]
+    assert (port["host_ip"], port["published"], port["target"]) == ("127.0.0.1", "8000", 8000)
