@@ -74,9 +74,7 @@ async def test_modes_quiet_hours_and_routes_shape_the_rows(database: Database) -
         session.add(NotificationSettings(user_id=21, trades="silent"))
         # 12:00 UTC is 14:00 in Berlin: inside 13:30-15:00
         session.add(NotificationSettings(user_id=22, quiet_start="13:30", quiet_end="15:00"))
-        session.add(
-            NotificationRoute(type="trades", chat_id=-1001, thread_id=7, created_by="test")
-        )
+        session.add(NotificationRoute(type="trades", chat_id=-1001, thread_id=7, created_by="test"))
         session.add(NotificationRoute(type="risk", chat_id=-1002, created_by="test"))
     service = NotificationService(database, OutboxSignal(), clock=Clock())
     await service.notify_now(_notice("trade:2"))
@@ -178,6 +176,23 @@ async def test_a_blocked_chat_fails_all_its_rows_and_release_hands_rows_back(
     assert back.chat_id == 71 and back.id == claimed[1].id
     stats = await store.stats()
     assert (stats.depth, stats.failed) == (3, 3)
+
+
+async def test_old_delivered_rows_are_purged_and_undelivered_ones_kept(
+    database: Database,
+) -> None:
+    await _users(database, {80: Role.VIEWER, 81: Role.VIEWER})
+    clock = Clock()
+    service = NotificationService(database, OutboxSignal(), clock=clock)
+    await service.notify_now(_notice("old"))
+    store = OutboxStore(database, clock=clock)
+    sent, failed = await store.claim("a", 10, 30)
+    await store.mark_sent(sent.id, 1)
+    await store.fail(failed.id, "a", "400: nope")
+    await service.notify_now(_notice("waiting"))
+    clock.now += timedelta(days=31)
+    assert await store.purge(timedelta(days=30)) == 2
+    assert [r.dedupe_key for r in await _rows(database)] == ["waiting", "waiting"]
 
 
 async def test_concurrent_dispatchers_never_claim_the_same_row(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, or_, select, update
 
 from telegram_frontend.config.database import Database
 from telegram_frontend.models import OutboxMessage
@@ -216,6 +216,21 @@ class OutboxStore:
                 OutboxMessage.status == OutboxStatus.SENDING,
             )
             .values(status=OutboxStatus.PENDING, lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._db.session() as session:
+            result = await session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def purge(self, older_than: timedelta) -> int:
+        """Forget delivered and failed rows after a while (their dedupe keys go with them)."""
+        cutoff = self._clock() - older_than
+        statement = (
+            delete(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)),
+                OutboxMessage.created_at < cutoff,
+            )
             .execution_options(synchronize_session=False)
         )
         async with self._db.session() as session:

@@ -29,12 +29,14 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramRetryAfter,
 )
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
@@ -56,6 +58,8 @@ SHUTDOWN_WAIT_S = 5.0
 MIN_WAIT_S = 0.01
 REPORT_EVERY_S = 1.0
 CLAIM_GATHER_S = 0.02
+PURGE_EVERY_S = 3600.0
+RETENTION = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class NotificationDispatcher:
         self._queued: set[asyncio.Task[None]] = set()
         self._sending: set[asyncio.Task[None]] = set()
         self._reported_at = 0.0
+        self._purged_at = -PURGE_EVERY_S
         self._claimed_at: dict[int, float] = {}
         self._marks = SentMarks(store)
 
@@ -206,10 +211,15 @@ class NotificationDispatcher:
                 await woken
 
     async def _report(self) -> None:
-        """Refresh the outbox gauges (at most once a second)."""
+        """Refresh the outbox gauges (at most once a second); purge old rows once an hour."""
         if time.monotonic() - self._reported_at < REPORT_EVERY_S:
             return
         self._reported_at = time.monotonic()
+        if self._reported_at - self._purged_at > PURGE_EVERY_S:
+            self._purged_at = self._reported_at
+            purged = await self._store.purge(RETENTION)
+            if purged:
+                log.info("outbox_purged", rows=purged)
         stats = await self._store.stats()
         OUTBOX_DEPTH.set(stats.depth)
         OUTBOX_OLDEST_AGE.set(stats.oldest_age_seconds)
@@ -257,6 +267,11 @@ class NotificationDispatcher:
             )
         except TelegramForbiddenError as exc:
             await self._blocked(message, exc)
+        except TelegramMigrateToChat as exc:
+            DELIVERIES.labels(result="refused").inc()
+            error = f"the group became a supergroup {exc.migrate_to_chat_id}: update its route"
+            await self._store.fail(message.id, self.owner, error)
+            log.warning("outbox_chat_migrated", chat_id=message.chat_id, error=error)
         except TelegramBadRequest as exc:
             await self._refused(message, exc, reply_to)
         except (TelegramAPIError, TimeoutError, OSError) as exc:
@@ -303,10 +318,10 @@ class NotificationDispatcher:
     async def _blocked(self, message: ClaimedMessage, exc: TelegramForbiddenError) -> None:
         DELIVERIES.labels(result="blocked").inc()
         error = f"403: {exc.message}"
+        # one step for this row and the rest of the chat: nothing of it can be claimed between
+        dropped = await self._store.fail_chat(message.chat_id, error)
         if message.user_id is not None and message.chat_id > 0:
             await self._users.mark_unreachable(message.user_id)
-        await self._store.fail(message.id, self.owner, error)
-        dropped = await self._store.fail_chat(message.chat_id, error)
         log.warning("outbox_chat_unreachable", chat_id=message.chat_id, dropped=dropped)
 
     async def _refused(

@@ -53,6 +53,22 @@ async def enqueue(
     return await service.notify_now(notice)
 
 
+async def enqueue_together(app: RunningFrontend, keys: list[str], user_ids: list[int]) -> None:
+    """Queue several notices in one transaction (as a poller records a batch of trades)."""
+    service = await app.frontend.container.get(NotificationService)
+    db = await app.frontend.container.get(Database)
+    async with db.session() as session:
+        for key in keys:
+            body = f"<b>notice</b> {key}"
+            notice = Notice(
+                type=NoticeType.SYSTEM,
+                key=key,
+                render=lambda _audience, text=body: text,
+                user_ids=frozenset(user_ids),
+            )
+            await service.notify(notice, session=session)
+
+
 async def rows(app: RunningFrontend) -> list[OutboxMessage]:
     db = await app.frontend.container.get(Database)
     async with db.session() as session:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from telegram_frontend.services.outbox_store import OutboxStore
 from telegram_frontend.services.user_service import UserService
 from telegram_frontend.workers.notification_workers import build_dispatcher
@@ -16,6 +18,7 @@ from tests.e2e.notifications.support import (
     FAST_DELIVERY,
     bot_texts,
     enqueue,
+    enqueue_together,
     rows,
     subscribe,
     wait_settled,
@@ -36,15 +39,14 @@ async def test_faults_and_a_blocked_user_lose_nothing_and_repeat_nothing(
         await app.client.add_fault("sendMessage", "drop", count=2)
         await app.client.add_fault("sendMessage", 504, count=2, delay_s=1.5)  # we time out first
         await app.client.add_fault("sendMessage", 500, count=2)
-        for n in range(6):
-            await enqueue(app, f"n{n}", [*CHATS, BLOCKED])
+        await enqueue_together(app, [f"n{n}" for n in range(6)], [*CHATS, BLOCKED])
         await wait_settled(app, 6 * 5, timeout=40)
         for chat in CHATS:
             assert await bot_texts(app, chat) == [f"notice n{n}" for n in range(6)]
         assert await bot_texts(app, BLOCKED) == []
         stats = await app.client.stats()
         assert stats.flood_429 == 6
-        assert stats.errors_by_code.get("403", 0) == 1  # one refusal, then its rows were failed
+        assert stats.errors_by_code.get("403", 0) == 1, stats  # one refusal fails every row
         blocked_rows = [r for r in await rows(app) if r.chat_id == BLOCKED]
         assert {r.status for r in blocked_rows} == {"failed"}
         assert all("blocked" in (r.last_error or "") for r in blocked_rows)
@@ -72,6 +74,15 @@ async def test_refused_html_goes_out_once_as_plain_text_and_other_400s_are_not_r
         assert refused.last_error == "400: Bad Request: nope"
         stats = await app.client.stats()
         assert stats.calls["sendMessage"] == 4  # html, plain fallback, "after", the refused one
+        async with httpx.AsyncClient(base_url=app.http_base) as http:
+            metrics = (await http.get("/metrics")).text
+        for line in (
+            'tgfront_deliveries_total{result="sent_plain"}',
+            'tgfront_deliveries_total{result="refused"}',
+            "tgfront_outbox_depth ",
+            "tgfront_outbox_oldest_age_seconds ",
+        ):
+            assert line in metrics
 
 
 async def test_a_killed_dispatcher_leaves_no_loss_and_no_duplicate_to_a_fresh_one(
@@ -126,3 +137,22 @@ async def test_rows_leased_by_a_dead_dispatcher_are_taken_over_when_the_lease_en
             await asyncio.wait([runner], timeout=10)
         for chat in (2201, 2202):
             assert await bot_texts(app, chat) == [f"notice d{n}" for n in range(3)]
+
+
+async def test_two_dispatchers_side_by_side_send_every_row_exactly_once(
+    settings_env: dict[str, str],
+) -> None:
+    async with running_frontend({**settings_env, **FAST_DELIVERY}) as app:
+        await subscribe(app, CHATS)
+        second = await build_dispatcher(app.frontend.container, app.settings)
+        runner = asyncio.create_task(second.run())
+        try:
+            for n in range(12):
+                await enqueue(app, f"t{n}", CHATS)
+            await wait_settled(app, 48)
+        finally:
+            runner.cancel()
+            await asyncio.wait([runner], timeout=10)
+        for chat in CHATS:
+            assert await bot_texts(app, chat) == [f"notice t{n}" for n in range(12)]
+        assert (await app.client.stats()).calls["sendMessage"] == 48
