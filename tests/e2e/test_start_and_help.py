@@ -78,3 +78,13 @@ async def test_a_strangers_telegram_language_is_used_before_registration(
     injected = await app.client.send_message(557, "/help", language_code="ru")
     replies = await app.client.wait_for_bot_messages(557, after_message_id=injected.message_id)
     assert text_of(replies) == "Отправьте /start, чтобы запросить доступ у администратора."
+
+
+async def test_a_refusal_uses_the_language_the_user_chose(app: RunningFrontend) -> None:
+    viewer = await app.user_with_role(604, Role.VIEWER)
+    users = await app.frontend.container.get(UserService)
+    await users.set_preferences(604, language="ru")
+    injected = await app.client.send_message(604, "/users", language_code="en")
+    replies = await app.client.wait_for_bot_messages(604, after_message_id=injected.message_id)
+    assert text_of(replies) == "Для этого нужна роль admin; ваша роль — viewer."
+    assert viewer.user_id == 604

@@ -16,6 +16,7 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import CONTAINER_NAME
 
 from telegram_frontend.config.logging import get_logger
+from telegram_frontend.models import User
 from telegram_frontend.services.access import Role
 from telegram_frontend.services.rate_limiter import RateLimiter
 from telegram_frontend.services.user_service import UserService, actor_of
@@ -61,8 +62,17 @@ class AccessMiddleware(BaseMiddleware):
         tg_user = getattr(event, "from_user", None)
         if tg_user is None or tg_user.is_bot:
             return None
-        with use_locale(tg_user.language_code[:2] if tg_user.language_code else None):
-            return await self._gate(handler, event, data, tg_user.id)
+        container: AsyncContainer = data[CONTAINER_NAME]
+        users = await container.get(UserService)
+        user = await users.get(tg_user.id)
+        # A known user is answered in the language they chose; others in their app's language.
+        language: str | None
+        if user is not None:
+            language = user.language
+        else:
+            language = tg_user.language_code[:2] if tg_user.language_code else None
+        with use_locale(language):
+            return await self._gate(handler, event, data, tg_user.id, user)
 
     async def _gate(
         self,
@@ -70,6 +80,7 @@ class AccessMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
         user_id: int,
+        user: User | None,
     ) -> Any:
         container: AsyncContainer = data[CONTAINER_NAME]
         limiter = await container.get(RateLimiter)
@@ -85,8 +96,6 @@ class AccessMiddleware(BaseMiddleware):
             elif isinstance(event, CallbackQuery):
                 await event.answer()
             return None
-        users = await container.get(UserService)
-        user = await users.get(user_id)
         needed = needed_role(data)
         if needed != PUBLIC:
             assert isinstance(needed, Role)
@@ -106,7 +115,4 @@ class AccessMiddleware(BaseMiddleware):
                 return None
         data["user"] = user
         data["actor"] = actor_of(user) if user is not None else None
-        if user is None:
-            return await handler(event, data)  # keeps the locale of their Telegram app
-        with use_locale(user.language):
-            return await handler(event, data)
+        return await handler(event, data)
