@@ -27,6 +27,7 @@ from telegram_frontend.routers.account_keyboards import (
     pager_row,
 )
 from telegram_frontend.routers.command_catalog import CommandInfo
+from telegram_frontend.routers.command_menus import sync_user_menu
 from telegram_frontend.routers.screen_replies import edit_screen
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.audit_service import AuditService
@@ -270,6 +271,8 @@ async def confirm_role_change(
         )
     await query.answer(_("Done."))
     await _tell_user(query, target, role)
+    if query.bot is not None:
+        await sync_user_menu(query.bot, target)
 
 
 async def _tell_user(query: CallbackQuery, target: User, role: Role) -> None:

@@ -20,6 +20,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.models import User
 from telegram_frontend.routers.command_catalog import CommandInfo
+from telegram_frontend.routers.command_menus import sync_user_menu
 from telegram_frontend.routers.screen_replies import edit_screen
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.account_actions import AccountActions
@@ -185,6 +186,8 @@ async def preference(
         return
     if callback_data.action == "lang":
         user = await users.set_preferences(user.id, language=callback_data.arg)
+        if query.bot is not None:
+            await sync_user_menu(query.bot, user)  # the command menu follows the language
     elif callback_data.action == "theme":
         user = await users.set_preferences(user.id, chart_theme=callback_data.arg)
     status = await credentials.status(user.id)
