@@ -26,7 +26,7 @@ from fastapi import FastAPI
 from telegram_frontend.api.app import create_app
 from telegram_frontend.api.registry import api_routers
 from telegram_frontend.api.telegram_webhook import WEBHOOK_PATH, WebhookIntake
-from telegram_frontend.clients.telegram_session import FloodRetryMiddleware
+from telegram_frontend.clients.telegram_session import FloodRetryMiddleware, KeepResponseTypes
 from telegram_frontend.config import migrator
 from telegram_frontend.config.cache import Cache, RedisCache
 from telegram_frontend.config.database import Database
@@ -52,6 +52,7 @@ def make_bot(settings: Settings) -> Bot:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
     session.middleware(FloodRetryMiddleware())
+    session.middleware(KeepResponseTypes())
     return Bot(
         token=token.get_secret_value(),
         session=session,
