@@ -76,7 +76,7 @@ def rule_notice(rule: AlertRule, value: Decimal | None, subject: str | None) -> 
         lines = ["🔔 " + b(_("Alert")) + ": " + describe_rule(snapshot)]
         if value is not None:
             lines.append(_("Now: {value}").format(value=b(threshold_text(kind, value))))
-        if subject and (rule.target == ANY or kind is RuleKind.SERVICE_DOWN):
+        if subject and rule.target == ANY:
             lines.append(_("Where: {subject}").format(subject=esc(subject)))
         return "\n".join(lines)
 

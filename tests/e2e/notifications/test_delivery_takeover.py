@@ -21,7 +21,6 @@ from tests.e2e.notifications.support import (
 )
 
 CHATS = [2001, 2002, 2003, 2004]
-BLOCKED = 2005
 
 
 async def test_a_killed_dispatcher_leaves_no_loss_and_no_duplicate_to_a_fresh_one(
