@@ -20,7 +20,6 @@ from aiogram.types import (
     Message,
 )
 from dishka import AsyncContainer
-from dishka.exceptions import NoFactoryError
 from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.models import User
@@ -53,7 +52,6 @@ from telegram_frontend.utils.i18n import _
 
 router = Router(name="portfolio")
 chat_action.install(router.message, router.callback_query)
-_fallback_charts: ChartService | None = None
 
 
 class AllocationChart(CallbackData, prefix="apc"):
@@ -115,17 +113,6 @@ async def portfolio(
         await message.answer(part, reply_markup=chart_button if last else None)
 
 
-async def _charts(container: AsyncContainer) -> ChartService:
-    """The container's chart renderer, or our own until the composition root provides one."""
-    global _fallback_charts
-    try:
-        return await container.get(ChartService)
-    except NoFactoryError:
-        if _fallback_charts is None:
-            _fallback_charts = ChartService()
-        return _fallback_charts
-
-
 def _slices(held: Portfolio) -> list[AllocationSlice]:
     slices = [
         AllocationSlice(h.asset, h.value_usdt) for h in held.holdings if h.value_usdt is not None
@@ -156,7 +143,7 @@ async def allocation_chart(
     fingerprint = "|".join(f"{s.asset}={s.value_usdt}" for s in slices)
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     theme: Theme = "dark" if user.chart_theme == "dark" else "light"
-    charts = await _charts(dishka_container)
+    charts = await dishka_container.get(ChartService)
     chart = await charts.allocation(
         slices,
         version=version,
