@@ -70,10 +70,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     async def work() -> str | None:
         db = Database(settings.database_url)
         try:
-            if args.revision == "base":
+            target = args.revision
+            if target == "base":
                 await migrator.downgrade(db, "base")
             else:
-                await migrator.upgrade(db, args.revision)
+                await migrator.upgrade(db, target)
+                if target != "head" and await migrator.current_revision(db) != target:
+                    await migrator.downgrade(db, target)  # an older revision: roll back to it
             return await migrator.current_revision(db)
         finally:
             await db.dispose()
