@@ -12,6 +12,7 @@ from telegram_frontend.services.user_service import UserService
 from tests.e2e.harness import running_frontend
 from tests.e2e.notifications.support import (
     FAST_DELIVERY,
+    SEND_TIMEOUT_S,
     bot_texts,
     enqueue,
     enqueue_together,
@@ -33,7 +34,8 @@ async def test_faults_and_a_blocked_user_lose_nothing_and_repeat_nothing(
         await app.client.add_fault("sendMessage", 429, count=6, retry_after=1)
         await app.client.add_fault("sendMessage", 502, count=3)
         await app.client.add_fault("sendMessage", "drop", count=2)
-        await app.client.add_fault("sendMessage", 504, count=2, delay_s=1.5)  # we time out first
+        # answers slower than our timeout: we give up first, Telegram never stores them
+        await app.client.add_fault("sendMessage", 504, count=2, delay_s=SEND_TIMEOUT_S + 0.5)
         await app.client.add_fault("sendMessage", 500, count=2)
         await enqueue_together(app, [f"n{n}" for n in range(6)], [*CHATS, BLOCKED])
         await wait_settled(app, 6 * 5, timeout=40)
