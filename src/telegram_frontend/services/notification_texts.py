@@ -18,7 +18,7 @@ from telegram_frontend.services.notification_types import (
     NoticeType,
     Severity,
 )
-from telegram_frontend.utils.formatters import b, code, esc, money, pct, qty, signed, when
+from telegram_frontend.utils.formatters import b, code, esc, money, pct, qty, when
 from telegram_frontend.utils.i18n import _, use_locale
 
 
@@ -207,7 +207,3 @@ def external_notice(
         severity=severity,
         thread_key=thread_key,
     )
-
-
-def signed_money(value: Decimal | None) -> str:
-    return signed(value, 2, "USDT")

@@ -11,10 +11,12 @@ The loop claims due rows under a lease (see `OutboxStore`), spaces the sends wit
   once more as plain text;
 - 403 (the user blocked the bot): the user is marked unreachable and the chat's rows fail.
 
-Delivery is at least once, with one narrow window: if the process dies after Telegram accepted a
-message but before the "sent" mark is written, the lease expires and the message is sent again.
-A cancelled dispatcher (shutdown, restart) finishes its in-flight sends before it stops, and
-hands back the rows it had not started, so a fresh one takes over with no loss and no repeat.
+Delivery is at least once, with two narrow windows where a message can be repeated (Telegram
+offers no idempotency key to close them): the process dies after Telegram accepted a message but
+before the "sent" mark is written (the lease expires and the row is sent again), or a send times
+out on our side although Telegram did store it (the retry repeats it). A cancelled dispatcher
+(shutdown, restart) finishes its in-flight sends before it stops and hands back the rows it had
+not started, so a fresh one takes over with no loss and no repeat.
 """
 
 from __future__ import annotations
