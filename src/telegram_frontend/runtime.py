@@ -16,9 +16,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
 from dishka import AsyncContainer, Provider
 from dishka.integrations.aiogram import setup_dishka
 from fastapi import FastAPI
@@ -28,8 +25,9 @@ from telegram_frontend.api.registry import api_routers
 from telegram_frontend.api.telegram_webhook import WEBHOOK_PATH, WebhookIntake
 from telegram_frontend.clients.telegram_session import FloodRetryMiddleware, KeepResponseTypes
 from telegram_frontend.config import migrator
-from telegram_frontend.config.cache import Cache, RedisCache
+from telegram_frontend.config.cache import Cache
 from telegram_frontend.config.database import Database
+from telegram_frontend.config.fsm_storage import fsm_storage
 from telegram_frontend.config.logging import get_logger
 from telegram_frontend.config.settings import Settings
 from telegram_frontend.inject.container import build_container
@@ -131,14 +129,7 @@ class Frontend:
 
     async def _build_dispatcher(self) -> Dispatcher:
         cache = await self.container.get(Cache)
-        storage: BaseStorage = (
-            RedisStorage(
-                cache.client,
-                key_builder=DefaultKeyBuilder(prefix=f"{self.settings.redis_key_prefix}fsm"),
-            )
-            if isinstance(cache, RedisCache)
-            else MemoryStorage()
-        )
+        storage = fsm_storage(cache, self.settings.redis_key_prefix)
         dispatcher = Dispatcher(storage=storage)
         install_with_gate(dispatcher, AccessMiddleware())
         attach_routers(dispatcher)

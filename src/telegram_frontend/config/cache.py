@@ -1,16 +1,26 @@
 """A small key-value cache with one interface: Redis when `REDIS_URL` is set, in-process otherwise.
 
 It backs rate limits, confirmation tokens and short-lived snapshots; the same tests run
-against both implementations so the embedded default behaves like production.
+against both implementations so the embedded default behaves like production. With Redis, a
+`FallbackCache` keeps the bot working through a Redis outage (see there).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from telegram_frontend.config.logging import get_logger
+
+log = get_logger(__name__)
+T = TypeVar("T")
+REDIS_DOWN_ERRORS = (RedisError, OSError, TimeoutError)
+RETRY_REDIS_SECONDS = 5.0
 
 
 class Cache(Protocol):
@@ -158,5 +168,140 @@ class RedisCache:
         return self._redis
 
 
-def create_cache(redis_url: str | None, prefix: str = "tf:") -> Cache:
-    return RedisCache(redis_url, prefix) if redis_url else MemoryCache()
+class RedisSwitch:
+    """Whether Redis is being used or bypassed; shared by the cache and the FSM storage.
+
+    After a failure Redis is left alone for `retry_seconds` (one slow or refused call per
+    interval, not one per request); the first call after that tries it again.
+    """
+
+    def __init__(
+        self,
+        retry_seconds: float = RETRY_REDIS_SECONDS,
+        on_change: Callable[[bool], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.retry_seconds = retry_seconds
+        self.on_change = on_change
+        self.clock = clock
+        self.down = False
+        self.error = ""
+        self._retry_at = 0.0
+
+    def should_try(self) -> bool:
+        return not self.down or self.clock() >= self._retry_at
+
+    def failed(self, exc: BaseException) -> None:
+        self._retry_at = self.clock() + self.retry_seconds
+        self.error = f"{type(exc).__name__}: {exc}"[:200]
+        if not self.down:
+            self.down = True
+            log.warning("cache_fallback_on", error=self.error, backend="memory")
+            if self.on_change is not None:
+                self.on_change(True)
+
+    def recovered(self) -> None:
+        if self.down:
+            self.down = False
+            self.error = ""
+            log.warning("cache_fallback_off", backend="redis")
+            if self.on_change is not None:
+                self.on_change(False)
+
+    async def call(
+        self, primary: Callable[[], Awaitable[T]], fallback: Callable[[], Awaitable[T]]
+    ) -> T:
+        """`primary()` while Redis answers, else `fallback()`; never raises a Redis error."""
+        if self.should_try():
+            try:
+                result = await primary()
+            except REDIS_DOWN_ERRORS as exc:
+                self.failed(exc)
+            else:
+                self.recovered()
+                return result
+        return await fallback()
+
+
+class FallbackCache(RedisCache):
+    """Redis, falling back to an in-process cache while Redis is unreachable, and back after.
+
+    A Redis outage must not silence the bot: rate limits and confirmation tokens go on working
+    per process meanwhile (a token issued before the outage cannot be confirmed during it, one
+    issued during it not after). The switch is shown in /health/ready as status `fallback`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "tf:",
+        *,
+        switch: RedisSwitch | None = None,
+    ) -> None:
+        super().__init__(url, prefix)
+        self.switch = switch or RedisSwitch()
+        self.memory = MemoryCache()
+
+    @property
+    def fallback_active(self) -> bool:
+        return self.switch.down
+
+    @property
+    def fallback_error(self) -> str:
+        return self.switch.error
+
+    async def get(self, key: str) -> str | None:
+        return await self.switch.call(
+            lambda: RedisCache.get(self, key), lambda: self.memory.get(key)
+        )
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        await self.switch.call(
+            lambda: RedisCache.set(self, key, value, ttl),
+            lambda: self.memory.set(key, value, ttl),
+        )
+
+    async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
+        return await self.switch.call(
+            lambda: RedisCache.add(self, key, value, ttl),
+            lambda: self.memory.add(key, value, ttl),
+        )
+
+    async def pop(self, key: str) -> str | None:
+        return await self.switch.call(
+            lambda: RedisCache.pop(self, key), lambda: self.memory.pop(key)
+        )
+
+    async def delete(self, key: str) -> None:
+        await self.switch.call(
+            lambda: RedisCache.delete(self, key), lambda: self.memory.delete(key)
+        )
+
+    async def incr(self, key: str, ttl: float) -> int:
+        return await self.switch.call(
+            lambda: RedisCache.incr(self, key, ttl), lambda: self.memory.incr(key, ttl)
+        )
+
+    async def ping(self) -> None:
+        """Ask Redis now (health checks); while it is down the cache still works, so no raise."""
+        try:
+            await super().ping()
+        except REDIS_DOWN_ERRORS as exc:
+            self.switch.failed(exc)
+        else:
+            self.switch.recovered()
+
+    async def close(self) -> None:
+        await self.memory.close()
+        await super().close()
+
+
+def create_cache(
+    redis_url: str | None,
+    prefix: str = "tf:",
+    on_fallback: Callable[[bool], None] | None = None,
+) -> Cache:
+    """Redis with an in-process fallback when `redis_url` is set, else in-process only."""
+    if not redis_url:
+        return MemoryCache()
+    return FallbackCache(redis_url, prefix, switch=RedisSwitch(on_change=on_fallback))

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from telegram_frontend.config import migrator
-from telegram_frontend.config.cache import Cache
+from telegram_frontend.config.cache import Cache, FallbackCache
 from telegram_frontend.config.database import Database
 from telegram_frontend.runtime_state import RuntimeState
 
@@ -26,7 +26,7 @@ class DatabaseHealth:
 
 @dataclass(frozen=True)
 class CacheHealth:
-    status: str  # up | down
+    status: str  # up | fallback (Redis unreachable, working in-process) | down
     backend: str
     error: str | None = None
 
@@ -65,6 +65,8 @@ async def _cache(cache: Cache) -> CacheHealth:
         await cache.ping()
     except Exception as exc:
         return CacheHealth("down", cache.name, type(exc).__name__)
+    if isinstance(cache, FallbackCache) and cache.fallback_active:
+        return CacheHealth("fallback", "memory", f"Redis unreachable: {cache.fallback_error}")
     return CacheHealth("up", cache.name)
 
 

@@ -9,6 +9,7 @@ from dishka import Provider, Scope, from_context, provide
 from telegram_frontend.config.cache import Cache, create_cache
 from telegram_frontend.config.database import Database
 from telegram_frontend.config.settings import Settings
+from telegram_frontend.runtime_state import RuntimeState
 
 
 class CoreProvider(Provider):
@@ -24,7 +25,10 @@ class CoreProvider(Provider):
         await db.dispose()
 
     @provide
-    async def cache(self, settings: Settings) -> AsyncIterator[Cache]:
-        cache = create_cache(settings.redis_url, settings.redis_key_prefix)
+    async def cache(self, settings: Settings, state: RuntimeState) -> AsyncIterator[Cache]:
+        def fallback(active: bool) -> None:
+            state.cache_fallback = active
+
+        cache = create_cache(settings.redis_url, settings.redis_key_prefix, fallback)
         yield cache
         await cache.close()
