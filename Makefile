@@ -37,13 +37,13 @@ test: install
 	$(BIN)/pytest -n 2
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench drills scripts
+	$(BIN)/ruff format --check src tests bench drills scripts
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench drills scripts
+	$(BIN)/ruff format src tests bench drills scripts
 
 ## lock: re-resolve with Poetry and re-export the pinned install list (LOCK_INDEX_URL: see scripts/relock.py)
 lock:

@@ -55,7 +55,16 @@ def main() -> int:
     ).stdout.strip()
     lock.write_text(re.sub(r'content-hash = "[0-9a-f]+"', f'content-hash = "{content_hash}"', text))
     subprocess.run(
-        [str(POETRY), "export", "--with", "dev", "-f", "requirements.txt", "-o", "requirements.lock"],
+        [
+            str(POETRY),
+            "export",
+            "--with",
+            "dev",
+            "-f",
+            "requirements.txt",
+            "-o",
+            "requirements.lock",
+        ],
         cwd=ROOT,
         check=True,
     )

@@ -50,7 +50,8 @@ async def test_language_time_zone_and_theme_with_dialogs_that_forgive_mistakes(
     assert (stored.language, stored.timezone, stored.chart_theme) == ("ru", "Asia/Tokyo", "dark")
 
     refused = await press_crafted(app, viewer, menu, Cfg(action="sys").pack())
-    assert refused.text == "Для этого нужна роль admin; ваша роль — viewer."  # their chosen language
+    # answered in the language they chose
+    assert refused.text == "Для этого нужна роль admin; ваша роль — viewer."
 
 
 async def test_admin_changes_a_system_setting_and_sees_its_history(app: RunningFrontend) -> None:
