@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -98,6 +99,26 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within_s}s waiting for {what}")
         await asyncio.sleep(step)
+
+
+class HandlerFailures(logging.Handler):
+    """Collects the `handler_failed` log events (the error text of each) while attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = record.msg if isinstance(record.msg, dict) else {}
+        if event.get("event") == "handler_failed":
+            self.errors.append(str(event.get("error", ""))[:300])
+
+    def __enter__(self) -> HandlerFailures:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        logging.getLogger().removeHandler(self)
 
 
 def internal_errors() -> float:

@@ -194,6 +194,7 @@ class Frontend:
             handle_signals=False,
             close_bot_session=False,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
+            tasks_concurrency_limit=self.settings.telegram_update_concurrency,
         )
 
     def _webhook_url(self) -> str:
