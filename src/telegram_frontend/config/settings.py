@@ -220,7 +220,6 @@ class Settings(BaseSettings):
                 )
         return self
 
-
     # Update handling (found by the fuzz drill: without a bound, a burst of updates starts a
     # task each at once and they queue for database connections past the pool's timeout)
     telegram_update_concurrency: int = Field(default=32, ge=1, le=1000)
