@@ -6,7 +6,7 @@ from functools import cache
 
 from aiogram import Router
 
-from telegram_frontend.routers import access_requests, base_router, error_handler
+from telegram_frontend.routers import access_requests, base_router, error_handler, report_router
 from telegram_frontend.routers.account_routers import ACCOUNT_ROUTERS
 from telegram_frontend.routers.alerts_router import ALERT_ROUTERS
 from telegram_frontend.routers.monitoring_routers import MONITORING_ROUTERS
@@ -23,6 +23,7 @@ def root_router() -> Router:
         *ACCOUNT_ROUTERS,
         *MONITORING_ROUTERS,
         *ALERT_ROUTERS,
+        report_router.router,
         base_router.fallback_router,
         error_handler.router,
     )

@@ -11,6 +11,8 @@ from telegram_frontend.config.settings import Settings
 from telegram_frontend.services.audit_service import AuditService
 from telegram_frontend.services.backend_metrics import CALL_OBSERVER
 from telegram_frontend.services.monitoring_service import MonitoringService
+from telegram_frontend.services.report_export import ReportExporter
+from telegram_frontend.services.report_service import ReportService
 from telegram_frontend.services.session_log import StrategyRunLog
 from telegram_frontend.services.trading_service import TradingService
 
@@ -33,6 +35,10 @@ class BackendProvider(Provider):
             cache_seconds=settings.monitoring_cache_seconds,
             stale_after_seconds=settings.heartbeat_stale_seconds,
         )
+
+    @provide
+    def exporter(self, trading: TradingService, reports: ReportService) -> ReportExporter:
+        return ReportExporter(trading, reports)
 
     @provide
     def trading(
