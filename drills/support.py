@@ -111,7 +111,14 @@ class HandlerFailures(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         event = record.msg if isinstance(record.msg, dict) else {}
         if event.get("event") == "handler_failed":
-            self.errors.append(str(event.get("error", ""))[:300])
+            trace = str(event.get("exception", "")).splitlines()
+            ours = [
+                line.strip()
+                for line in trace
+                if "telegram_frontend/" in line
+                and not any(skip in line for skip in ("middleware", "telegram_session"))
+            ][-2:]
+            self.errors.append(f"{str(event.get('error', ''))[:160]} at {ours}")
 
     def __enter__(self) -> HandlerFailures:
         logging.getLogger().addHandler(self)

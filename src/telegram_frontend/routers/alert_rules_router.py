@@ -8,6 +8,7 @@ already given. /cancel leaves at any step. Deleting asks first, with a one-time 
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -23,6 +24,7 @@ from telegram_frontend.routers.alerts_views import (
     rules_keyboard,
     rules_text,
 )
+from telegram_frontend.routers.screen_replies import NOT_MODIFIED
 from telegram_frontend.services.access import Actor, Role
 from telegram_frontend.services.alert_service import (
     AlertService,
@@ -237,7 +239,11 @@ async def confirm_delete(
         await confirmations.cancel(callback_data.token)
         await query.answer(_("Kept."))
         if isinstance(query.message, Message):
-            await query.message.edit_text(esc(_("The alert was kept.")))
+            try:
+                await query.message.edit_text(esc(_("The alert was kept.")))
+            except TelegramBadRequest as exc:  # pressed twice: the message already says so
+                if NOT_MODIFIED not in exc.message:
+                    raise
         return
     try:
         pending = await confirmations.consume(actor.label, callback_data.token)
