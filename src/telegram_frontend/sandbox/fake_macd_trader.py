@@ -145,11 +145,19 @@ class FakeMacdTrader:
         self._closed.clear()
 
     async def step(self, forced: dict[str, str] | None = None) -> list[TradeEvent]:
-        """One decision round for every active instance; `forced` overrides the signal."""
+        """One decision round for every active instance.
+
+        With `forced`, this round's signals are exactly those given (instances not named hold,
+        NEUTRAL), so a test's outcome never depends on where the wall clock puts the market;
+        without it, each instance follows its own MACD crossings.
+        """
         events: list[TradeEvent] = []
         for state in self.instances.values():
             if state.active:
-                event = await self._decide(state, (forced or {}).get(state.profile.instance_id))
+                choice = (
+                    None if forced is None else forced.get(state.profile.instance_id, "NEUTRAL")
+                )
+                event = await self._decide(state, choice)
                 if event is not None:
                     events.append(event)
         return events
