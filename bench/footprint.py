@@ -81,7 +81,6 @@ async def main(args: argparse.Namespace) -> str:
     assert sandbox.emulator is not None
     users = list(range(FIRST_USER, FIRST_USER + USERS))
     try:
-        echo_ready, echo_rss = await echo_baseline(sandbox)
         first = await sandbox.frontend("first-start")
         fresh_s = first.ready_after_s or float("nan")
         await first.stop()
@@ -100,6 +99,8 @@ async def main(args: argparse.Namespace) -> str:
         after_all = process.rss_kib()
         answered, unanswered = len(clock.latencies), clock.unanswered
         p50 = percentile(clock.latencies, 0.5)
+        await process.stop()
+        echo_ready, echo_rss = await echo_baseline(sandbox)  # same warm caches as the restart
     finally:
         await sandbox.stop()
     growth = mib(after_all - after_half)

@@ -205,7 +205,9 @@ async def test_ten_thousand_fuzzed_inputs_never_fail_a_handler_or_send_an_invali
             ]
             answers = [emulator.world.callbacks[p] for p in presses]
             unanswered = [a.id for a in answers if not a.answered]
-            failed += [(a.chat_id, a.text) for a in answers if INTERNAL_ERROR in (a.text or "")]
+            failed += [
+                (a.chat_id, a.text or "") for a in answers if INTERNAL_ERROR in (a.text or "")
+            ]
             handler_errors = internal_errors() - errors_before
 
     kinds = Counter(kind for kind, _ in inputs)

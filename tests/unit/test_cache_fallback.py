@@ -1,8 +1,8 @@
-"""The Redis cache falls back to memory when Redis is unreachable and says so once."""
+"""The caches: Redis falls back to memory while unreachable; memory forgets what expired."""
 
 from __future__ import annotations
 
-from telegram_frontend.config.cache import FallbackCache, RedisSwitch
+from telegram_frontend.config.cache import FallbackCache, MemoryCache, RedisSwitch
 from telegram_frontend.sandbox.frontend_process import free_port
 
 
@@ -26,3 +26,14 @@ async def test_an_unreachable_redis_flips_to_memory_once_and_every_operation_wor
         assert switch.should_try()
     finally:
         await cache.close()
+
+
+async def test_the_memory_cache_drops_expired_keys_that_are_never_read_again() -> None:
+    cache = MemoryCache()
+    now = [0.0]
+    cache._clock = lambda: now[0]
+    for window in range(3):  # a rate limit's key per minute, per user
+        for user in range(MemoryCache.SWEEP_EVERY // 2):
+            await cache.incr(f"rl:{user}:{window}", ttl=61)
+        now[0] += 120
+    assert len(cache._data) <= MemoryCache.SWEEP_EVERY

@@ -56,10 +56,23 @@ class MemoryCache:
 
     name = "memory"
 
+    SWEEP_EVERY = 1000
+    """Writes between two sweeps of expired keys (rate-limit windows are never read again)."""
+
     def __init__(self) -> None:
         self._data: dict[str, tuple[str, float | None]] = {}
         self._lock = asyncio.Lock()
         self._clock = time.monotonic
+        self._writes = 0
+
+    def _wrote(self) -> None:
+        """Count a write; every SWEEP_EVERY writes drop what has expired, read or not."""
+        self._writes += 1
+        if self._writes % self.SWEEP_EVERY == 0:
+            now = self._clock()
+            self._data = {
+                k: item for k, item in self._data.items() if item[1] is None or item[1] > now
+            }
 
     def _live(self, key: str) -> str | None:
         item = self._data.get(key)
@@ -79,12 +92,14 @@ class MemoryCache:
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._data[key] = (value, self._expiry(ttl))
+        self._wrote()
 
     async def add(self, key: str, value: str, ttl: float | None = None) -> bool:
         async with self._lock:
             if self._live(key) is not None:
                 return False
             self._data[key] = (value, self._expiry(ttl))
+            self._wrote()
             return True
 
     async def pop(self, key: str) -> str | None:
@@ -101,6 +116,7 @@ class MemoryCache:
             current = self._live(key)
             if current is None:
                 self._data[key] = ("1", self._expiry(ttl))
+                self._wrote()
                 return 1
             expires = self._data[key][1]
             count = int(current) + 1
