@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from drills.support import (
     FAST_RETRIES,
     add_users,
@@ -22,6 +24,8 @@ from drills.support import (
 )
 from telegram_frontend.config.database import Database
 from tests.e2e.harness import running_frontend
+
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 SCALE = 10
 OUTAGE_S = 30 / SCALE
