@@ -7,6 +7,8 @@ their own and the bench's clock sits inside the emulator (see emulator_clock).
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -35,7 +37,11 @@ NO_FLOOD_CONTROL = FloodLimits(enabled=False)
 
 @dataclass
 class BenchSandbox:
-    """`await start()`, then `await frontend(env)`; `await stop()` ends everything."""
+    """`await start()`, then `await frontend(env)`; `await stop()` ends everything.
+
+    The work directory (databases, the frontend's log) is removed at the end unless
+    `keep_files` (or the environment variable BENCH_KEEP_FILES=1) asks to keep it.
+    """
 
     limits: FloodLimits = NO_FLOOD_CONTROL
     fakes: bool = True
@@ -45,6 +51,7 @@ class BenchSandbox:
     backends: FakeBackends | None = None
     binance: FakeBinance | None = None
     processes: list[FrontendProcess] = field(default_factory=list)
+    keep_files: bool = field(default_factory=lambda: os.environ.get("BENCH_KEEP_FILES") == "1")
     _env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +131,10 @@ class BenchSandbox:
             await self.backends.stop()
         if self.emulator is not None:
             await self.emulator.stop()
+        if self.keep_files:
+            print(f"bench files kept in {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 async def telegram_up(process: FrontendProcess, timeout_s: float = 30.0) -> None:
