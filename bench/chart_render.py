@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from telegram_frontend.utils.charts import (
+from telegram_frontend.services.charts.render import (
     AllocationSlice,
     Candle,
     EquityPoint,

@@ -29,7 +29,7 @@ from benchkit.emulator_clock import EmulatorClock
 from benchkit.sandbox import BenchSandbox
 from benchkit.stats import load_average, ms, percentile
 
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 
 SUBSCRIBER = 30_001
 SECRET = "bench-events-secret"

@@ -23,10 +23,10 @@ from benchkit.emulator_clock import EmulatorClock
 from benchkit.sandbox import BenchSandbox
 from benchkit.stats import load_average
 
-from telegram_frontend.config.database import Database
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
-from telegram_frontend.services.notification_service import NotificationService, OutboxSignal
-from telegram_frontend.services.notification_types import Audience, Notice, NoticeType
+from telegram_frontend.core.database import Database
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
+from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
+from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType
 
 FIRST_CHAT = 20_000
 TARGET_FRACTION = 0.9

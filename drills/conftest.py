@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from telegram_frontend.config.logging import configure_logging
+from telegram_frontend.core.logging import configure_logging
 from tests.conftest import backend, cache, database, settings_env
 from tests.e2e.conftest import trading_database_url
 

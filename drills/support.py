@@ -10,12 +10,12 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from sqlalchemy import func, select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.metrics import COMMANDS
 from telegram_frontend.models import OutboxMessage, User
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.services.metrics import COMMANDS
-from telegram_frontend.services.notification_service import NotificationService, OutboxSignal
-from telegram_frontend.services.notification_types import Audience, Notice, NoticeType
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
+from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType
 
 INTERNAL_ERROR = "Something went wrong"
 

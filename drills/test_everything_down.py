@@ -11,8 +11,8 @@ import time
 import pytest
 
 from drills.support import INTERNAL_ERROR, internal_errors
-from telegram_frontend.routers.command_catalog import catalog
-from telegram_frontend.sandbox.fake_backends import SERVICE_NAMES
+from telegram_frontend.bot.ui.command_catalog import catalog
+from telegram_frontend.sandbox.backends.trading_system import SERVICE_NAMES
 from telegram_frontend.sandbox.frontend_process import free_port
 from tests.e2e.harness import running_world, text_of
 

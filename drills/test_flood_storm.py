@@ -20,8 +20,8 @@ from drills.support import (
     eventually,
     settled_rows,
 )
-from telegram_frontend.config.database import Database
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.core.database import Database
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from tests.e2e.harness import running_frontend
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)

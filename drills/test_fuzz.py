@@ -33,12 +33,12 @@ from drills.support import (
     eventually,
     internal_errors,
 )
-from telegram_frontend.config.database import Database
-from telegram_frontend.routers.command_catalog import catalog
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_params import Params
-from telegram_frontend.sandbox.telegram_rules import BotApiError
-from telegram_frontend.sandbox.telegram_state import CallbackRecord
+from telegram_frontend.bot.ui.command_catalog import catalog
+from telegram_frontend.core.database import Database
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.params import Params
+from telegram_frontend.sandbox.telegram.rules import BotApiError
+from telegram_frontend.sandbox.telegram.state import CallbackRecord
 from tests.e2e.harness import running_frontend
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)

@@ -32,7 +32,7 @@ from drills.support import (
     eventually,
     settled_rows,
 )
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.database import Database
 from tests.conftest import create_pg_database, drop_pg_database, pg_url
 from tests.e2e.harness import running_frontend
 

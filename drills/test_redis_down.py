@@ -25,8 +25,8 @@ from drills.support import (
     eventually,
     settled_rows,
 )
-from telegram_frontend.config.cache import Cache, FallbackCache
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.cache import Cache, FallbackCache
+from telegram_frontend.core.database import Database
 from tests.e2e.harness import running_frontend
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from drills.support import add_users, delivery_report, enqueue, eventually, settled_rows
-from telegram_frontend.config import migrator
-from telegram_frontend.config.database import Database
+from telegram_frontend.core import migrator
+from telegram_frontend.core.database import Database
 from telegram_frontend.sandbox.frontend_process import FrontendProcess
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from telegram_frontend.sandbox.world import SANDBOX_SECRET_KEY, SANDBOX_TOKEN
 
 CHATS = list(range(63_001, 63_011))

@@ -18,10 +18,10 @@ import asyncpg
 import pytest
 from redis.asyncio import Redis
 
-from telegram_frontend.config import migrator
-from telegram_frontend.config.cache import Cache, MemoryCache, RedisCache
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.settings import Settings
+from telegram_frontend.core import migrator
+from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.settings import Settings
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))

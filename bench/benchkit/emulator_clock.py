@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_state import ChatRecord, StoredMessage
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.state import ChatRecord, StoredMessage
 
 
 @dataclass

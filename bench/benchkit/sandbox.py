@@ -17,15 +17,15 @@ from pathlib import Path
 
 import httpx
 
-from telegram_frontend.config import migrator
-from telegram_frontend.config.database import Database
+from telegram_frontend.core import migrator
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import User
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_binance import FakeBinance
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.sandbox.binance.server import FakeBinance
 from telegram_frontend.sandbox.frontend_process import FrontendProcess
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from telegram_frontend.sandbox.world import (
     SANDBOX_BALANCES,
     SANDBOX_SECRET_KEY,

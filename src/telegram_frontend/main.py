@@ -9,10 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from telegram_frontend.config import migrator
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import configure_logging, get_logger
-from telegram_frontend.config.settings import Settings, load_settings
+from telegram_frontend.core import migrator
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.logging import configure_logging, get_logger
+from telegram_frontend.core.settings import Settings, load_settings
 
 log = get_logger("telegram_frontend.main")
 
@@ -30,7 +30,7 @@ def _setup(settings: Settings) -> None:
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Start the whole frontend and run until `stop` is set."""
-    from telegram_frontend.runtime import Frontend
+    from telegram_frontend.app import Frontend
 
     frontend = Frontend(settings)
     await frontend.start()
@@ -105,8 +105,8 @@ def _extensions() -> list[Callable[[Any], None]]:
     found = []
     for module_name in (
         "telegram_frontend.sandbox.cli",
-        "telegram_frontend.api.key_cli",
-        "telegram_frontend.utils.secret_cli",
+        "telegram_frontend.cli.api_key",
+        "telegram_frontend.cli.rotate_secret",
     ):
         try:
             module = __import__(module_name, fromlist=["register"])

@@ -9,13 +9,13 @@ from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 
-from telegram_frontend.config.cache import Cache, MemoryCache, RedisCache
+from telegram_frontend.bot.ui.callbacks import Confirm
+from telegram_frontend.core.access import SYSTEM
+from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
 from telegram_frontend.models import AuditLog
-from telegram_frontend.routers.account_keyboards import Confirm
-from telegram_frontend.sandbox.emulator_client import CallbackAnswer, ChatMessage
-from telegram_frontend.sandbox.fake_binance_exchange import FakeOrder
-from telegram_frontend.services.access import SYSTEM
-from telegram_frontend.services.audit_service import AuditService
+from telegram_frontend.sandbox.binance.exchange import FakeOrder
+from telegram_frontend.sandbox.telegram.emulator_client import CallbackAnswer, ChatMessage
+from telegram_frontend.services.admin.audit import AuditService
 from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import Chat, RunningFrontend, World, wait_for
 

@@ -10,7 +10,7 @@ from types import TracebackType
 
 import httpx
 
-from telegram_frontend.sandbox.emulator_client import CallbackAnswer, EmulatorClient
+from telegram_frontend.sandbox.telegram.emulator_client import CallbackAnswer, EmulatorClient
 
 
 class CraftedPresser:

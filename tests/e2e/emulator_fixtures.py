@@ -13,8 +13,8 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 
-from telegram_frontend.sandbox.emulator_client import EmulatorClient
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator, WebhookPolicy
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator, WebhookPolicy
+from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"
 BOT_ID = 123456789

@@ -14,22 +14,22 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram_frontend.config.settings import Settings
-from telegram_frontend.runtime import Frontend
-from telegram_frontend.sandbox.emulator_client import (
+from telegram_frontend.app import Frontend
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.sandbox.binance.server import FakeBinance
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.emulator_client import (
     CallbackAnswer,
     ChatMessage,
     EmulatorClient,
     EmulatorTimeout,
 )
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from telegram_frontend.sandbox.world import SANDBOX_TOKEN, SandboxWorld, WorldConfig
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.users import UserService
 
 BOT_TOKEN = SANDBOX_TOKEN
 ADMIN_ID = 1000
@@ -153,7 +153,7 @@ class RunningFrontend:
         await users.register(user_id, f"user{user_id}", name)
         await self.client.register_chat(user_id)  # they have talked to the bot before
         if role != Role.PENDING:
-            from telegram_frontend.services.access import Actor
+            from telegram_frontend.core.access import Actor
 
             admin = Actor(role=Role.ADMIN, user_id=ADMIN_ID, name="setup")
             await users.set_role(admin, user_id, role)

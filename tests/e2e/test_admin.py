@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.routers.admin_router import RoleChange
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.bot.features.admin.handlers import RoleChange
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.account_helpers import audit_rows, button_texts, press_crafted
 from tests.e2e.harness import ADMIN_ID, RunningFrontend, text_of
 

@@ -31,16 +31,16 @@ from aiogram.types import User as TgUser
 from magic_filter import MagicFilter
 from sqlalchemy import select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.bot.dispatcher import root_router
+from telegram_frontend.bot.error_handler import INTERNAL
+from telegram_frontend.bot.middlewares.access_gate import BLOCKED, NO_ACCESS, PUBLIC
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.command_menus import CommandMenuSync
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.models import AuditLog, TradingSession
-from telegram_frontend.routers.command_catalog import CommandInfo
-from telegram_frontend.routers.command_menus import CommandMenuSync
-from telegram_frontend.routers.error_handler import INTERNAL
-from telegram_frontend.routers.middlewares import BLOCKED, NO_ACCESS, PUBLIC
-from telegram_frontend.routers.registry import root_router
-from telegram_frontend.runtime_state import RuntimeState
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.crafted_presses import CraftedPresser
 from tests.e2e.harness import ADMIN_ID, World, running_world, wait_for
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.routers.config_router import Cfg
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.bot.features.config.handlers import Cfg
+from telegram_frontend.core.access import Role
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.account_helpers import audit_rows, press_crafted
 from tests.e2e.harness import RunningFrontend, text_of
 

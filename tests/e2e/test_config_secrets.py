@@ -10,9 +10,9 @@ import pyotp
 import pytest
 from sqlalchemy import MetaData, select
 
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import LOG_BUFFER
-from telegram_frontend.services.access import Role
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.logging import LOG_BUFFER
 from tests.e2e.account_helpers import audit_rows
 from tests.e2e.harness import RunningFrontend, World, text_of
 

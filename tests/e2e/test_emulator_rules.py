@@ -24,8 +24,8 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from telegram_frontend.sandbox.emulator_client import EmulatorClient
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient
 
 from .emulator_fixtures import TOKEN, USER_ID, bot, emulator, make_bot, png_bytes, users
 

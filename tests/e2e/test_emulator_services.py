@@ -24,7 +24,7 @@ from aiogram.types import (
     BufferedInputFile,
 )
 
-from telegram_frontend.sandbox.emulator_client import EmulatorClient, EmulatorTimeout
+from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient, EmulatorTimeout
 
 from .emulator_fixtures import USER_ID, bot, emulator, png_bytes, users
 
@@ -192,7 +192,7 @@ async def test_standalone_server_starts_from_the_command_line() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "telegram_frontend.sandbox.telegram_emulator",
+        "telegram_frontend.sandbox.telegram.emulator",
         "--port",
         str(port),
         stdout=asyncio.subprocess.DEVNULL,

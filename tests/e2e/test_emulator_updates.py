@@ -14,8 +14,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramConflictError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
-from telegram_frontend.sandbox.emulator_client import EmulatorClient, EmulatorError
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient, EmulatorError
 
 from .emulator_fixtures import USER_ID, bot, emulator, make_bot, users
 

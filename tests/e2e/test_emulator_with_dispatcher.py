@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from telegram_frontend.sandbox.emulator_client import EmulatorClient
+from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient
 
 from .emulator_fixtures import USER_ID, bot, emulator, users
 

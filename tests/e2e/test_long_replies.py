@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.sandbox.emulator_client import ChatMessage
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.log_service import LogService
-from telegram_frontend.utils.formatters import utf16_len
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.formatters import utf16_len
+from telegram_frontend.sandbox.telegram.emulator_client import ChatMessage
+from telegram_frontend.services.admin.logs import LogService
 from tests.e2e.harness import World, running_world
 
 TELEGRAM_LIMIT = 4096

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.routers.account_keyboards import Confirm
-from telegram_frontend.routers.orders_router import CancelOrder
-from telegram_frontend.services.access import Role
+from telegram_frontend.bot.features.orders.handlers import CancelOrder
+from telegram_frontend.bot.ui.callbacks import Confirm
+from telegram_frontend.core.access import Role
 from tests.e2e.account_helpers import (
     audit_rows,
     button_texts,

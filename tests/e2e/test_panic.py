@@ -11,8 +11,8 @@ import time
 import pyotp
 import pytest
 
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.services.access import Role
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.cache import Cache
 from tests.e2e.account_helpers import (
     audit_rows,
     dialog_data,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.formatters import money, pct
 from telegram_frontend.sandbox.world import SANDBOX_BALANCES
-from telegram_frontend.services.access import Role
-from telegram_frontend.utils.formatters import money, pct
 from tests.conftest import Backend
 from tests.e2e.account_helpers import freeze_market
 from tests.e2e.harness import World, running_world, text_of

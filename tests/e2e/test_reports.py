@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from telegram_frontend.services.access import Role
+from telegram_frontend.core.access import Role
 from tests.e2e.harness import World, text_of
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.core.access import Role
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.harness import ADMIN_ID, RunningFrontend, text_of
 
 PENDING_REPLY = (

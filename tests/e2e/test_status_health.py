@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.log_service import LogService
+from telegram_frontend.core.access import Role
+from telegram_frontend.services.admin.logs import LogService
 from tests.e2e.harness import RunningFrontend, World, running_frontend, running_world, text_of
 
 VIEWER_ID, ADMIN_ID = 701, 1000

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.bot.ui.screen_callbacks import CardAction, StrategyCard, StrategyConfirm
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog, TradingSession
-from telegram_frontend.routers.callbacks import CardAction, StrategyCard, StrategyConfirm
-from telegram_frontend.services.access import Role
 from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import Chat, World, running_world, text_of
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.web_chat import ASSETS
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.web_chat import ASSETS
 from tests.e2e.harness import ADMIN_ID, World
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.harness import BOT_TOKEN, E2E_LIMITS, RunningFrontend, running_frontend, text_of
 
 SECRET = "s3cret_webhook-TOKEN_0123456789"

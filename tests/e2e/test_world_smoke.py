@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram_frontend.services.access import SYSTEM
-from telegram_frontend.services.monitoring_service import MonitoringService
-from telegram_frontend.services.portfolio_service import PortfolioService
-from telegram_frontend.services.trading_service import TradingService
+from telegram_frontend.core.access import SYSTEM
+from telegram_frontend.services.account.portfolio import PortfolioService
+from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.trading.service import TradingService
 from tests.e2e.harness import World
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_trading_db import scratch_postgres_database
-from telegram_frontend.sandbox.market import SimulatedMarket
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_db import scratch_postgres_database
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 
 # Test modules take the fixtures with `from .backend_fixtures import *`.
 __all__ = ["backend_clock", "backend_market", "clients", "fakes", "trading_db_url"]

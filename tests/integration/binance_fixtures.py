@@ -14,9 +14,9 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.clients.binance import BinanceClient, BinanceCredentials
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
+from telegram_frontend.clients.binance.client import BinanceClient, BinanceCredentials
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.binance.server import FakeBinance
 
 # Test modules take the fixtures with `from .binance_fixtures import *`.
 __all__ = ["binance_client", "fake_binance", "frozen_clock", "keys", "market"]

@@ -14,30 +14,30 @@ import pyotp
 import pytest
 from pydantic import SecretStr
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.clients.binance import MAINNET_ORDERS_DISABLED, BinanceClientFactory
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.settings import Settings
-from telegram_frontend.inject.module.binance import risk_limits_from
-from telegram_frontend.models import AuditLog
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.services.access import SYSTEM, Actor, Role
-from telegram_frontend.services.account_actions import AccountActions, PanicReport
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.confirmation_service import ConfirmationService
-from telegram_frontend.services.credentials_service import CredentialsService, InvalidTotpCode
-from telegram_frontend.services.errors import (
+from telegram_frontend.clients.binance.client import MAINNET_ORDERS_DISABLED, BinanceClientFactory
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import (
     ConfirmationExpired,
     PermissionDenied,
     ValidationFailed,
 )
-from telegram_frontend.services.order_service import CancelResult, PlacedOrder
-from telegram_frontend.services.session_log import StrategyRunLog
-from telegram_frontend.services.trading_service import TradingService
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.ioc.providers.binance import risk_limits_from
+from telegram_frontend.models import AuditLog
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.sandbox.binance.server import FakeBinance
+from telegram_frontend.services.account.actions import AccountActions, PanicReport
+from telegram_frontend.services.account.credentials import CredentialsService, InvalidTotpCode
+from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.trading.run_log import StrategyRunLog
+from telegram_frontend.services.trading.service import TradingService
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import make_clients

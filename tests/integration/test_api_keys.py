@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
 from telegram_frontend.models import ApiKey, AuditLog
-from telegram_frontend.services.access import SYSTEM, Actor, Role
-from telegram_frontend.services.api_key_service import ApiKeyService, hash_key, key_actor
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.errors import PermissionDenied, ValidationFailed
+from telegram_frontend.services.admin.api_keys import ApiKeyService, hash_key, key_actor
+from telegram_frontend.services.admin.audit import AuditService
 from tests.conftest import Backend
 
 TGFRONT = str(Path(sys.executable).with_name("tgfront"))

@@ -7,17 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.clients.grid_trader import GridStrategyDraft
-from telegram_frontend.clients.macd_trader import MacdTraderClient
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.macd_math import macd_points
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.services.errors import (
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.clients.trading.grid import GridStrategyDraft
+from telegram_frontend.clients.trading.macd import MacdTraderClient
+from telegram_frontend.core.errors import (
     BackendRejected,
     BackendUnsupported,
     NotFound,
 )
+from telegram_frontend.sandbox.backends.macd_math import macd_points
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import MarketClock

@@ -10,20 +10,20 @@ from typing import Any
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.clients.http import BreakerState, CircuitOpen
-from telegram_frontend.clients.trading_db import TradingDatabase
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.availability import Partial
-from telegram_frontend.services.errors import (
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.clients.trading.http import BreakerState, CircuitOpen
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.availability import Partial
+from telegram_frontend.core.errors import (
     BackendRejected,
     BackendUnavailable,
     FrontendError,
 )
-from telegram_frontend.services.monitoring_service import MonitoringService, ServiceState
-from telegram_frontend.services.strategy_performance import Period
-from telegram_frontend.services.trading_service import TradingService
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.services.monitoring.service import MonitoringService, ServiceState
+from telegram_frontend.services.trading.performance import Period
+from telegram_frontend.services.trading.service import TradingService
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import MarketClock, make_clients

@@ -11,9 +11,9 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_trading_db import FakeTradingDatabase
-from telegram_frontend.sandbox.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import START, MarketClock
@@ -110,7 +110,7 @@ def test_the_standalone_command_prints_settings(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     db = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "telegram_frontend.sandbox.fake_backends", "--db", db],
+        [sys.executable, "-m", "telegram_frontend.sandbox.backends.trading_system", "--db", db],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

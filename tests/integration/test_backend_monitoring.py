@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.services.monitoring_service import MonitoringService, ServiceState
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.services.monitoring.service import MonitoringService, ServiceState
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import MarketClock, make_clients

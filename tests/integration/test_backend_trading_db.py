@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from telegram_frontend.clients.trading_db import TradeCursor, TradingDatabase
-from telegram_frontend.sandbox.fake_trading_db import FakeTradingDatabase
-from telegram_frontend.services.errors import BackendUnavailable, BackendUnsupported
+from telegram_frontend.clients.trading_db.reader import TradeCursor, TradingDatabase
+from telegram_frontend.core.errors import BackendUnavailable, BackendUnsupported
+from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.config.database import Database
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.errors import (
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import (
     BackendUnsupported,
     NotFound,
     PermissionDenied,
 )
-from telegram_frontend.services.session_log import StrategyRunLog
-from telegram_frontend.services.strategy_performance import Period
-from telegram_frontend.services.trading_service import TradingService
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.trading.performance import Period
+from telegram_frontend.services.trading.run_log import StrategyRunLog
+from telegram_frontend.services.trading.service import TradingService
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import START

@@ -10,18 +10,18 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.clients.binance import (
+from telegram_frontend.clients.binance.client import (
     MAINNET_ORDERS_DISABLED,
     BinanceClient,
     BinanceClientFactory,
     BinanceCredentials,
     MainnetOrdersDisabled,
 )
-from telegram_frontend.clients.binance_transport import is_mainnet_url
-from telegram_frontend.config.settings import Settings
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.services.errors import ExchangeError, ValidationFailed
+from telegram_frontend.clients.binance.transport import is_mainnet_url
+from telegram_frontend.core.errors import ExchangeError, ValidationFailed
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.binance.server import FakeBinance
 
 from .binance_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import START_BALANCES, FrozenClock, Keys, make_client

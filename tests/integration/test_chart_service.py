@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.services.chart_service import ChartKind, ChartService
-from telegram_frontend.utils.charts import (
+from telegram_frontend.services.charts.render import (
     AllocationSlice,
     Candle,
     EquityPoint,
@@ -21,6 +20,7 @@ from telegram_frontend.utils.charts import (
     StrategyComparison,
     TradeMark,
 )
+from telegram_frontend.services.charts.service import ChartKind, ChartService
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 POINTS = [EquityPoint(T0 + timedelta(hours=i), Decimal(10_000 + i)) for i in range(5)]

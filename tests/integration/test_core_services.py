@@ -6,19 +6,19 @@ import asyncio
 
 import pytest
 
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.config.database import Database
-from telegram_frontend.services.access import SYSTEM, Actor, Role
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.confirmation_service import ConfirmationService
-from telegram_frontend.services.errors import (
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import (
     ConfirmationExpired,
     PermissionDenied,
     ValidationFailed,
 )
-from telegram_frontend.services.session_log import StrategyRunLog
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.trading.run_log import StrategyRunLog
 
 ADMIN = Actor(role=Role.ADMIN, user_id=1, name="admin")
 VIEWER = Actor(role=Role.VIEWER, user_id=2, name="viewer")

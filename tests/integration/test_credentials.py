@@ -15,17 +15,16 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import MetaData, select
 
-from telegram_frontend.clients.binance import BinanceClientFactory
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.settings import Settings
+from telegram_frontend.clients.binance.client import BinanceClientFactory
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import PermissionDenied
+from telegram_frontend.core.settings import Settings
 from telegram_frontend.main import cli
 from telegram_frontend.models import User
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.services.access import SYSTEM, Actor, Role
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.credentials_service import (
+from telegram_frontend.sandbox.binance.server import FakeBinance
+from telegram_frontend.services.account.credentials import (
     CredentialsService,
     InvalidTotpCode,
     KeysRejected,
@@ -33,8 +32,9 @@ from telegram_frontend.services.credentials_service import (
     StoredKeysUnreadable,
     TotpSetupExpired,
 )
-from telegram_frontend.services.errors import PermissionDenied
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
 from tests.conftest import Backend
 
 from .binance_fixtures import *  # noqa: F403 (the fixtures)

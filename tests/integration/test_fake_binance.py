@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.binance.server import FakeBinance
 
 from .binance_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import START_BALANCES, FrozenClock, Keys
@@ -516,7 +516,7 @@ def test_api_keys_must_look_like_binance_keys(market: SimulatedMarket) -> None:
 
 async def test_runs_standalone_from_the_command_line() -> None:
     proc = subprocess.Popen(  # noqa: ASYNC220 (the child is stopped in finally)
-        [sys.executable, "-m", "telegram_frontend.sandbox.fake_binance", "--port", "0"],
+        [sys.executable, "-m", "telegram_frontend.sandbox.binance.server", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import REDACTOR, RecentLogBuffer
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.errors import PermissionDenied, ValidationFailed
-from telegram_frontend.services.log_service import LogService
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
+from telegram_frontend.core.logging import REDACTOR, RecentLogBuffer
+from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.workers.log_sink import LogSinkWorker
 
 ADMIN = Actor(role=Role.ADMIN, user_id=1)
@@ -49,7 +49,7 @@ async def test_records_are_redacted_stored_and_filtered(database: Database) -> N
 
 
 async def test_old_records_are_pruned(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("telegram_frontend.services.log_service.KEEP_RECORDS", 5)
+    monkeypatch.setattr("telegram_frontend.services.admin.logs.KEEP_RECORDS", 5)
     service = LogService(database)
     await service.store([(time.time(), "INFO", "t", f"event {n}") for n in range(12)])
     kept = await service.recent(ADMIN, limit=50)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from telegram_frontend.config.migrator import head_revision
+from telegram_frontend.core.migrator import head_revision
 
 
 def _migrate(tmp_path: Path, *args: str) -> str:

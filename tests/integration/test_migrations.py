@@ -9,9 +9,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from telegram_frontend.config import migrator
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.migrator import include_name
+from telegram_frontend.core import migrator
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.migrator import include_name
 from telegram_frontend.models import Base
 from tests.conftest import Backend
 

@@ -14,25 +14,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.clients.trading_db import TradingDatabase
-from telegram_frontend.config.database import Database
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import NotificationSettings, OutboxMessage
-from telegram_frontend.sandbox.fake_trading_db import FakeTradingDatabase
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.alert_service import AlertService, RuleKind
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.digest_service import DigestService
-from telegram_frontend.services.monitoring_service import (
+from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.monitoring.service import (
     ServiceState,
     ServiceStatus,
     SystemSnapshot,
 )
-from telegram_frontend.services.notification_service import NotificationService, OutboxSignal
-from telegram_frontend.services.price_source import PriceSource
-from telegram_frontend.services.trading_service import TradingService
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
+from telegram_frontend.services.notifications.digests import DigestService
+from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
+from telegram_frontend.services.trading.price_source import PriceSource
+from telegram_frontend.services.trading.service import TradingService
 from telegram_frontend.workers.alert_evaluator import AlertEvaluator
 from telegram_frontend.workers.health_watcher import HealthWatcher
 from telegram_frontend.workers.heartbeat import HeartbeatWatcher

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import NotificationRoute, NotificationSettings, OutboxMessage
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.notification_service import NotificationService, OutboxSignal
-from telegram_frontend.services.notification_types import Audience, Notice, NoticeType
-from telegram_frontend.services.outbox_store import OutboxStore
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.notifications.outbox import OutboxStore
+from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
+from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType
 from tests.conftest import Backend
 
 ADMIN = Actor(role=Role.ADMIN, user_id=1, name="test")

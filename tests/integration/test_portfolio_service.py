@@ -8,13 +8,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from telegram_frontend.clients.binance import MAINNET_ORDERS_DISABLED, BinanceClient
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.errors import PermissionDenied, ValidationFailed
-from telegram_frontend.services.order_service import OrderService, RiskLimits
-from telegram_frontend.services.portfolio_service import PortfolioService
+from telegram_frontend.clients.binance.client import MAINNET_ORDERS_DISABLED, BinanceClient
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.binance.server import FakeBinance
+from telegram_frontend.services.account.orders import OrderService, RiskLimits
+from telegram_frontend.services.account.portfolio import PortfolioService
 
 from .binance_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import FrozenClock, Keys, make_client

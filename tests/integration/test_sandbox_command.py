@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from telegram_frontend.sandbox.cli import render
-from telegram_frontend.sandbox.emulator_client import ChatMessage
+from telegram_frontend.sandbox.telegram.emulator_client import ChatMessage
 
 
 def _free_port() -> int:

@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from telegram_frontend.clients.http import (
+from telegram_frontend.clients.trading.http import (
     BreakerState,
     CallRecord,
     CircuitBreaker,
@@ -16,8 +16,8 @@ from telegram_frontend.clients.http import (
     HttpOptions,
     ServiceHttp,
 )
-from telegram_frontend.clients.macd_trader import MacdTraderClient
-from telegram_frontend.services.errors import (
+from telegram_frontend.clients.trading.macd import MacdTraderClient
+from telegram_frontend.core.errors import (
     BackendRejected,
     BackendUnavailable,
     BackendUnsupported,

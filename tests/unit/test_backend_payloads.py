@@ -14,22 +14,22 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from telegram_frontend.clients.actuator import ActuatorHealth, MetricSamples
-from telegram_frontend.clients.data_collection import CollectionMetrics
-from telegram_frontend.clients.data_storage import DataStorageClient, Kline, MacdValue
-from telegram_frontend.clients.grid_trader import GridStrategy, GridStrategyDraft, grid_levels
-from telegram_frontend.clients.http import HttpOptions, ServiceHttp
-from telegram_frontend.clients.macd_trader import (
+from telegram_frontend.clients.trading.actuator import ActuatorHealth, MetricSamples
+from telegram_frontend.clients.trading.collection import CollectionMetrics
+from telegram_frontend.clients.trading.grid import GridStrategy, GridStrategyDraft, grid_levels
+from telegram_frontend.clients.trading.http import HttpOptions, ServiceHttp
+from telegram_frontend.clients.trading.macd import (
     MacdIndicator,
     MacdInstance,
     MacdStats,
     MacdTraderClient,
     TraderMetrics,
 )
-from telegram_frontend.clients.payload import to_datetime, to_decimal, to_int
-from telegram_frontend.clients.prometheus import PrometheusClient, parse_query_result
-from telegram_frontend.clients.trading_db import OrderRecord, read_only_url
-from telegram_frontend.clients.trading_rows import PortfolioSnapshot
+from telegram_frontend.clients.trading.payload import to_datetime, to_decimal, to_int
+from telegram_frontend.clients.trading.prometheus import PrometheusClient, parse_query_result
+from telegram_frontend.clients.trading.storage import DataStorageClient, Kline, MacdValue
+from telegram_frontend.clients.trading_db.reader import OrderRecord, read_only_url
+from telegram_frontend.clients.trading_db.rows import PortfolioSnapshot
 
 INSTANCE = {
     "instanceId": "conservative-btc",

@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telegram_frontend.routers.callbacks import (
+from telegram_frontend.bot.ui.screen_callbacks import (
     CALLBACK_DATA_LIMIT,
     CardAction,
     LogsPage,
@@ -25,8 +25,8 @@ from telegram_frontend.routers.callbacks import (
     strategy_id_of,
     strategy_ref,
 )
-from telegram_frontend.services.log_service import LEVELS
-from telegram_frontend.services.strategy_performance import Period
+from telegram_frontend.services.admin.logs import LEVELS
+from telegram_frontend.services.trading.performance import Period
 
 INSTANCE_IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", fullmatch=True)
 

@@ -15,9 +15,9 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from telegram_frontend.utils import chart_theme
-from telegram_frontend.utils.chart_kinds import _fold_small
-from telegram_frontend.utils.charts import (
+from telegram_frontend.services.charts import theme as chart_theme
+from telegram_frontend.services.charts.kinds import _fold_small
+from telegram_frontend.services.charts.render import (
     AllocationSlice,
     Candle,
     EquityPoint,
@@ -299,7 +299,7 @@ def test_renders_in_parallel_threads_match_sequential_ones() -> None:
 def test_importing_charts_is_cheap_and_rendering_never_touches_pyplot() -> None:
     script = (
         "import sys\n"
-        "import telegram_frontend.utils.charts as c\n"
+        "import telegram_frontend.services.charts.render as c\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
         "c.render_equity([])\n"
         "assert 'matplotlib' in sys.modules\n"

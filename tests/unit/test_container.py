@@ -6,23 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.config import migrator
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.settings import Settings
-from telegram_frontend.inject.container import build_container
-from telegram_frontend.runtime_state import RuntimeState
-from telegram_frontend.services.audit_service import AuditService
-from telegram_frontend.services.chart_service import ChartService
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.confirmation_service import ConfirmationService
-from telegram_frontend.services.monitoring_service import MonitoringService
-from telegram_frontend.services.portfolio_service import PortfolioService
-from telegram_frontend.services.rate_limiter import RateLimiter
-from telegram_frontend.services.report_service import ReportService
-from telegram_frontend.services.trading_service import TradingService
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.core import migrator
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.rate_limiter import RateLimiter
+from telegram_frontend.core.runtime_state import RuntimeState
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.ioc.container import build_container
+from telegram_frontend.services.account.portfolio import PortfolioService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.trading.service import TradingService
 
 SERVICES = [
     Database,

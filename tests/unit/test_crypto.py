@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.utils.crypto import (
+from telegram_frontend.core.crypto import (
     DecryptionFailed,
     SecretBox,
     SecretKeyMissing,
     decrypt,
     encrypt,
 )
+from telegram_frontend.core.errors import FrontendError
 
 OLD_KEY = "old-secret-key-for-tests-0123456789"
 NEW_KEY = "new-secret-key-for-tests-9876543210"

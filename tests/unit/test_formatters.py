@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from telegram_frontend.utils.formatters import (
+from telegram_frontend.core.formatters import (
     esc,
     money,
     paginate,

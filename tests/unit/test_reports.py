@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from telegram_frontend.clients.trading_db import DecisionLog, OrderRecord, PortfolioSnapshot
-from telegram_frontend.services.errors import ValidationFailed
-from telegram_frontend.services.report_service import (
+from telegram_frontend.clients.trading_db.reader import DecisionLog, OrderRecord, PortfolioSnapshot
+from telegram_frontend.core.errors import ValidationFailed
+from telegram_frontend.services.reports.csv_writer import (
     EPOCH,
     CsvReport,
     PerformanceRow,

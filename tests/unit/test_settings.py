@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from telegram_frontend.config.settings import DEFAULT_DATABASE_URL, Settings
+from telegram_frontend.core.settings import DEFAULT_DATABASE_URL, Settings
 
 
 @pytest.mark.usefixtures("clean_env")

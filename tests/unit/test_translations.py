@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram_frontend.utils.i18n import LOCALES_DIR, _, merged_catalog, translate, use_locale
-from telegram_frontend.utils.i18n_extract import extract_messages, missing, placeholders
+from telegram_frontend.cli.i18n_extract import extract_messages, missing, placeholders
+from telegram_frontend.core.i18n import LOCALES_DIR, _, merged_catalog, translate, use_locale
 
 
 def test_every_text_in_the_code_is_translated_to_russian() -> None:
     gaps = missing("ru")
-    assert not gaps, "untranslated (run `python -m telegram_frontend.utils.i18n_extract ru`):\n" + (
+    assert not gaps, "untranslated (run `python -m telegram_frontend.cli.i18n_extract ru`):\n" + (
         "\n".join(f"{text!r} at {where[0]}" for text, where in gaps.items())
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.config.settings import load_settings
+from telegram_frontend.core.settings import load_settings
 
 
 @pytest.mark.usefixtures("clean_env")

@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services import errors
+from telegram_frontend.core import errors
+from telegram_frontend.core.logging import get_logger
 
 log = get_logger(__name__)
 

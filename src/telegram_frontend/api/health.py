@@ -8,10 +8,10 @@ from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from telegram_frontend.config.cache import Cache
-from telegram_frontend.config.database import Database
-from telegram_frontend.runtime_state import RuntimeState
-from telegram_frontend.services.readiness import Readiness, check_readiness
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.runtime_state import RuntimeState
+from telegram_frontend.services.monitoring.readiness import Readiness, check_readiness
 
 router = APIRouter(tags=["health"])
 

@@ -6,9 +6,9 @@ from dishka import AsyncContainer
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from telegram_frontend.clients.backends import BackendClients
-from telegram_frontend.clients.binance import BinanceClientFactory
-from telegram_frontend.services.backend_metrics import refresh_state_gauges
+from telegram_frontend.clients.binance.client import BinanceClientFactory
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.services.monitoring.backend_metrics import refresh_state_gauges
 
 router = APIRouter(tags=["metrics"])
 

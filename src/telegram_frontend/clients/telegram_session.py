@@ -20,8 +20,8 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services.metrics import TELEGRAM_429
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.core.metrics import TELEGRAM_429
 
 log = get_logger(__name__)
 

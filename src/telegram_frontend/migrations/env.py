@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from telegram_frontend.config.migrator import VERSION_TABLE, include_name
+from telegram_frontend.core.migrator import VERSION_TABLE, include_name
 from telegram_frontend.models import Base
 from telegram_frontend.models.base import UTCDateTime
 

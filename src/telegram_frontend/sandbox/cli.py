@@ -10,8 +10,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from telegram_frontend.config.logging import configure_logging
-from telegram_frontend.sandbox.emulator_client import ChatMessage, EmulatorClient, EmulatorTimeout
+from telegram_frontend.core.logging import configure_logging
+from telegram_frontend.sandbox.telegram.emulator_client import (
+    ChatMessage,
+    EmulatorClient,
+    EmulatorTimeout,
+)
 
 if TYPE_CHECKING:
     from telegram_frontend.sandbox.world import SandboxWorld

@@ -10,15 +10,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from telegram_frontend.config.settings import Settings
-from telegram_frontend.runtime import Frontend
-from telegram_frontend.sandbox.fake_backends import FakeBackends
-from telegram_frontend.sandbox.fake_binance import FakeBinance
-from telegram_frontend.sandbox.market import SimulatedMarket
-from telegram_frontend.sandbox.telegram_emulator import TelegramEmulator
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.app import Frontend
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.trading_system import FakeBackends
+from telegram_frontend.sandbox.binance.server import FakeBinance
+from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
+from telegram_frontend.services.admin.users import UserService
 
 SANDBOX_TOKEN = "7000001:AAE2e-harness-token-0123456789abcde"
 SANDBOX_SECRET_KEY = "sandbox-secret-key-not-for-production-0123456789"

@@ -11,21 +11,21 @@ import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
-from telegram_frontend.clients.trading_db import PortfolioSnapshot, TradingDatabase
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import get_logger
+from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot, TradingDatabase
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import AlertRule
 from telegram_frontend.models.base import utcnow
-from telegram_frontend.services.alert_service import ANY, AlertService, RuleKind
-from telegram_frontend.services.alert_texts import rule_notice
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.services.monitoring_service import (
+from telegram_frontend.services.monitoring.service import (
     MonitoringService,
     ServiceState,
     SystemSnapshot,
 )
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.price_source import PriceSource
+from telegram_frontend.services.notifications.alert_rules import ANY, AlertService, RuleKind
+from telegram_frontend.services.notifications.alert_texts import rule_notice
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.trading.price_source import PriceSource
 
 log = get_logger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services.digest_service import DigestService
-from telegram_frontend.services.errors import FrontendError
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.services.notifications.digests import DigestService
 
 log = get_logger(__name__)
 

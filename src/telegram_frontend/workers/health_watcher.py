@@ -11,17 +11,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.services.monitoring_service import (
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.services.monitoring.service import (
     MonitoringService,
     ServiceState,
     SystemSnapshot,
 )
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_texts import service_notice
-from telegram_frontend.services.worker_state import load_state, save_state
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import service_notice
+from telegram_frontend.services.notifications.worker_state import load_state, save_state
 
 log = get_logger(__name__)
 

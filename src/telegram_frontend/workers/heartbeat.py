@@ -11,15 +11,15 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from telegram_frontend.clients.trading_db import TradingDatabase
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import get_logger
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models.base import utcnow
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.services.monitoring_service import MonitoringService
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_texts import heartbeat_notice
-from telegram_frontend.services.worker_state import load_state, save_state
+from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import heartbeat_notice
+from telegram_frontend.services.notifications.worker_state import load_state, save_state
 
 log = get_logger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram_frontend.config.logging import LOG_BUFFER, RecentLogBuffer
-from telegram_frontend.services.log_service import LogService
+from telegram_frontend.core.logging import LOG_BUFFER, RecentLogBuffer
+from telegram_frontend.services.admin.logs import LogService
 
 
 class LogSinkWorker:

@@ -44,13 +44,13 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters
 
 from telegram_frontend.clients.telegram_session import no_flood_retry
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.config.settings import Settings
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.core.metrics import DELIVERIES, OUTBOX_DEPTH, OUTBOX_OLDEST_AGE
+from telegram_frontend.core.settings import Settings
 from telegram_frontend.models.base import utcnow
-from telegram_frontend.services.metrics import DELIVERIES, OUTBOX_DEPTH, OUTBOX_OLDEST_AGE
-from telegram_frontend.services.notification_service import OutboxSignal
-from telegram_frontend.services.outbox_store import ClaimedMessage, OutboxStore
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.notifications.outbox import ClaimedMessage, OutboxStore
+from telegram_frontend.services.notifications.service import OutboxSignal
 from telegram_frontend.workers.delivery_limiter import DeliveryLimiter, DeliveryRates
 
 log = get_logger(__name__)

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from telegram_frontend.clients.trading_db import PortfolioSnapshot, TradingDatabase
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services.config_service import ConfigService
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_texts import risk_notice
-from telegram_frontend.services.notification_types import Notice
-from telegram_frontend.services.strategy_views import macd_risk_level
-from telegram_frontend.services.worker_state import load_state, save_state
+from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot, TradingDatabase
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import risk_notice
+from telegram_frontend.services.notifications.types import Notice
+from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.services.trading.records import macd_risk_level
 
 log = get_logger(__name__)
 

@@ -11,13 +11,13 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from telegram_frontend.clients.trading_db import DecisionLog, TradeCursor, TradingDatabase
-from telegram_frontend.config.database import Database
-from telegram_frontend.config.logging import get_logger
-from telegram_frontend.services.errors import FrontendError
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_texts import trade_notice
-from telegram_frontend.services.worker_state import load_state, read_state, save_state
+from telegram_frontend.clients.trading_db.reader import DecisionLog, TradeCursor, TradingDatabase
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.logging import get_logger
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import trade_notice
+from telegram_frontend.services.notifications.worker_state import load_state, read_state, save_state
 
 log = get_logger(__name__)
 

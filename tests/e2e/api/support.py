@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram_frontend.services.access import SYSTEM, Role
-from telegram_frontend.services.api_key_service import ApiKeyService
+from telegram_frontend.core.access import SYSTEM, Role
+from telegram_frontend.services.admin.api_keys import ApiKeyService
 from tests.e2e.harness import RunningFrontend
 
 

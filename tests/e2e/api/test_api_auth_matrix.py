@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from telegram_frontend.api.auth import required_role
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.alert_service import AlertService, RuleKind
+from telegram_frontend.api.deps import required_role
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 from tests.e2e.api.support import KEY_ROLES, ApiKeys, bearer
 from tests.e2e.harness import World
 

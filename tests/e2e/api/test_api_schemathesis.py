@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.alert_service import AlertService, RuleKind
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 from tests.e2e.api.support import ApiKeys, bearer
 from tests.e2e.harness import World
 

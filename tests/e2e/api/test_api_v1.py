@@ -11,10 +11,10 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.access import SYSTEM, Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog
-from telegram_frontend.services.access import SYSTEM, Role
-from telegram_frontend.services.order_service import OrderService
+from telegram_frontend.services.account.orders import OrderService
 from tests.e2e.api.support import ApiKeys, bearer, issue_keys
 from tests.e2e.harness import RunningFrontend, World, running_frontend
 

@@ -15,8 +15,8 @@ import pytest
 from prometheus_client import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from telegram_frontend.services import metrics as metric_module
-from telegram_frontend.services.access import Role
+from telegram_frontend.core import metrics as metric_module
+from telegram_frontend.core.access import Role
 from tests.e2e.api.support import ApiKeys, bearer, issue_keys
 from tests.e2e.harness import World, running_world, text_of
 

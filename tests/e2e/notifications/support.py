@@ -6,12 +6,12 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import OutboxMessage
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_types import Notice, NoticeType
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.types import Notice, NoticeType
 from tests.e2e.harness import RunningFrontend, wait_for
 
 SETUP = Actor(role=Role.ADMIN, user_id=1000, name="setup")

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.alert_service import AlertService
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.notifications.alert_rules import AlertService
 from tests.e2e.harness import RunningFrontend, running_frontend, text_of
 
 

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.notification_preferences import NotificationPreferences
-from telegram_frontend.services.notification_service import NotificationService
-from telegram_frontend.services.notification_types import Mode, Notice, NoticeType
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.notifications.preferences import NotificationPreferences
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.types import Mode, Notice, NoticeType
 from tests.e2e.harness import RunningFrontend, running_frontend, text_of
 
 

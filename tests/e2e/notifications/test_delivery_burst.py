@@ -6,7 +6,7 @@ dispatcher's rates are both scaled by the same factor: the proof is the same, te
 
 from __future__ import annotations
 
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from tests.e2e.harness import running_frontend
 from tests.e2e.notifications.support import bot_texts, enqueue, subscribe, wait_settled
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from telegram_frontend.sandbox.telegram_flood import FloodLimits
+from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from tests.e2e.harness import running_frontend
 from tests.e2e.notifications.support import bot_texts, enqueue, subscribe, wait_settled
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 
-from telegram_frontend.services.user_service import UserService
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.harness import running_frontend
 from tests.e2e.notifications.support import (
     FAST_DELIVERY,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram_frontend.services.outbox_store import OutboxStore
-from telegram_frontend.workers.notification_workers import build_dispatcher
+from telegram_frontend.ioc.workers import build_dispatcher
+from telegram_frontend.services.notifications.outbox import OutboxStore
 from tests.e2e.harness import running_frontend, wait_for
 from tests.e2e.notifications.support import (
     FAST_DELIVERY,

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from telegram_frontend.services.access import Role
+from telegram_frontend.core.access import Role
 from tests.e2e.api.support import bearer, issue_keys
 from tests.e2e.harness import RunningFrontend, running_frontend
 from tests.e2e.notifications.support import FAST_DELIVERY, bot_texts, rows, subscribe, wait_settled

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from telegram_frontend.services.access import Actor, Role
-from telegram_frontend.services.alert_service import AlertService, RuleKind
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 from tests.e2e.harness import running_world
 from tests.e2e.notifications.support import FAST_DELIVERY, bot_texts, subscribe
 

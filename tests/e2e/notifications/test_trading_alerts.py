@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.config.database import Database
+from telegram_frontend.core.access import Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.models import NotificationSettings
-from telegram_frontend.services.access import Role
-from telegram_frontend.services.worker_state import read_state
+from telegram_frontend.services.notifications.worker_state import read_state
 from telegram_frontend.workers.trade_poller import CURSOR_KEY
 from tests.e2e.harness import World, running_world, wait_for
 from tests.e2e.notifications.support import FAST_DELIVERY, bot_texts, subscribe

@@ -1,0 +1,78 @@
+"""`/api/v1` for admins: the audit trail and the API keys (list, revoke).
+
+Keys are created only with `tgfront api-key create` on the server, where the new key can be
+shown once to the operator; the API never returns a key, only its public prefix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from dishka.integrations.fastapi import FromDishka
+from fastapi import Path, Query
+
+from telegram_frontend.api.deps import AdminActor
+from telegram_frontend.api.v1.common import ApiModel, v1_router
+from telegram_frontend.services.admin.api_keys import ApiKeyService
+from telegram_frontend.services.admin.audit import AuditService
+
+router = v1_router("admin")
+
+
+class AuditEntryOut(ApiModel):
+    """One audited action; `actor` is `tg:<user id>`, `api-key:<id>:<name>` or `system:<name>`."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    result: str
+    details: dict[str, Any]
+    message: str
+
+
+class ApiKeyOut(ApiModel):
+    """An API key as stored: its public prefix, never the key."""
+
+    id: int
+    name: str
+    role: str
+    prefix: str
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@router.get("/audit", summary="The audit trail, newest first", response_model=list[AuditEntryOut])
+async def audit(
+    actor: AdminActor,
+    service: FromDishka[AuditService],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[AuditEntryOut]:
+    return [AuditEntryOut.view(row) for row in await service.recent(actor, limit, offset)]
+
+
+@router.get("/api-keys", summary="Every API key", response_model=list[ApiKeyOut])
+async def list_keys(
+    actor: AdminActor,
+    keys: FromDishka[ApiKeyService],
+    include_revoked: Annotated[bool, Query(description="Also list revoked keys")] = True,
+) -> list[ApiKeyOut]:
+    return [ApiKeyOut.view(row) for row in await keys.list_keys(actor, include_revoked)]
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    summary="Revoke an API key (at once; idempotent)",
+    response_model=ApiKeyOut,
+)
+async def revoke_key(
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    actor: AdminActor,
+    keys: FromDishka[ApiKeyService],
+) -> ApiKeyOut:
+    return ApiKeyOut.view(await keys.revoke(actor, key_id))

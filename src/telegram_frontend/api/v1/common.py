@@ -1,0 +1,87 @@
+"""What every `/api/v1` module shares: the router factory, the money type, the partial-result note.
+
+Money leaves as a decimal string in plain notation ("1234.5", never 1234.5 as a float, never
+"1.2345E+3"), times as ISO 8601 in UTC; the client picks the presentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from dishka.integrations.fastapi import DishkaRoute
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+
+from telegram_frontend.api.deps import required_role
+from telegram_frontend.api.errors import STANDARD_ERRORS, error_responses
+from telegram_frontend.core.availability import Unavailable
+
+PREFIX = "/api/v1"
+ROLE_EXTENSION = "x-required-role"
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return "0" if text in ("-0", "") else text
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal number"},
+        mode="serialization",
+    ),
+]
+
+
+class ApiModel(BaseModel):
+    """Base of the response models: built from our dataclasses and ORM rows by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def view(cls, value: Any) -> Self:
+        """This model read from the attributes of a dataclass, ORM row or remote model."""
+        return cls.model_validate(value, from_attributes=True)
+
+    @classmethod
+    def maybe(cls, value: Any) -> Self | None:
+        return None if value is None else cls.view(value)
+
+
+class UnavailableOut(ApiModel):
+    """A source that could not contribute to a partial answer."""
+
+    service: str
+    detail: str
+
+    @classmethod
+    def of(cls, note: Unavailable) -> UnavailableOut:
+        return cls(service=note.service, detail=note.sentence)
+
+
+class V1Route(DishkaRoute):
+    """A dishka-injected route that states in its OpenAPI operation the role its key needs."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        role = required_role(self)
+        if role is None:
+            return
+        self.openapi_extra = {**(self.openapi_extra or {}), ROLE_EXTENSION: role.value}
+        note = f"Needs an API key with the **{role.value}** role or higher."
+        self.description = f"{self.description}\n\n{note}" if self.description else note
+
+
+def v1_router(tag: str, *extra_errors: int) -> APIRouter:
+    """A `/api/v1` router whose endpoints get dishka injection and the standard error docs."""
+    statuses = sorted({400, *STANDARD_ERRORS, *extra_errors})
+    return APIRouter(
+        prefix=PREFIX,
+        tags=[tag],
+        route_class=V1Route,
+        responses=error_responses(*statuses),
+    )

@@ -1,0 +1,1 @@
+"""bot.features.alert_rules package."""

@@ -1,0 +1,1 @@
+"""bot.features.alerts package."""

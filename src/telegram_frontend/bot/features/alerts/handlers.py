@@ -1,0 +1,351 @@
+"""/alerts: what each user is told and how loudly; digests; a test message; admins' routes.
+
+Per type (trades, system, risk, performance, digests) a button cycles on → silent → off and the
+screen is edited in place. Quiet hours and the digest time are asked for in a short dialog (or
+given as arguments). Every change goes through `NotificationPreferences`, the same core the API
+would use; routes to group chats are admin-only at the door and again in the core.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.bot.features.alert_rules.handlers import rules_entry
+from telegram_frontend.bot.features.alerts.texts import (
+    AlertsCb,
+    digest_text,
+    parse_weekday,
+    quiet_text,
+    settings_keyboard,
+    settings_text,
+    type_label,
+)
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.errors import FrontendError, ValidationFailed
+from telegram_frontend.core.formatters import b, code, esc
+from telegram_frontend.core.i18n import _
+from telegram_frontend.services.notifications.alert_rules import AlertService
+from telegram_frontend.services.notifications.preferences import (
+    NotificationPreferences,
+    parse_kind,
+)
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import test_notice
+from telegram_frontend.services.notifications.types import Mode, NoticeType
+
+router = Router(name="alerts")
+
+USAGE = (
+    "[quiet HH:MM HH:MM|off] [digest daily|weekly on|off] [digest time HH:MM] "
+    "[TYPE on|silent|off] [rules] [add] [test]"
+)
+
+
+class AlertsForm(StatesGroup):
+    quiet = State()
+    digest_time = State()
+
+
+async def show_settings(
+    target: Message,
+    actor: Actor,
+    prefs_service: NotificationPreferences,
+    alerts: AlertService,
+    *,
+    edit: bool = False,
+) -> None:
+    prefs = await prefs_service.view(actor)
+    rules = await alerts.list_rules(actor)
+    text, markup = settings_text(prefs, rules), settings_keyboard(prefs)
+    if edit:
+        await target.edit_text(text, reply_markup=markup)
+    else:
+        await target.answer(text, reply_markup=markup)
+
+
+def _quiet_prompt(zone: str) -> str:
+    return esc(
+        _(
+            "Send your quiet hours as start and end in your time zone ({zone}), "
+            "like 22:00 07:00, or off. /cancel leaves."
+        ).format(zone=zone)
+    )
+
+
+def _time_prompt() -> str:
+    return esc(
+        _(
+            "Send the digest time like 08:00; for the weekly digest add the day, "
+            "like mon 08:00. /cancel leaves."
+        )
+    )
+
+
+async def _apply_quiet(actor: Actor, prefs: NotificationPreferences, raw: str) -> str:
+    parts = raw.replace("-", " ").replace("–", " ").split()
+    if len(parts) == 1 and parts[0].lower() == "off":
+        view = await prefs.set_quiet_hours(actor, None, None)
+    elif len(parts) == 2:
+        view = await prefs.set_quiet_hours(actor, parts[0], parts[1])
+    else:
+        raise ValidationFailed("Send two times like 22:00 07:00, or off.")
+    return "✅ " + esc(quiet_text(view))
+
+
+async def _apply_digest_time(actor: Actor, prefs: NotificationPreferences, raw: str) -> str:
+    parts = raw.split()
+    weekday = None
+    if len(parts) == 2:
+        weekday = parse_weekday(parts[0])
+        if weekday is None:
+            raise ValidationFailed("The day must be one of mon, tue, wed, thu, fri, sat, sun.")
+        parts = parts[1:]
+    if len(parts) != 1:
+        raise ValidationFailed("Send a time like 08:00, or a day and a time like mon 08:00.")
+    view = await prefs.set_digest(actor, at=parts[0], weekday=weekday)
+    return "✅ " + esc(digest_text(view))
+
+
+async def _apply_args(
+    actor: Actor,
+    args: list[str],
+    prefs: NotificationPreferences,
+    notifications: NotificationService,
+) -> str:
+    """`/alerts <args>` as one sentence of what was done."""
+    head = args[0].lower()
+    if head == "quiet":
+        return await _apply_quiet(actor, prefs, " ".join(args[1:]))
+    if head == "test":
+        return await _send_test(actor, notifications)
+    if head == "digest" and len(args) >= 3 and args[1].lower() == "time":
+        return await _apply_digest_time(actor, prefs, " ".join(args[2:]))
+    if head == "digest" and len(args) >= 3 and args[1].lower() in ("daily", "weekly"):
+        switch = args[2].lower()
+        if switch not in ("on", "off"):
+            raise ValidationFailed("Say on or off, like /alerts digest daily on.")
+        on = switch == "on"
+        if args[1].lower() == "daily":
+            view = await prefs.set_digest(actor, daily=on)
+        else:
+            view = await prefs.set_digest(actor, weekly=on)
+        return "✅ " + esc(digest_text(view))
+    if len(args) == 2:
+        kind = parse_kind(head)
+        try:
+            mode = Mode(args[1].lower())
+        except ValueError:
+            raise ValidationFailed("The mode is one of on, silent, off.") from None
+        await prefs.set_mode(actor, kind, mode)
+        return "✅ " + esc(
+            _("{kind} notifications: {mode}.").format(kind=type_label(kind), mode=mode.value)
+        )
+    raise ValidationFailed(f"Unknown /alerts arguments. Usage: /alerts {USAGE}")
+
+
+async def _send_test(actor: Actor, notifications: NotificationService) -> str:
+    assert actor.user_id is not None
+    key = f"test:{actor.user_id}:{secrets.token_hex(6)}"
+    await notifications.notify_now(test_notice(actor.user_id, key))
+    return esc(_("A test notification is on its way."))
+
+
+@router.message(
+    Command("alerts", magic=F.args.regexp(r"(?i)^\s*(route|unroute|routes)\b")),
+    flags={"role": Role.ADMIN},
+)
+async def routes_command(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    prefs: FromDishka[NotificationPreferences],
+) -> None:
+    """`/alerts route TYPE CHAT_ID [TOPIC_ID]`, `/alerts unroute TYPE CHAT_ID`, `/alerts routes`."""
+    args = (command.args or "").split()
+    try:
+        if args[0].lower() == "routes":
+            await message.answer(await _routes_text(actor, prefs))
+            return
+        if len(args) < 3 or not all(_is_int(a) for a in args[2:]):
+            raise ValidationFailed(
+                "Usage: /alerts route TYPE CHAT_ID [TOPIC_ID] or /alerts unroute TYPE CHAT_ID."
+            )
+        kind, chat_id = parse_kind(args[1]), int(args[2])
+        if args[0].lower() == "unroute":
+            await prefs.remove_route(actor, kind, chat_id)
+            text = _("{kind} notifications no longer go to chat {chat}.").format(
+                kind=type_label(kind), chat=chat_id
+            )
+        else:
+            topic = int(args[3]) if len(args) > 3 else None
+            await prefs.set_route(actor, kind, chat_id, topic)
+            text = _("{kind} notifications also go to chat {chat}.").format(
+                kind=type_label(kind), chat=chat_id
+            )
+            if topic is not None:
+                text += " " + _("Topic: {topic}.").format(topic=topic)
+    except FrontendError as exc:
+        await message.answer("❌ " + esc(exc.user_message))
+        return
+    await message.answer("✅ " + esc(text))
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+async def _routes_text(actor: Actor, prefs: NotificationPreferences) -> str:
+    routes = await prefs.routes(actor)
+    if not routes:
+        return esc(_("No routes: notifications go to users only."))
+    lines = [b(_("Routes to group chats"))]
+    for route in routes:
+        topic = f" / {route.thread_id}" if route.thread_id else ""
+        lines.append(f"{esc(type_label(NoticeType(route.type)))} → {code(route.chat_id)}{topic}")
+    return "\n".join(lines)
+
+
+@router.message(
+    Command("alerts"),
+    flags={
+        "role": Role.VIEWER,
+        "command": CommandInfo(
+            "alerts", "Notifications, quiet hours, digests, alert rules", USAGE, order=35
+        ),
+    },
+)
+async def alerts_command(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    state: FSMContext,
+    prefs: FromDishka[NotificationPreferences],
+    alerts: FromDishka[AlertService],
+    notifications: FromDishka[NotificationService],
+) -> None:
+    args = (command.args or "").split()
+    if args and args[0].lower() in ("rules", "add"):
+        await rules_entry(message, actor, state, alerts, args)
+        return
+    await state.clear()
+    if not args:
+        await show_settings(message, actor, prefs, alerts)
+        return
+    try:
+        text = await _apply_args(actor, args, prefs, notifications)
+    except FrontendError as exc:
+        await message.answer("❌ " + esc(exc.user_message))
+        return
+    await message.answer(text)
+
+
+@router.callback_query(AlertsCb.filter(F.action == "mode"), flags={"role": Role.VIEWER})
+async def cycle_mode(
+    query: CallbackQuery,
+    callback_data: AlertsCb,
+    actor: Actor,
+    prefs: FromDishka[NotificationPreferences],
+    alerts: FromDishka[AlertService],
+) -> None:
+    kind = parse_kind(callback_data.arg)
+    view = await prefs.cycle_mode(actor, kind)
+    await query.answer(
+        _("{kind}: {mode}").format(kind=type_label(kind), mode=view.modes[kind].value)
+    )
+    if isinstance(query.message, Message):
+        await show_settings(query.message, actor, prefs, alerts, edit=True)
+
+
+@router.callback_query(
+    AlertsCb.filter(F.action.in_({"daily", "weekly"})), flags={"role": Role.VIEWER}
+)
+async def toggle_digest(
+    query: CallbackQuery,
+    callback_data: AlertsCb,
+    actor: Actor,
+    prefs: FromDishka[NotificationPreferences],
+    alerts: FromDishka[AlertService],
+) -> None:
+    current = await prefs.view(actor)
+    if callback_data.action == "daily":
+        view = await prefs.set_digest(actor, daily=not current.digest_daily)
+    else:
+        view = await prefs.set_digest(actor, weekly=not current.digest_weekly)
+    await query.answer(digest_text(view)[:200])
+    if isinstance(query.message, Message):
+        await show_settings(query.message, actor, prefs, alerts, edit=True)
+
+
+@router.callback_query(
+    AlertsCb.filter(F.action.in_({"quiet", "digest_time"})), flags={"role": Role.VIEWER}
+)
+async def ask_for_time(
+    query: CallbackQuery,
+    callback_data: AlertsCb,
+    actor: Actor,
+    state: FSMContext,
+    prefs: FromDishka[NotificationPreferences],
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if callback_data.action == "quiet":
+        view = await prefs.view(actor)
+        await state.set_state(AlertsForm.quiet)
+        await query.message.answer("🌙 " + _quiet_prompt(view.timezone))
+    else:
+        await state.set_state(AlertsForm.digest_time)
+        await query.message.answer("🕗 " + _time_prompt())
+
+
+@router.message(AlertsForm.quiet, F.text, ~F.text.startswith("/"), flags={"role": Role.VIEWER})
+async def quiet_answer(
+    message: Message, actor: Actor, state: FSMContext, prefs: FromDishka[NotificationPreferences]
+) -> None:
+    try:
+        text = await _apply_quiet(actor, prefs, message.text or "")
+    except ValidationFailed as exc:
+        await message.answer(
+            "❌ " + esc(exc.user_message) + "\n" + esc(_("Try again, or /cancel."))
+        )
+        return
+    await state.clear()
+    await message.answer(text)
+
+
+@router.message(
+    AlertsForm.digest_time, F.text, ~F.text.startswith("/"), flags={"role": Role.VIEWER}
+)
+async def digest_time_answer(
+    message: Message, actor: Actor, state: FSMContext, prefs: FromDishka[NotificationPreferences]
+) -> None:
+    try:
+        text = await _apply_digest_time(actor, prefs, message.text or "")
+    except ValidationFailed as exc:
+        await message.answer(
+            "❌ " + esc(exc.user_message) + "\n" + esc(_("Try again, or /cancel."))
+        )
+        return
+    await state.clear()
+    await message.answer(text)
+
+
+@router.callback_query(AlertsCb.filter(F.action == "test"), flags={"role": Role.VIEWER})
+async def test_button(
+    query: CallbackQuery, actor: Actor, notifications: FromDishka[NotificationService]
+) -> None:
+    await query.answer(_("A test notification is on its way."))
+    await _send_test(actor, notifications)
+
+
+def get_router() -> Router:
+    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
+    return router

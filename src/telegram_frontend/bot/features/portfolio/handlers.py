@@ -1,0 +1,189 @@
+"""/portfolio and /positions: what the account holds and what the strategies hold.
+
+Each part comes from its own source (Binance for the account, the traders for the strategies'
+balances, the trading database for positions); one source failing becomes a sentence and the
+rest is still shown. The allocation chart is rendered off the event loop by `ChartService`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from dishka import AsyncContainer
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.bot.features.portfolio.texts import (
+    account_label,
+    portfolio_blocks,
+    positions_blocks,
+    strategy_balance_blocks,
+)
+from telegram_frontend.bot.middlewares import chat_action
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.errors import ExchangeError, FrontendError
+from telegram_frontend.core.formatters import (
+    TELEGRAM_CAPTION_LIMIT,
+    Block,
+    b,
+    esc,
+    money,
+    paginate,
+    text_block,
+    truncate,
+)
+from telegram_frontend.core.i18n import _
+from telegram_frontend.models import User
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.account.portfolio import Portfolio
+from telegram_frontend.services.charts.inputs import AllocationSlice, Theme
+from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.trading.service import TradingService
+
+router = Router(name="portfolio")
+chat_action.install(router.message, router.callback_query)
+
+
+class AllocationChart(CallbackData, prefix="apc"):
+    """The allocation donut of the presser's own view of the portfolio."""
+
+
+def _binance_problem(exc: FrontendError) -> Block:
+    text = "⚠️ " + esc(
+        _("Binance balances are not available: {reason}").format(reason=exc.user_message)
+    )
+    if isinstance(exc, ExchangeError):
+        text += "\n" + esc(_("Add your own API keys in /config, or ask an admin to set them up."))
+    return text_block(text)
+
+
+@router.message(
+    Command("portfolio"),
+    flags={
+        "role": Role.VIEWER,
+        "chat_action": "typing",
+        "command": CommandInfo(
+            "portfolio", "Balances in USDT and the strategies' balances", order=20
+        ),
+    },
+)
+async def portfolio(
+    message: Message,
+    actor: Actor,
+    user: User,
+    credentials: FromDishka[CredentialsService],
+    trading: FromDishka[TradingService],
+) -> None:
+    """The Binance account valued now, then the strategies' virtual balances."""
+    blocks: list[Block] = []
+    chart_button = None
+    try:
+        account = await credentials.account_for(actor)
+        held = await account.portfolio.portfolio(actor)
+        blocks += portfolio_blocks(held, account.own_keys, user.timezone)
+        if held.holdings:
+            chart_button = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text="📊 " + _("Allocation"), callback_data=AllocationChart().pack()
+                        )
+                    ]
+                ]
+            )
+    except FrontendError as exc:
+        blocks.append(_binance_problem(exc))
+    try:
+        blocks += strategy_balance_blocks(await trading.list_strategies(actor))
+    except FrontendError as exc:
+        blocks.append(text_block("⚠️ " + esc(exc.user_message)))
+    parts = paginate(blocks)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await message.answer(part, reply_markup=chart_button if last else None)
+
+
+def _slices(held: Portfolio) -> list[AllocationSlice]:
+    slices = [
+        AllocationSlice(h.asset, h.value_usdt) for h in held.holdings if h.value_usdt is not None
+    ]
+    if held.dust is not None:
+        slices.append(AllocationSlice(_("Dust"), held.dust.value_usdt))
+    return slices
+
+
+@router.callback_query(
+    AllocationChart.filter(), flags={"role": Role.VIEWER, "chat_action": "upload_photo"}
+)
+async def allocation_chart(
+    query: CallbackQuery,
+    actor: Actor,
+    user: User,
+    dishka_container: AsyncContainer,
+    credentials: FromDishka[CredentialsService],
+) -> None:
+    """A donut of the holdings by value, as a photo with a short caption."""
+    account = await credentials.account_for(actor)
+    held = await account.portfolio.portfolio(actor)
+    slices = _slices(held)
+    if not slices or not isinstance(query.message, Message):
+        await query.answer(_("There is nothing to chart."), show_alert=True)
+        return
+    await query.answer()
+    fingerprint = "|".join(f"{s.asset}={s.value_usdt}" for s in slices)
+    version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    theme: Theme = "dark" if user.chart_theme == "dark" else "light"
+    charts = await dishka_container.get(ChartService)
+    chart = await charts.allocation(
+        slices,
+        version=version,
+        title=_("Allocation"),
+        tz=user.timezone,
+        theme=theme,
+        as_of=held.as_of,
+    )
+    caption = _("Allocation of {account}: {total}").format(
+        account=esc(account_label(account.own_keys)), total=b(money(held.total_usdt, unit="USDT"))
+    )
+    await query.message.answer_photo(
+        BufferedInputFile(chart.png, filename="allocation.png"),
+        caption=caption if len(caption) < TELEGRAM_CAPTION_LIMIT else esc(truncate(caption, 900)),
+    )
+
+
+@router.message(
+    Command("positions"),
+    flags={
+        "role": Role.VIEWER,
+        "command": CommandInfo("positions", "Open positions of the strategies", order=21),
+    },
+)
+async def positions(
+    message: Message, actor: Actor, user: User, trading: FromDishka[TradingService]
+) -> None:
+    try:
+        blocks = positions_blocks(await trading.positions(actor), user.timezone)
+    except FrontendError as exc:
+        blocks = [
+            text_block(
+                "⚠️ "
+                + esc(_("Positions are not available: {reason}").format(reason=exc.user_message))
+            )
+        ]
+    for part in paginate(blocks):
+        await message.answer(part)
+
+
+def get_router() -> Router:
+    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
+    return router

@@ -1,0 +1,53 @@
+"""`/report trades|orders [period]`: the strategies' record as a CSV file (sendDocument)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.formatters import code, esc
+from telegram_frontend.core.i18n import _
+from telegram_frontend.models import User
+from telegram_frontend.services.reports.export import ReportExporter
+
+router = Router(name="reports")
+
+
+@router.message(
+    Command("report"),
+    flags={
+        "role": Role.VIEWER,
+        "chat_action": "upload_document",
+        "command": CommandInfo(
+            "report", "Trades or orders of a period as a CSV file", "trades|orders [7d]", order=45
+        ),
+    },
+)
+async def report_command(
+    message: Message,
+    command: CommandObject,
+    user: User,
+    actor: Actor,
+    exporter: FromDishka[ReportExporter],
+) -> None:
+    parts = (command.args or "").split(maxsplit=1)
+    if not parts:
+        await message.answer(
+            esc(_("Which report? For example: /report trades 7d or /report orders 30d."))
+        )
+        return
+    kind, period = parts[0].lower(), (parts[1] if len(parts) > 1 else "7d")
+    report = await exporter.export(actor, kind, period, user.timezone)
+    caption = _("{rows} rows, period {period}.").format(rows=report.rows, period=code(period))
+    await message.answer_document(
+        BufferedInputFile(report.content, filename=report.filename), caption=caption
+    )
+
+
+def get_router() -> Router:
+    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
+    return router

@@ -1,0 +1,321 @@
+"""/strategy: the strategies, each one's card, and a confirmed Start/Stop for traders.
+
+Start/Stop never acts on the first tap: it issues a one-time token kept server-side (the
+button carries only the token), and the confirmation acts once within the TTL. A strategy the
+backend cannot start or stop (MACD today) says so in a sentence instead of offering a dead button.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.bot.features.strategy.texts import (
+    button_label,
+    card_blocks,
+    confirm_text,
+    list_header,
+    list_line,
+    switched_text,
+)
+from telegram_frontend.bot.features.system.texts import notes_block
+from telegram_frontend.bot.middlewares import chat_action
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.keyboards import (
+    Row,
+    button,
+    confirm_row,
+    markup,
+    pagination_row,
+    refresh_button,
+)
+from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
+from telegram_frontend.bot.ui.screen_callbacks import (
+    CardAction,
+    StrategyCard,
+    StrategyConfirm,
+    StrategyPage,
+    is_hashed,
+    strategy_hash,
+    strategy_id_of,
+    strategy_ref,
+)
+from telegram_frontend.clients.trading_db.reader import AnalysisEvent
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, NotFound
+from telegram_frontend.core.formatters import Block, esc, paginate, text_block
+from telegram_frontend.core.i18n import _
+from telegram_frontend.models import User
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.charts.inputs import EquityPoint as ChartPoint
+from telegram_frontend.services.charts.inputs import Theme
+from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.trading.records import Strategy, StrategyKind
+from telegram_frontend.services.trading.service import TradingService
+
+router = Router(name="strategy")
+chat_action.install(router.message, router.callback_query)
+
+PAGE_SIZE = 8
+SLOW = "typing"
+ACTIONS = {True: "strategy.start", False: "strategy.stop"}
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+async def _list_screen(
+    trading: TradingService, actor: Actor, page: int
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    found = await trading.list_strategies(actor)
+    strategies = found.items
+    pages = _pages(len(strategies))
+    page = min(max(0, page), pages - 1)
+    shown = strategies[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    blocks: list[Block] = [text_block(list_header(len(strategies), page, pages))]
+    if not strategies and not found.unavailable:
+        blocks.append(text_block(esc(_("No strategies are configured."))))
+    blocks += [text_block(list_line(s)) for s in shown]
+    blocks += notes_block(found.unavailable)
+    rows: list[Row] = [
+        [
+            button(
+                button_label(s), StrategyCard(action=CardAction.OPEN, ref=strategy_ref(s.id)).pack()
+            )
+        ]
+        for s in shown
+    ]
+    rows.append(pagination_row(page, pages, lambda p: StrategyPage(page=p).pack()))
+    return paginate(blocks), markup(rows)
+
+
+async def resolve(trading: TradingService, actor: Actor, ref: str) -> str:
+    """The strategy id behind a button's ref (a hashed ref is looked up in the list)."""
+    plain = strategy_id_of(ref)
+    if plain is not None:
+        return plain
+    if is_hashed(ref):
+        for strategy in (await trading.list_strategies(actor)).items:
+            if strategy_hash(strategy.id) == ref[1:]:
+                return strategy.id
+    raise NotFound(_("This strategy no longer exists."))
+
+
+def _card_keyboard(strategy: Strategy, role: Role) -> InlineKeyboardMarkup | None:
+    ref = strategy_ref(strategy.id)
+
+    def data(action: CardAction) -> str:
+        return StrategyCard(action=action, ref=ref).pack()
+
+    controls: Row = []
+    if role.allows(Role.TRADER) and strategy.can_start_stop:
+        if strategy.active is not True:
+            controls.append(button("▶️ " + _("Start"), data(CardAction.START)))
+        if strategy.active is not False:
+            controls.append(button("⏹ " + _("Stop"), data(CardAction.STOP)))
+    tools: Row = [refresh_button(data(CardAction.REFRESH))]
+    if strategy.kind is StrategyKind.MACD:
+        tools.append(button("📈 " + _("Chart"), data(CardAction.CHART)))
+    back = [button("◀ " + _("All strategies"), StrategyPage(page=0).pack())]
+    return markup([controls, tools, back])
+
+
+async def _last_signal(
+    trading: TradingService, actor: Actor, strategy: Strategy
+) -> AnalysisEvent | None:
+    if strategy.kind is not StrategyKind.MACD:
+        return None
+    try:
+        events = await trading.analysis_events(actor, strategy.id, limit=1)
+    except FrontendError:
+        return None  # the card still shows everything the trader reported
+    return events[0] if events else None
+
+
+async def _card_screen(
+    trading: TradingService, actor: Actor, user: User, strategy_id: str
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    strategy = await trading.get_strategy(actor, strategy_id)
+    signal = await _last_signal(trading, actor, strategy)
+    trader = actor.role.allows(Role.TRADER)
+    blocks = card_blocks(strategy, signal, user.timezone, show_controls_note=trader)
+    return paginate(blocks), _card_keyboard(strategy, actor.role)
+
+
+@router.message(
+    Command("strategy"),
+    flags={
+        "role": Role.VIEWER,
+        "chat_action": SLOW,
+        "command": CommandInfo("strategy", "Strategies: cards, start and stop", "[id]", order=30),
+    },
+)
+async def strategy_command(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    user: User,
+    trading: FromDishka[TradingService],
+) -> None:
+    """Without an argument the list; with a strategy id its card."""
+    wanted = (command.args or "").strip()
+    if wanted:
+        pages, keyboard = await _card_screen(trading, actor, user, wanted)
+    else:
+        pages, keyboard = await _list_screen(trading, actor, 0)
+    await answer_pages(message, pages, keyboard)
+
+
+@router.callback_query(StrategyPage.filter(), flags={"role": Role.VIEWER, "chat_action": SLOW})
+async def strategy_page(
+    query: CallbackQuery,
+    callback_data: StrategyPage,
+    actor: Actor,
+    trading: FromDishka[TradingService],
+) -> None:
+    pages, keyboard = await _list_screen(trading, actor, callback_data.page)
+    await edit_screen(query, pages, keyboard)
+
+
+@router.callback_query(
+    StrategyCard.filter(F.action.in_({CardAction.OPEN, CardAction.REFRESH})),
+    flags={"role": Role.VIEWER, "chat_action": SLOW},
+)
+async def strategy_card(
+    query: CallbackQuery,
+    callback_data: StrategyCard,
+    actor: Actor,
+    user: User,
+    trading: FromDishka[TradingService],
+) -> None:
+    """Open a card from the list, or refresh it, in place."""
+    strategy_id = await resolve(trading, actor, callback_data.ref)
+    pages, keyboard = await _card_screen(trading, actor, user, strategy_id)
+    done = _("Updated") if callback_data.action is CardAction.REFRESH else _("Opened")
+    await edit_screen(query, pages, keyboard, done_text=done)
+
+
+@router.callback_query(
+    StrategyCard.filter(F.action == CardAction.CHART),
+    flags={"role": Role.VIEWER, "chat_action": "upload_photo"},
+)
+async def strategy_chart(
+    query: CallbackQuery,
+    callback_data: StrategyCard,
+    actor: Actor,
+    user: User,
+    trading: FromDishka[TradingService],
+    charts: FromDishka[ChartService],
+) -> None:
+    """The equity curve of the last 7 days as a photo under the card."""
+    strategy_id = await resolve(trading, actor, callback_data.ref)
+    points = await trading.equity_series(actor, strategy_id)
+    if not points or not isinstance(query.message, Message):
+        await query.answer(_("No equity data for this strategy yet."), show_alert=True)
+        return
+    theme: Theme = "dark" if user.chart_theme == "dark" else "light"
+    chart = await charts.equity(
+        [ChartPoint(p.at, p.equity) for p in points],
+        version=f"{len(points)}:{points[-1].at.isoformat()}",
+        title=_("Equity of {id}, last 7 days").format(id=strategy_id),
+        tz=user.timezone,
+        theme=theme,
+    )
+    caption = esc(_("Equity of {id}, last 7 days").format(id=strategy_id))
+    await query.message.answer_photo(
+        BufferedInputFile(chart.png, filename="equity.png"), caption=caption[:1024]
+    )
+    await query.answer()
+
+
+@router.callback_query(
+    StrategyCard.filter(F.action.in_({CardAction.START, CardAction.STOP})),
+    flags={"role": Role.TRADER},
+)
+async def ask_to_switch(
+    query: CallbackQuery,
+    callback_data: StrategyCard,
+    actor: Actor,
+    trading: FromDishka[TradingService],
+    confirmations: FromDishka[ConfirmationService],
+) -> None:
+    """Start/Stop tapped: a plain sentence if it cannot be done, else a confirmation."""
+    start = callback_data.action is CardAction.START
+    strategy_id = await resolve(trading, actor, callback_data.ref)
+    strategy = await trading.get_strategy(actor, strategy_id)
+    if not isinstance(query.message, Message):
+        await query.answer(_("This message is too old; send the command again."), show_alert=True)
+        return
+    if not strategy.can_start_stop:
+        note = strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
+        await query.answer()
+        await query.message.answer("ℹ️ " + esc(note))
+        return
+    pending = await confirmations.issue(actor.label, ACTIONS[start], {"strategy_id": strategy.id})
+    keyboard = markup(
+        [
+            confirm_row(
+                StrategyConfirm(token=pending.token, ok=True).pack(),
+                StrategyConfirm(token=pending.token, ok=False).pack(),
+                _("Start") if start else _("Stop"),
+            )
+        ]
+    )
+    await query.message.answer(
+        confirm_text(strategy, start, confirmations.ttl), reply_markup=keyboard
+    )
+    await query.answer()
+
+
+def _carries(message: Message, data: str | None) -> bool:
+    """True when `data` is one of the message's own buttons."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
+    return any(button.callback_data == data for row in rows for button in row)
+
+
+@router.callback_query(StrategyConfirm.filter(), flags={"role": Role.TRADER, "chat_action": SLOW})
+async def confirm_switch(
+    query: CallbackQuery,
+    callback_data: StrategyConfirm,
+    actor: Actor,
+    trading: FromDishka[TradingService],
+    confirmations: FromDishka[ConfirmationService],
+) -> None:
+    """Consume the token once, then act; the confirmation message becomes the outcome."""
+    message = query.message if isinstance(query.message, Message) else None
+    try:
+        pending = await confirmations.consume(actor.label, callback_data.token)
+        if pending.action not in ACTIONS.values():
+            raise ConfirmationExpired()
+    except ConfirmationExpired as exc:
+        await query.answer(exc.user_message, show_alert=True)
+        if message is not None and _carries(message, query.data):  # not for crafted data
+            await message.edit_text("⌛ " + esc(exc.user_message))
+        return
+    if not callback_data.ok:
+        await query.answer(_("Cancelled"))
+        if message is not None:
+            await message.edit_text(esc(_("Cancelled; nothing was changed.")))
+        return
+    start = pending.action == ACTIONS[True]
+    strategy_id = str(pending.payload.get("strategy_id", ""))
+    try:
+        strategy = await (trading.start_strategy if start else trading.stop_strategy)(
+            actor, strategy_id
+        )
+    except FrontendError as exc:
+        await query.answer(_("Not done"), show_alert=False)
+        if message is not None:
+            await message.edit_text("❌ " + esc(exc.user_message))
+        return
+    await query.answer(_("Started") if start else _("Stopped"))
+    if message is not None:
+        await message.edit_text(switched_text(strategy, start))
+
+
+def get_router() -> Router:
+    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
+    return router

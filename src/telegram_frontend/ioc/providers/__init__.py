@@ -1,0 +1,1 @@
+"""ioc.providers package."""

@@ -1,0 +1,20 @@
+"""Providers of the HTTP API's own services: API keys and their rate limit."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from telegram_frontend.api.deps import ApiRateLimiter
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.api_keys import ApiKeyService
+
+
+class ApiProvider(Provider):
+    scope = Scope.APP
+
+    keys = provide(ApiKeyService)
+
+    @provide
+    def api_rate_limiter(self, settings: Settings, cache: Cache) -> ApiRateLimiter:
+        return ApiRateLimiter(cache, settings.api_rate_limit_per_minute)

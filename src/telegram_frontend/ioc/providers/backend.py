@@ -1,0 +1,47 @@
+"""Providers of the trading-system adapters and the services built on them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.monitoring.backend_metrics import CALL_OBSERVER
+from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.reports.export import ReportExporter
+from telegram_frontend.services.trading.run_log import StrategyRunLog
+from telegram_frontend.services.trading.service import TradingService
+
+
+class BackendProvider(Provider):
+    """One client per configured service; unconfigured ones are None ("not configured")."""
+
+    scope = Scope.APP
+
+    @provide
+    async def clients(self, settings: Settings) -> AsyncIterator[BackendClients]:
+        clients = BackendClients.from_settings(settings, CALL_OBSERVER)
+        yield clients
+        await clients.aclose()
+
+    @provide
+    def monitoring(self, settings: Settings, clients: BackendClients) -> MonitoringService:
+        return MonitoringService(
+            clients,
+            cache_seconds=settings.monitoring_cache_seconds,
+            stale_after_seconds=settings.heartbeat_stale_seconds,
+        )
+
+    @provide
+    def exporter(self, trading: TradingService, reports: ReportService) -> ReportExporter:
+        return ReportExporter(trading, reports)
+
+    @provide
+    def trading(
+        self, clients: BackendClients, audit: AuditService, runs: StrategyRunLog
+    ) -> TradingService:
+        return TradingService(clients, auditor=audit, run_log=runs)

@@ -1,0 +1,59 @@
+"""Providers of the core services; the bot and the API get the very same instances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dishka import Provider, Scope, provide
+
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.rate_limiter import RateLimiter
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.logs import LogService
+from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.trading.run_log import StrategyRunLog
+
+
+class CoreServicesProvider(Provider):
+    """Users, audit, configuration, confirmations and rate limits."""
+
+    scope = Scope.APP
+
+    audit = provide(AuditService)
+    run_log = provide(StrategyRunLog)
+    config = provide(ConfigService)
+    logs = provide(LogService)
+
+    @provide
+    def users(self, settings: Settings, db: Database, audit: AuditService) -> UserService:
+        return UserService(
+            db,
+            audit,
+            admin_ids=settings.admin_user_ids,
+            default_language=settings.default_language,
+            default_timezone=settings.default_timezone,
+        )
+
+    @provide
+    def reports(self) -> ReportService:
+        return ReportService()
+
+    @provide
+    def charts(self) -> Iterator[ChartService]:
+        charts = ChartService()
+        yield charts
+        charts.close()
+
+    @provide
+    def rate_limiter(self, settings: Settings, cache: Cache) -> RateLimiter:
+        return RateLimiter(cache, settings.rate_limit_per_minute)
+
+    @provide
+    def confirmations(self, settings: Settings, cache: Cache) -> ConfirmationService:
+        return ConfirmationService(cache, settings.confirmation_ttl_seconds)

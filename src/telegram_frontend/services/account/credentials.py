@@ -1,0 +1,391 @@
+"""A user's own secrets: their Binance API keys and their TOTP second factor, encrypted at rest.
+
+Keys are proven with a signed call before they are stored, kept only as `SecretBox` tokens, and
+turned back into a client per request, so the account services act on the user's own account
+(or on the system account when the user has none). Plaintext never reaches the database, a log
+line or an error text: decrypted values are handed to the log redactor as soon as they exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pyotp
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from telegram_frontend.clients.binance.client import BinanceClient, BinanceClientFactory
+from telegram_frontend.clients.binance.transport import BinanceCredentials
+from telegram_frontend.core.access import Actor, Role, require
+from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.crypto import DecryptionFailed, SecretBox
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import (
+    ExchangeError,
+    FrontendError,
+    NotFound,
+    ValidationFailed,
+)
+from telegram_frontend.core.logging import REDACTOR
+from telegram_frontend.models import User
+from telegram_frontend.services.account.orders import OrderService, RiskLimits
+from telegram_frontend.services.account.portfolio import DEFAULT_DUST_USDT, PortfolioService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.system_config import ConfigService
+
+TOTP_ISSUER = "Binance AI Traders"
+TOTP_SETUP_TTL_S = 600.0
+TOTP_REPLAY_TTL_S = 120.0
+_KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
+_CODE_FORMAT = re.compile(r"\d{6}")
+ENCRYPTED_COLUMNS = ("binance_api_key_enc", "binance_api_secret_enc", "totp_secret_enc")
+
+RiskLimitsSource = Callable[[], Awaitable[RiskLimits]]
+
+
+class MalformedKey(ValidationFailed):
+    """The text cannot be a Binance API key or secret (checked before calling Binance)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"That does not look like a Binance API {what} (letters and digits).")
+        self.what = what
+
+
+class KeysRejected(ValidationFailed):
+    """Binance refused a signed call with the keys the user gave; nothing was stored."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Binance did not accept these keys: {reason} Nothing was stored.")
+        self.reason = reason
+
+
+class InvalidTotpCode(ValidationFailed):
+    """A TOTP code that is malformed, wrong, or already used."""
+
+    def __init__(self) -> None:
+        super().__init__("That code is not valid. Check your authenticator app and try again.")
+
+
+class TotpSetupExpired(ValidationFailed):
+    """The secret shown at set-up was not confirmed in time."""
+
+    def __init__(self) -> None:
+        super().__init__("The two-factor set-up expired. Start it again from /config.")
+
+
+class StoredKeysUnreadable(FrontendError):
+    """Stored keys exist but cannot be decrypted (SECRET_KEY changed without a rotation)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your stored Binance keys cannot be decrypted (the server's SECRET_KEY changed). "
+            "Remove them and add them again in /config."
+        )
+
+
+@dataclass(frozen=True)
+class CredentialStatus:
+    """What a user has set up, without revealing any secret (the key's last four characters)."""
+
+    binance_keys: bool
+    key_hint: str | None
+    totp_enabled: bool
+    encryption_available: bool
+
+
+@dataclass(frozen=True)
+class TotpSetup:
+    """Shown once: the secret and the otpauth URI an authenticator app imports."""
+
+    secret: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class BinanceAccount:
+    """The Binance account an actor acts on, with the services bound to it."""
+
+    client: BinanceClient
+    own_keys: bool
+    portfolio: PortfolioService
+    orders: OrderService
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    """What `rotate_stored_secrets` did: users touched, tokens re-encrypted, tokens already new."""
+
+    users: int
+    rotated: int
+    already_current: int
+
+
+class CredentialsService:
+    """Stores, checks and uses a Telegram user's own Binance keys and TOTP secret."""
+
+    def __init__(
+        self,
+        db: Database,
+        cache: Cache,
+        audit: AuditService,
+        config: ConfigService,
+        factory: BinanceClientFactory,
+        secret_key: SecretStr | None,
+        risk_limits: RiskLimitsSource | None = None,
+    ) -> None:
+        self._db = db
+        self._cache = cache
+        self._audit = audit
+        self._config = config
+        self._factory = factory
+        self._secret_key = secret_key
+        self._risk_limits = risk_limits
+
+    # -- the account an actor acts on ---------------------------------------------------------
+
+    async def client_for(self, actor: Actor) -> tuple[BinanceClient, bool]:
+        """The actor's own client when they stored keys, else the system client; and which."""
+        credentials = await self.binance_credentials(actor.user_id) if _is_user(actor) else None
+        if credentials is not None:
+            return self._factory.for_credentials(credentials), True
+        return self._factory.system(), False
+
+    async def account_for(self, actor: Actor) -> BinanceAccount:
+        client, own = await self.client_for(actor)
+        return BinanceAccount(
+            client=client,
+            own_keys=own,
+            portfolio=PortfolioService(client, dust_threshold_usdt=await self.dust_threshold()),
+            orders=OrderService(client, self._risk_limits),
+        )
+
+    async def portfolio_for(self, actor: Actor) -> PortfolioService:
+        return (await self.account_for(actor)).portfolio
+
+    async def orders_for(self, actor: Actor) -> OrderService:
+        return (await self.account_for(actor)).orders
+
+    async def dust_threshold(self) -> Decimal:
+        """`binance.dust_usdt` from the versioned configuration, read fresh each time."""
+        raw = await self._config.get("binance.dust_usdt")
+        try:
+            value = Decimal(str(raw))
+        except ArithmeticError:
+            return DEFAULT_DUST_USDT
+        return value if value.is_finite() and value >= 0 else DEFAULT_DUST_USDT
+
+    # -- Binance keys --------------------------------------------------------------------------
+
+    async def status(self, user_id: int) -> CredentialStatus:
+        user = await self._user(user_id)
+        hint = None
+        if user.binance_api_key_enc:
+            try:
+                hint = "…" + self._open(user.binance_api_key_enc)[-4:]
+            except FrontendError:
+                hint = "?"
+        return CredentialStatus(
+            binance_keys=bool(user.binance_api_key_enc and user.binance_api_secret_enc),
+            key_hint=hint,
+            totp_enabled=bool(user.totp_secret_enc),
+            encryption_available=bool(self._secret_key and self._secret_key.get_secret_value()),
+        )
+
+    async def store_binance_keys(self, actor: Actor, api_key: str, api_secret: str) -> str:
+        """Check the pair with a signed call, then store both encrypted; returns the key hint."""
+        user_id = self._own_user(actor)
+        api_key, api_secret = check_key_format(api_key, "key"), check_key_format(api_secret)
+        box = self._box()
+        client = self._factory.for_credentials(BinanceCredentials.of(api_key, api_secret))
+        try:
+            await client.account()
+        except ExchangeError as exc:
+            await self._audit.record(actor, "credentials.binance.set", f"user:{user_id}", "failed")
+            raise KeysRejected(exc.user_message) from None
+        finally:
+            await client.aclose()
+        REDACTOR.add([api_key, api_secret])
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            user.binance_api_key_enc = box.encrypt(api_key)
+            user.binance_api_secret_enc = box.encrypt(api_secret)
+            await self._audit.record(
+                actor, "credentials.binance.set", f"user:{user_id}", "ok", session=session
+            )
+        return "…" + api_key[-4:]
+
+    async def remove_binance_keys(self, actor: Actor) -> bool:
+        """Forget the user's keys; False when there were none."""
+        user_id = self._own_user(actor)
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None or not (user.binance_api_key_enc or user.binance_api_secret_enc):
+                return False
+            user.binance_api_key_enc = None
+            user.binance_api_secret_enc = None
+            await self._audit.record(
+                actor, "credentials.binance.remove", f"user:{user_id}", "ok", session=session
+            )
+        return True
+
+    async def binance_credentials(self, user_id: int | None) -> BinanceCredentials | None:
+        """The user's decrypted key pair, or None when they stored none."""
+        if user_id is None:
+            return None
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+        if user is None or not (user.binance_api_key_enc and user.binance_api_secret_enc):
+            return None
+        try:
+            key = self._open(user.binance_api_key_enc)
+            secret = self._open(user.binance_api_secret_enc)
+        except FrontendError:
+            raise StoredKeysUnreadable() from None
+        return BinanceCredentials.of(key, secret)
+
+    def seal(self, plaintext: str) -> str:
+        """Encrypt a secret that must wait somewhere (e.g. a dialog's state) before it is used."""
+        return self._box().encrypt(plaintext)
+
+    def unseal(self, token: str) -> str:
+        return self._open(token)
+
+    # -- TOTP ----------------------------------------------------------------------------------
+
+    async def begin_totp(self, actor: Actor) -> TotpSetup:
+        """A new secret, kept (encrypted, in the cache) until a valid code confirms it."""
+        user_id = self._own_user(actor)
+        secret = pyotp.random_base32()
+        await self._cache.set(_setup_key(user_id), self.seal(secret), ttl=TOTP_SETUP_TTL_S)
+        uri = pyotp.TOTP(secret).provisioning_uri(
+            name=f"telegram:{user_id}", issuer_name=TOTP_ISSUER
+        )
+        return TotpSetup(secret=secret, uri=uri)
+
+    async def confirm_totp(self, actor: Actor, code: str) -> None:
+        """Activate the pending secret once the user proves their app produces its codes."""
+        user_id = self._own_user(actor)
+        token = await self._cache.get(_setup_key(user_id))
+        if token is None:
+            raise TotpSetupExpired()
+        secret = self._open(token)
+        if not await self._accept_code(user_id, secret, code):
+            raise InvalidTotpCode()
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            user.totp_secret_enc = self.seal(secret)
+            await self._audit.record(actor, "totp.enable", f"user:{user_id}", "ok", session=session)
+        await self._cache.delete(_setup_key(user_id))
+
+    async def disable_totp(self, actor: Actor, code: str) -> None:
+        user_id = self._own_user(actor)
+        if not await self.verify_totp(user_id, code):
+            await self._audit.record(actor, "totp.disable", f"user:{user_id}", "denied")
+            raise InvalidTotpCode()
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is not None:
+                user.totp_secret_enc = None
+            await self._audit.record(
+                actor, "totp.disable", f"user:{user_id}", "ok", session=session
+            )
+
+    async def totp_enabled(self, user_id: int | None) -> bool:
+        if user_id is None:
+            return False
+        async with self._db.session() as session:
+            token = await session.scalar(select(User.totp_secret_enc).where(User.id == user_id))
+        return bool(token)
+
+    async def verify_totp(self, user_id: int, code: str) -> bool:
+        """True for a current code of the user's app; each code is accepted only once."""
+        async with self._db.session() as session:
+            token = await session.scalar(select(User.totp_secret_enc).where(User.id == user_id))
+        if not token:
+            return False
+        return await self._accept_code(user_id, self._open(token), code)
+
+    async def _accept_code(self, user_id: int, secret: str, code: str) -> bool:
+        typed = re.sub(r"\s+", "", code or "")
+        if not _CODE_FORMAT.fullmatch(typed) or not pyotp.TOTP(secret).verify(
+            typed, valid_window=1
+        ):
+            return False
+        return await self._cache.add(f"totp-used:{user_id}:{typed}", "1", ttl=TOTP_REPLAY_TTL_S)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _box(self) -> SecretBox:
+        return SecretBox.from_secret(self._secret_key)
+
+    def _open(self, token: str) -> str:
+        plaintext = self._box().decrypt(token)
+        REDACTOR.add([plaintext])
+        return plaintext
+
+    def _own_user(self, actor: Actor) -> int:
+        require(actor, Role.VIEWER)
+        if not _is_user(actor) or actor.user_id is None:
+            raise ValidationFailed("Only a Telegram user can keep their own keys here.")
+        return actor.user_id
+
+    async def _user(self, user_id: int) -> User:
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"No user with id {user_id}.")
+        return user
+
+
+def check_key_format(raw: str, what: str = "secret") -> str:
+    """The key or secret without surrounding blanks, or `MalformedKey` (before any network call)."""
+    text = (raw or "").strip()
+    if not _KEY_FORMAT.fullmatch(text):
+        raise MalformedKey(what)
+    return text
+
+
+def _is_user(actor: Actor) -> bool:
+    return actor.via == "telegram" and actor.user_id is not None
+
+
+def _setup_key(user_id: int) -> str:
+    return f"totp-setup:{user_id}"
+
+
+async def rotate_stored_secrets(
+    db: Database, old_key: str | SecretStr, new_key: str | SecretStr
+) -> RotationReport:
+    """Re-encrypt every stored secret under `new_key` in one transaction (all or nothing).
+
+    Tokens already under the new key are left alone, so an interrupted rotation can be re-run;
+    a token neither key opens stops the whole rotation with `DecryptionFailed`.
+    """
+    new_box = SecretBox(new_key)
+    users = rotated = current = 0
+    async with db.session() as session:
+        rows = await session.scalars(select(User).order_by(User.id))
+        for user in rows:
+            touched = False
+            for column in ENCRYPTED_COLUMNS:
+                token = getattr(user, column)
+                if not token:
+                    continue
+                if new_box.is_current(token):
+                    current += 1
+                    continue
+                try:
+                    setattr(user, column, SecretBox.rotate(old_key, new_key, token))
+                except DecryptionFailed as exc:
+                    raise DecryptionFailed(f"{exc.reason} (user {user.id}, {column})") from None
+                rotated += 1
+                touched = True
+            users += touched
+    return RotationReport(users=users, rotated=rotated, already_current=current)

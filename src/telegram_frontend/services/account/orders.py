@@ -1,0 +1,170 @@
+"""Placing and cancelling Binance orders: the trader role, the mainnet guard, our risk limits.
+
+Every mutating method takes the `Actor` and checks the role itself, so a door that forgets the
+check still cannot trade. Checks run in this order, all before anything is sent: role, mainnet
+switch, our own risk limits, then the exchange filters (lot size, tick, notional). Confirmation
+tokens and the audit trail belong to the caller (the core), not here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import cast, get_args
+
+from telegram_frontend.clients.binance.client import BinanceClient
+from telegram_frontend.clients.binance.models import (
+    Order,
+    OrderSide,
+    OrderType,
+    SymbolFilters,
+    TimeInForce,
+    plain,
+)
+from telegram_frontend.core.access import Actor, Role, require
+from telegram_frontend.core.errors import ExchangeError, ValidationFailed
+from telegram_frontend.services.account.portfolio import STABLECOINS, cents
+
+UNKNOWN_ORDER = -2011
+
+
+@dataclass(frozen=True)
+class RiskLimits:
+    """Our own limits on top of Binance's: None means no limit of that kind."""
+
+    max_order_notional_usdt: Decimal | None = None
+    allowed_symbols: frozenset[str] | None = None
+
+    def check(self, symbol: str, notional_usdt: Decimal) -> None:
+        if self.allowed_symbols is not None and symbol not in self.allowed_symbols:
+            allowed = ", ".join(sorted(self.allowed_symbols)) or "none"
+            raise ValidationFailed(
+                f"Trading {symbol} is not allowed by the risk limits (allowed: {allowed})."
+            )
+        limit = self.max_order_notional_usdt
+        if limit is not None and notional_usdt > limit:
+            raise ValidationFailed(
+                f"The order is worth about {cents(notional_usdt)} USDT, above the risk limit "
+                f"of {plain(limit)} USDT per order."
+            )
+
+
+RiskLimitsProvider = Callable[[], RiskLimits | Awaitable[RiskLimits]]
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """The order as Binance accepted it, and what we estimated it was worth before sending."""
+
+    order: Order
+    estimated_notional_usdt: Decimal
+
+    @property
+    def fees(self) -> dict[str, Decimal]:
+        return self.order.fees()
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """The orders cancelled (none when nothing was open)."""
+
+    symbol: str
+    cancelled: tuple[Order, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.cancelled)
+
+
+class OrderService:
+    """Mutations on one Binance account; `risk_limits` is a value or a (possibly async) provider."""
+
+    def __init__(
+        self,
+        client: BinanceClient,
+        risk_limits: RiskLimits | RiskLimitsProvider | None = None,
+    ) -> None:
+        self._client = client
+        self._risk_limits = risk_limits or RiskLimits()
+
+    async def place_order(
+        self,
+        actor: Actor,
+        symbol: str,
+        side: str,
+        order_type: str,
+        quantity: Decimal | str,
+        price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
+    ) -> PlacedOrder:
+        """Check everything we can, then send a MARKET or LIMIT order."""
+        require(actor, Role.TRADER)
+        self._client.ensure_orders_allowed()
+        sym = symbol.strip().upper()
+        side_ = cast(OrderSide, _choice(side, get_args(OrderSide), "side"))
+        type_ = cast(OrderType, _choice(order_type, get_args(OrderType), "order type"))
+        tif = cast(TimeInForce, _choice(time_in_force, get_args(TimeInForce), "time in force"))
+        qty = _decimal(quantity, "quantity")
+        limit_price = _decimal(price, "price") if price is not None else None
+        filters = await self._client.symbol_filters(sym)
+        notional = await self._notional_usdt(filters, qty, limit_price)
+        (await self._limits()).check(filters.symbol, notional)
+        # The client checks the exchange filters (lot size, tick, notional) before sending.
+        order = await self._client.place_order(filters.symbol, side_, type_, qty, limit_price, tif)
+        return PlacedOrder(order=order, estimated_notional_usdt=cents(notional))
+
+    async def cancel_order(self, actor: Actor, symbol: str, order_id: int) -> Order:
+        require(actor, Role.TRADER)
+        self._client.ensure_orders_allowed()
+        return await self._client.cancel_order(symbol.strip().upper(), order_id)
+
+    async def cancel_all(self, actor: Actor, symbol: str) -> CancelResult:
+        """Cancel every open order of one symbol; nothing open is a result, not an error."""
+        require(actor, Role.TRADER)
+        self._client.ensure_orders_allowed()
+        sym = symbol.strip().upper()
+        try:
+            cancelled = await self._client.cancel_open_orders(sym)
+        except ExchangeError as exc:
+            if exc.code == UNKNOWN_ORDER:
+                return CancelResult(symbol=sym, cancelled=())
+            raise
+        return CancelResult(symbol=sym, cancelled=tuple(cancelled))
+
+    async def _limits(self) -> RiskLimits:
+        if isinstance(self._risk_limits, RiskLimits):
+            return self._risk_limits
+        limits = self._risk_limits()
+        return await limits if inspect.isawaitable(limits) else limits
+
+    async def _notional_usdt(
+        self, filters: SymbolFilters, qty: Decimal, limit_price: Decimal | None
+    ) -> Decimal:
+        """What the order is worth in USDT: at its limit price, else at the last price."""
+        wanted = [filters.symbol]
+        if filters.quote_asset not in STABLECOINS:
+            wanted.append(filters.quote_asset + "USDT")
+        prices = await self._client.ticker_prices(wanted)
+        notional = qty * (limit_price if limit_price is not None else prices[filters.symbol])
+        if filters.quote_asset in STABLECOINS:
+            return notional
+        return notional * prices[filters.quote_asset + "USDT"]
+
+
+def _choice(raw: str, allowed: tuple[str, ...], what: str) -> str:
+    value = raw.strip().upper()
+    if value not in allowed:
+        raise ValidationFailed(f"The {what} must be one of {', '.join(allowed)}, not {raw!r}.")
+    return value
+
+
+def _decimal(raw: Decimal | str, what: str) -> Decimal:
+    try:
+        value = raw if isinstance(raw, Decimal) else Decimal(raw.strip().replace(",", "."))
+    except (InvalidOperation, AttributeError):
+        raise ValidationFailed(f"The {what} {raw!r} is not a number.") from None
+    if not value.is_finite():
+        raise ValidationFailed(f"The {what} {raw!r} is not a number.")
+    return value

@@ -1,0 +1,168 @@
+"""Users and roles: registration requests, approvals, preferences, and who is an admin.
+
+The bot middleware and the API both resolve their caller here, so a role change takes effect
+everywhere at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+
+from telegram_frontend.core.access import Actor, Role, require
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.errors import NotFound, ValidationFailed
+from telegram_frontend.models import User
+from telegram_frontend.models.base import utcnow
+from telegram_frontend.services.admin.audit import AuditService
+
+LANGUAGES = ("en", "ru")
+CHART_THEMES = ("light", "dark")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The caller's user row and whether this call created it (a new access request)."""
+
+    user: User
+    created: bool
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(role=Role(user.role), user_id=user.id, name=user.username or user.full_name)
+
+
+class UserService:
+    """All reads and writes of `tf_users`."""
+
+    def __init__(
+        self,
+        db: Database,
+        audit: AuditService,
+        admin_ids: Iterable[int] = (),
+        default_language: str = "en",
+        default_timezone: str = "UTC",
+    ) -> None:
+        self._db = db
+        self._audit = audit
+        self.admin_ids = frozenset(admin_ids)
+        self._language = default_language
+        self._timezone = default_timezone
+
+    async def get(self, user_id: int) -> User | None:
+        async with self._db.session() as session:
+            return await session.get(User, user_id)
+
+    async def register(
+        self,
+        user_id: int,
+        username: str | None,
+        full_name: str,
+        language_code: str | None = None,
+    ) -> Registration:
+        """Find the user or create a pending one; configured admins are admins from the start."""
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            created = user is None
+            if user is None:
+                language = (language_code or "")[:2]
+                user = User(
+                    id=user_id,
+                    username=username,
+                    full_name=full_name[:256],
+                    role=Role.PENDING.value,
+                    language=language if language in LANGUAGES else self._language,
+                    timezone=self._timezone,
+                )
+                session.add(user)
+            if user_id in self.admin_ids and user.role != Role.ADMIN.value:
+                user.role = Role.ADMIN.value
+            user.username = username or user.username
+            user.full_name = full_name[:256] or user.full_name
+            user.last_seen_at = utcnow()
+            user.is_active = True
+        return Registration(user=user, created=created)
+
+    async def list_users(self, actor: Actor, role: Role | None = None) -> list[User]:
+        require(actor, Role.ADMIN)
+        async with self._db.session() as session:
+            query = select(User).order_by(User.created_at)
+            if role is not None:
+                query = query.where(User.role == role.value)
+            return list(await session.scalars(query))
+
+    async def admins(self) -> list[User]:
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(User).where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+            )
+            return list(rows)
+
+    async def subscribers(self, minimum: Role = Role.VIEWER) -> list[User]:
+        """Active users whose role is at least `minimum` (notification recipients)."""
+        roles = [r.value for r in Role if r.allows(minimum)]
+        async with self._db.session() as session:
+            rows = await session.scalars(
+                select(User).where(User.role.in_(roles), User.is_active.is_(True))
+            )
+            return list(rows)
+
+    async def set_role(self, actor: Actor, user_id: int, role: Role) -> User:
+        """Change a user's role (admins only); configured admins cannot be demoted."""
+        require(actor, Role.ADMIN)
+        if user_id in self.admin_ids and role != Role.ADMIN:
+            raise ValidationFailed("This user is an admin by configuration (ADMIN_USER_IDS).")
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            before = user.role
+            user.role = role.value
+            await self._audit.record(
+                actor,
+                "user.role",
+                f"user:{user_id}",
+                "ok",
+                {"from": before, "to": role.value},
+                session=session,
+            )
+        return user
+
+    async def set_preferences(
+        self,
+        user_id: int,
+        *,
+        language: str | None = None,
+        timezone: str | None = None,
+        chart_theme: str | None = None,
+    ) -> User:
+        """Validate and store a user's own preferences."""
+        if language is not None and language not in LANGUAGES:
+            raise ValidationFailed(f"Language must be one of: {', '.join(LANGUAGES)}.")
+        if chart_theme is not None and chart_theme not in CHART_THEMES:
+            raise ValidationFailed("Chart theme must be light or dark.")
+        if timezone is not None:
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationFailed(
+                    "Unknown time zone. Use a name like Europe/Berlin or UTC."
+                ) from None
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            user.language = language or user.language
+            user.timezone = timezone or user.timezone
+            user.chart_theme = chart_theme or user.chart_theme
+        return user
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        """Telegram said the user blocked the bot: stop sending until they write again."""
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is not None:
+                user.is_active = False
