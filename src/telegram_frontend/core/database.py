@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Every table of ours carries this prefix: they may share a database with the trading tables.
+TABLE_PREFIX = "tf_"
+
 
 def _ensure_sqlite_dir(url: str) -> None:
     """Create the folder of an SQLite file so the embedded default works on a fresh clone."""

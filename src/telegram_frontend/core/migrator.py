@@ -10,8 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from telegram_frontend.core.database import Database
-from telegram_frontend.models import TABLE_PREFIX
+from telegram_frontend.core.database import TABLE_PREFIX, Database
 
 SCRIPT_LOCATION = "telegram_frontend:migrations"
 VERSION_TABLE = "tf_alembic_version"

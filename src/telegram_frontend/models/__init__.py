@@ -1,9 +1,10 @@
 """Our own tables (all `tf_`-prefixed). Importing this package registers every model."""
 
+from telegram_frontend.core.database import TABLE_PREFIX
 from telegram_frontend.models.alert_rule import AlertRule
 from telegram_frontend.models.api_key import ApiKey
 from telegram_frontend.models.audit import AuditLog
-from telegram_frontend.models.base import TABLE_PREFIX, Base
+from telegram_frontend.models.base import Base
 from telegram_frontend.models.configuration import Configuration
 from telegram_frontend.models.log_record import LogRecord
 from telegram_frontend.models.notification import (

@@ -78,7 +78,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         finally:
             await world.stop()
 
-    from telegram_frontend.main import run_until_signal
+    from telegram_frontend.cli.run import run_until_signal
 
     return run_until_signal(main)
 

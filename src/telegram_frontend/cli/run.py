@@ -1,0 +1,67 @@
+"""`tgfront run`: the whole frontend (bot, HTTP API, workers) until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from telegram_frontend.core.logging import configure_logging
+from telegram_frontend.core.settings import Settings, load_settings
+
+SETUP_HINT = (
+    "TELEGRAM_BOT_TOKEN is not set: set it to your bot's token from @BotFather, "
+    "or run `tgfront sandbox` (what `make run` does) to try the frontend offline."
+)
+
+
+def setup_logging(settings: Settings) -> None:
+    """Every command logs the same way, secrets redacted."""
+    configure_logging(
+        settings.log_level, settings.log_format, settings.log_file, settings.secret_values()
+    )
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Start the whole frontend and run until `stop` is set."""
+    from telegram_frontend.app import Frontend  # the app is heavy; other commands never need it
+
+    frontend = Frontend(settings)
+    await frontend.start()
+    try:
+        await stop.wait()
+    finally:
+        await frontend.stop()
+
+
+def run_until_signal(main: Callable[[asyncio.Event], object]) -> int:
+    """Run `main(stop)` until SIGTERM or SIGINT, then let it finish its shutdown."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)  # type: ignore[misc]
+
+    asyncio.run(runner())
+    return 0
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings)
+    if settings.telegram_bot_token is None:
+        print(SETUP_HINT, file=sys.stderr)
+        return 2
+    return run_until_signal(lambda stop: serve(settings, stop))
+
+
+def register(subparsers: Any) -> None:
+    """Add `run` to the `tgfront` parser."""
+    subparsers.add_parser("run", help="run the bot, the HTTP API and the workers").set_defaults(
+        func=cmd_run
+    )
