@@ -25,7 +25,6 @@ from telegram_frontend.core.errors import (
     ValidationFailed,
 )
 from telegram_frontend.core.settings import Settings
-from telegram_frontend.ioc.providers.binance import risk_limits_from
 from telegram_frontend.models import AuditLog
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.sandbox.binance.server import FakeBinance
@@ -94,7 +93,6 @@ async def build_core(
         config,
         factory,
         SecretStr("account-actions-test-key"),
-        risk_limits=lambda: risk_limits_from(config),
     )
     users = UserService(database, audit)
     for actor in (TRADER, OTHER_TRADER, VIEWER):

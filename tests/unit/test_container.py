@@ -14,7 +14,7 @@ from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
-from telegram_frontend.services.account.portfolio import PortfolioService
+from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -35,7 +35,7 @@ SERVICES = [
     BackendClients,
     MonitoringService,
     TradingService,
-    PortfolioService,
+    CredentialsService,
     ChartService,
     ReportService,
 ]
