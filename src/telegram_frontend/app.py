@@ -35,7 +35,7 @@ from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
-from telegram_frontend.ioc.worker_registry import build_workers
+from telegram_frontend.ioc.workers import build_workers
 from telegram_frontend.workers.base import Worker
 
 log = get_logger(__name__)

@@ -21,7 +21,7 @@ from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.charts.service import ChartService
 from telegram_frontend.services.monitoring.service import MonitoringService
-from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.trading.service import TradingService
 
 SERVICES = [
@@ -37,7 +37,7 @@ SERVICES = [
     TradingService,
     CredentialsService,
     ChartService,
-    ReportService,
+    CsvReportWriter,
 ]
 
 
