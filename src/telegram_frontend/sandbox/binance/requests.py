@@ -86,7 +86,7 @@ PARAMETERS: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v3/allOrders"): _SIGNED | {"symbol", "orderId", "startTime", "endTime", "limit"},
     ("GET", "/api/v3/myTrades"): _SIGNED
     | {"symbol", "orderId", "startTime", "endTime", "fromId", "limit"},
-    ("GET", "/sapi/v1/margin/allPairs"): frozenset({"symbol"}),
+    ("GET", "/sapi/v1/margin/allPairs"): _SIGNED | {"symbol"},
     ("GET", "/sapi/v1/margin/isolated/allPairs"): _SIGNED | {"symbol"},
     ("GET", "/sapi/v1/capital/config/getall"): _SIGNED,
     ("GET", "/fapi/v1/exchangeInfo"): frozenset(),
