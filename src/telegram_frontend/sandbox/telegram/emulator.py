@@ -92,7 +92,8 @@ class TelegramEmulator:
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.allow_insecure_webhooks = allow_insecure_webhooks
         self.faults = FaultInjector()
-        self.primary_bot_id: int | None = bot_id_of(given[0]) if given else None
+        self.configured_bot_id: int | None = bot_id_of(given[0]) if given else None
+        self.primary_bot_id = self.configured_bot_id
         self.contexts: dict[int, BotApiContext] = {}
         self._runner: web.AppRunner | None = None
 
@@ -152,6 +153,8 @@ class TelegramEmulator:
         if self.tokens is None:
             self.tokens = set()
         self.tokens.add(token)
+        if self.configured_bot_id is None:
+            self.configured_bot_id = bot_id_of(token)
         if self.primary_bot_id is None:
             self._claim(bot_id_of(token))
 
@@ -189,8 +192,10 @@ class TelegramEmulator:
             self._runner = None
 
     async def reset(self) -> None:
-        """Forget every chat, message, update, fault and counter; limits go back to the initial."""
+        """Forget every chat, message, update, fault and counter; limits go back to the initial.
+        Without configured tokens, the next bot to call becomes the primary one again."""
         old, self.contexts = list(self.contexts.values()), {}
+        self.primary_bot_id = self.configured_bot_id
         self.faults.clear()
         for context in old:
             await self._retire(context)
