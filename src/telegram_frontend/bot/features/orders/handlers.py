@@ -305,7 +305,10 @@ def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None, str] | N
     flags={
         "role": Role.TRADER,
         "command": CommandInfo(
-            "order", "Place a market or limit order", "buy|sell SYMBOL QTY [PRICE]", order=23
+            "order",
+            "Place a market or limit order",
+            "buy|sell SYMBOL QTY [PRICE [GTC|IOC|FOK]]",
+            order=23,
         ),
     },
 )
