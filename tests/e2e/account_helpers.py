@@ -13,7 +13,7 @@ from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.access import SYSTEM
 from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
 from telegram_frontend.models import AuditLog
-from telegram_frontend.sandbox.binance.exchange import FakeOrder, OrderRequest
+from telegram_frontend.sandbox.binance.orders import FakeOrder, OrderRequest
 from telegram_frontend.sandbox.telegram.emulator_client import CallbackAnswer, ChatMessage
 from telegram_frontend.services.admin.audit import AuditService
 from tests.e2e.crafted_presses import press_any

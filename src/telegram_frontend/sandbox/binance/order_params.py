@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from telegram_frontend.sandbox.binance.exchange import FakeExchange, HistoryQuery, OrderRequest
+from telegram_frontend.sandbox.binance.exchange import FakeExchange
 from telegram_frontend.sandbox.binance.market import ORDER_TYPES, BinanceApiError, missing
+from telegram_frontend.sandbox.binance.orders import HistoryQuery, OrderRequest
 from telegram_frontend.sandbox.binance.requests import choice_param, decimal_param, int_param
 
 CLIENT_ID_RE = re.compile(r"^[a-zA-Z0-9-_]{1,36}$")

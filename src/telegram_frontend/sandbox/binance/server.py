@@ -26,13 +26,14 @@ from typing import Any
 from aiohttp import web
 
 from telegram_frontend.sandbox.backends.market import SimulatedMarket
-from telegram_frontend.sandbox.binance.exchange import FakeAccount, FakeExchange, FakeOrder
+from telegram_frontend.sandbox.binance.exchange import FakeAccount, FakeExchange
 from telegram_frontend.sandbox.binance.market import (
     BinanceApiError,
     FakeFilters,
     f8,
 )
 from telegram_frontend.sandbox.binance.order_params import history_query, read_new_order
+from telegram_frontend.sandbox.binance.orders import FakeOrder
 from telegram_frontend.sandbox.binance.public_routes import PublicHandler, PublicRoutes
 from telegram_frontend.sandbox.binance.requests import (
     KEY_RE,
