@@ -171,6 +171,23 @@ async def test_limit_maker_that_would_take_is_rejected(binance: Any, fake: FakeB
     assert resting["info"]["status"] == "NEW"
 
 
+async def test_every_listed_order_type_is_accepted(binance: Any, fake: FakeBinance) -> None:
+    info = await binance.public_get_exchangeinfo({"symbol": "BTCUSDT"})
+    listed = info["symbols"][0]["orderTypes"]
+    price = str(fake.market.price("BTCUSDT") * 9 / 10)
+    placed = {}
+    for kind in listed:
+        params = {"symbol": "BTCUSDT", "side": "BUY", "type": kind, "quantity": "0.001"}
+        if kind != "MARKET":
+            params["price"] = price.split(".")[0]
+        if kind == "LIMIT":
+            params["timeInForce"] = "GTC"
+        placed[kind] = (await binance.private_post_order(params))["orderId"]
+
+    assert set(listed) == {"LIMIT", "LIMIT_MAKER", "MARKET"}
+    assert all(order_id > 0 for order_id in placed.values())
+
+
 async def test_duplicate_open_client_order_id_is_refused(binance: Any, fake: FakeBinance) -> None:
     params = {"newClientOrderId": "same-id-1"}
     await binance.create_order("BTC/USDT", "limit", "buy", 0.001, below_market(fake), params)
@@ -219,12 +236,16 @@ async def test_my_trades_and_all_orders_honour_their_filters(
     later = await binance.private_get_allorders({"symbol": "BTCUSDT", "orderId": second["id"]})
     future = fake.market.now_ms() + 60_000
     none_yet = await binance.private_get_mytrades({"symbol": "BTCUSDT", "startTime": future})
+    before = await binance.private_get_mytrades(
+        {"symbol": "BTCUSDT", "endTime": everything[0]["timestamp"] - 1}
+    )
 
     assert [t["order"] for t in everything] == [first["id"], second["id"]]
     assert [str(t["orderId"]) for t in of_second] == [second["id"]]
     assert [str(t["orderId"]) for t in from_second] == [second["id"]]
     assert [str(o["orderId"]) for o in later] == [second["id"]]
     assert none_yet == []
+    assert before == []
 
 
 async def test_my_trades_refuses_a_window_over_a_day(binance: Any, fake: FakeBinance) -> None:
