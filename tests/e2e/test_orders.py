@@ -5,6 +5,8 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from telegram_frontend.bot.features.orders.handlers import CancelOrder
@@ -17,6 +19,7 @@ from tests.e2e.account_helpers import (
     open_order_ids,
     press_crafted,
     rest_order,
+    system_api_key,
 )
 from tests.e2e.harness import World, text_of
 
@@ -151,3 +154,24 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
     assert open_order_ids(world) == [order_id]
     assert "Usage: /order" in text_of(await trader.send("/order maybe"))
     assert [r.result for r in await audit_rows(world.app, "order.place")] == ["failed", "ok"]
+
+
+@pytest.mark.parametrize("time_in_force", ["IOC", "FOK"])
+async def test_ioc_or_fok_order_that_cannot_fill_is_reported_expired(
+    world: World, time_in_force: str
+) -> None:
+    trader = await world.app.user_with_role(71108, Role.TRADER)
+    far_below = (world.market.price("ETHUSDT") * Decimal("0.8")).quantize(Decimal("0.01"))
+    [question] = await trader.send(f"/order buy ETHUSDT 0.01 {far_below} {time_in_force}")
+    assert f"Place BUY LIMIT {time_in_force} 0.01 ETHUSDT" in (question.text or "")
+
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    text = done.edited.text or ""
+    assert text.startswith("⌛ Order expired without filling: #")
+    assert "· EXPIRED" in text
+    assert "Order placed" not in text
+    assert open_order_ids(world) == []
+    assert world.binance.balance(system_api_key(world), "USDT")[1] == 0  # nothing locked
+    [placed] = await audit_rows(world.app, "order.place")
+    assert (placed.result, placed.details["status"]) == ("ok", "EXPIRED")

@@ -142,12 +142,15 @@ class AccountActions:
         order_type: str,
         quantity: Decimal | str,
         price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
     ) -> PlacedOrder:
         """A MARKET or LIMIT order after every check (role, mainnet, risk limits, filters)."""
 
         async def run() -> PlacedOrder:
             orders = await self._credentials.orders_for(actor)
-            return await orders.place_order(actor, symbol, side, order_type, quantity, price)
+            return await orders.place_order(
+                actor, symbol, side, order_type, quantity, price, time_in_force
+            )
 
         def details(placed: PlacedOrder) -> dict[str, Any]:
             return {
@@ -203,6 +206,7 @@ class AccountActions:
         order_type: str,
         quantity: Decimal | str,
         price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
     ) -> Proposal:
         payload = {
             "symbol": symbol.strip().upper(),
@@ -210,6 +214,7 @@ class AccountActions:
             "order_type": order_type.strip().upper(),
             "quantity": str(quantity),
             "price": None if price is None else str(price),
+            "time_in_force": time_in_force.strip().upper(),
         }
         return await self._propose(actor, PLACE_ORDER, payload)
 
@@ -242,6 +247,7 @@ class AccountActions:
                 payload["order_type"],
                 payload["quantity"],
                 payload.get("price"),
+                payload.get("time_in_force") or "GTC",
             )
         if pending.action == PANIC:
             if payload.get("totp") and (

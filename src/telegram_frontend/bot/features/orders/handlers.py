@@ -220,9 +220,12 @@ def _outcome_text(result: object, user: User) -> str:
             )
         )
     if isinstance(result, PlacedOrder):
+        if result.order.status == "EXPIRED":  # IOC/FOK that could not fill at once
+            headline = "⌛ " + esc(_("Order expired without filling:"))
+        else:
+            headline = "✅ " + esc(_("Order placed:"))
         return (
-            "✅ "
-            + esc(_("Order placed:"))
+            headline
             + " "
             + order_line(result.order, user.timezone)
             + "\n"
@@ -279,18 +282,22 @@ async def confirm_order_action(
     await query.answer(_("Done."))
 
 
-def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None] | None:
+def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None, str] | None:
+    """`buy|sell SYMBOL QTY [PRICE [GTC|IOC|FOK]]`; the time in force only with a price."""
     parts = args.split()
-    if len(parts) not in (3, 4) or parts[0].lower() not in ("buy", "sell"):
+    if len(parts) not in (3, 4, 5) or parts[0].lower() not in ("buy", "sell"):
+        return None
+    tif = parts[4].upper() if len(parts) == 5 else "GTC"
+    if tif not in ("GTC", "IOC", "FOK"):
         return None
     try:
         quantity = Decimal(parts[2].replace(",", "."))
-        price = Decimal(parts[3].replace(",", ".")) if len(parts) == 4 else None
+        price = Decimal(parts[3].replace(",", ".")) if len(parts) >= 4 else None
     except InvalidOperation:
         return None
     if not quantity.is_finite() or (price is not None and not price.is_finite()):
         return None
-    return parts[0].upper(), parts[1].upper(), quantity, price
+    return parts[0].upper(), parts[1].upper(), quantity, price, tif
 
 
 @router.message(
@@ -298,7 +305,10 @@ def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None] | None:
     flags={
         "role": Role.TRADER,
         "command": CommandInfo(
-            "order", "Place a market or limit order", "buy|sell SYMBOL QTY [PRICE]", order=23
+            "order",
+            "Place a market or limit order",
+            "buy|sell SYMBOL QTY [PRICE [GTC|IOC|FOK]]",
+            order=23,
         ),
     },
 )
@@ -313,19 +323,19 @@ async def place_order(
     parsed = _parse_order(command.args or "")
     if parsed is None:
         await message.answer(
-            esc(_("Usage: /order buy|sell SYMBOL QUANTITY [LIMIT PRICE]"))
+            esc(_("Usage: /order buy|sell SYMBOL QUANTITY [LIMIT PRICE [GTC|IOC|FOK]]"))
             + "\n"
             + esc(_("Example: /order buy BTCUSDT 0.001 (market) or /order sell ETHUSDT 0.1 4000"))
         )
         return
-    side, symbol, quantity, price = parsed
+    side, symbol, quantity, price, tif = parsed
     kind = "LIMIT" if price is not None else "MARKET"
-    proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price)
+    proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price, tif)
     _client, own = await credentials.client_for(actor)
     at = _("at {price}").format(price=qty(price)) if price is not None else _("at the market price")
     question = _("Place {side} {kind} {quantity} {symbol} {at} on {account}?").format(
         side=b(side),
-        kind=esc(kind),
+        kind=esc(kind if tif == "GTC" else f"{kind} {tif}"),
         quantity=b(qty(quantity)),
         symbol=b(symbol),
         at=esc(at),
