@@ -22,6 +22,7 @@ from telegram_frontend.bot.features.reports import handlers as reports
 from telegram_frontend.bot.features.start import handlers as start
 from telegram_frontend.bot.features.strategy import handlers as strategy
 from telegram_frontend.bot.features.system import handlers as system
+from telegram_frontend.bot.ui.command_catalog import use_root
 
 # The one list of the bot's features, in the order they are tried; the fallbacks come last.
 FEATURES = (
@@ -45,9 +46,13 @@ FEATURES = (
 
 @cache
 def root_router() -> Router:
-    """Built once: aiogram routers can be attached to only one parent."""
+    """Built once: aiogram routers can be attached to only one parent.
+
+    The tree is registered with the command catalog, which /help and the command menus read.
+    """
     root = Router(name="root")
     root.include_routers(*(feature.get_router() for feature in FEATURES), error_handler.router)
+    use_root(root)
     return root
 
 

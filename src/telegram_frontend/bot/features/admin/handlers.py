@@ -14,18 +14,16 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.ui.callbacks import (
-    ROLES_SCOPE,
-    Confirm,
-    Page,
-    clamp_page,
-    confirm_keyboard,
-    keyboard,
-    page_count,
-    pager_row,
-)
+from telegram_frontend.bot.ui.callbacks import ROLES_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
+from telegram_frontend.bot.ui.keyboards import (
+    clamp_page,
+    confirm_keyboard,
+    markup,
+    page_count,
+    prev_next_row,
+)
 from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
@@ -54,6 +52,14 @@ class UserCard(CallbackData, prefix="auc"):
 class RoleChange(CallbackData, prefix="aur"):
     user_id: int
     role: str
+
+
+def _users_page_data(page: int) -> str:
+    return Page(view=USERS_VIEW, page=page).pack()
+
+
+def _audit_page_data(page: int) -> str:
+    return Page(view=AUDIT_VIEW, page=page).pack()
 
 
 def _name(user: User) -> str:
@@ -106,7 +112,7 @@ async def _users_page(
         ]
         for user in shown
     ]
-    rows.append(pager_row(USERS_VIEW, page, page < pages - 1))
+    rows.append(prev_next_row(page, page < pages - 1, _users_page_data))
     return "\n".join(lines), rows
 
 
@@ -121,7 +127,7 @@ async def users_command(
     message: Message, actor: Actor, user: User, users: FromDishka[UserService]
 ) -> None:
     text, rows = await _users_page(actor, user, 0, users)
-    await message.answer(text, reply_markup=keyboard(rows))
+    await message.answer(text, reply_markup=markup(rows))
 
 
 @router.callback_query(Page.filter(F.view == USERS_VIEW), flags={"role": Role.ADMIN})
@@ -133,7 +139,7 @@ async def users_page(
     users: FromDishka[UserService],
 ) -> None:
     text, rows = await _users_page(actor, user, callback_data.page, users)
-    await edit_screen(query, paginate([text]), keyboard(rows))
+    await edit_screen(query, paginate([text]), markup(rows))
 
 
 def _role_buttons(target: User, configured_admin: bool) -> list[list[InlineKeyboardButton]]:
@@ -190,7 +196,7 @@ async def user_card(
     rows = _role_buttons(target, configured)
     back = Page(view=USERS_VIEW, page=callback_data.page).pack()
     rows.append([InlineKeyboardButton(text="« " + _("All users"), callback_data=back)])
-    await edit_screen(query, paginate(["\n".join(lines)]), keyboard(rows))
+    await edit_screen(query, paginate(["\n".join(lines)]), markup(rows))
 
 
 @router.callback_query(RoleChange.filter(), flags={"role": Role.ADMIN})
@@ -325,7 +331,7 @@ async def _audit_page(
     lines += [_audit_line(row, names, admin.timezone) for row in rows[:AUDIT_PAGE]] or [
         esc(_("Nothing was recorded yet."))
     ]
-    return "\n".join(lines), [pager_row(AUDIT_VIEW, page, has_next)]
+    return "\n".join(lines), [prev_next_row(page, has_next, _audit_page_data)]
 
 
 @router.message(
@@ -343,7 +349,7 @@ async def audit_command(
     users: FromDishka[UserService],
 ) -> None:
     text, rows = await _audit_page(actor, user, 0, audit, users)
-    await message.answer(text, reply_markup=keyboard(rows))
+    await message.answer(text, reply_markup=markup(rows))
 
 
 @router.callback_query(Page.filter(F.view == AUDIT_VIEW), flags={"role": Role.ADMIN})
@@ -356,7 +362,7 @@ async def audit_page(
     users: FromDishka[UserService],
 ) -> None:
     text, rows = await _audit_page(actor, user, callback_data.page, audit, users)
-    await edit_screen(query, paginate([text]), keyboard(rows))
+    await edit_screen(query, paginate([text]), markup(rows))
 
 
 def get_router() -> Router:

@@ -22,17 +22,15 @@ from telegram_frontend.bot.features.portfolio.texts import (
     orders_page_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
-from telegram_frontend.bot.ui.callbacks import (
-    ORDERS_SCOPE,
-    Confirm,
-    Page,
+from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.keyboards import (
     clamp_page,
     confirm_keyboard,
-    keyboard,
+    markup,
     page_count,
-    pager_row,
+    prev_next_row,
 )
-from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
@@ -126,7 +124,9 @@ async def _render(
             rows.append(
                 [InlineKeyboardButton(text=label, callback_data=CancelSymbol(symbol=symbol).pack())]
             )
-    rows.append(pager_row(ORDERS_VIEW, page, page < pages - 1))
+    rows.append(
+        prev_next_row(page, page < pages - 1, lambda p: Page(view=ORDERS_VIEW, page=p).pack())
+    )
     return text, rows
 
 
@@ -152,7 +152,7 @@ async def orders(
             "⚠️ " + esc(_("Orders are not available: {reason}").format(reason=exc.user_message))
         )
         return
-    await message.answer(text, reply_markup=keyboard(rows))
+    await message.answer(text, reply_markup=markup(rows))
 
 
 @router.callback_query(
@@ -168,7 +168,7 @@ async def orders_page(
 ) -> None:
     """Prev/Next: the same message, edited to show another page."""
     text, rows = await _render(actor, user, callback_data.page, credentials, config)
-    await edit_screen(query, paginate([text]), keyboard(rows))
+    await edit_screen(query, paginate([text]), markup(rows))
 
 
 async def _ask(query: CallbackQuery, question: str, token: str, ttl: float) -> None:

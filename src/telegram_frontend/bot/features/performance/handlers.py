@@ -12,10 +12,10 @@ from telegram_frontend.bot.features.strategy.texts import (
     chart_caption,
     performance_blocks,
 )
-from telegram_frontend.bot.features.system.texts import notes_block
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import button, choice_row, markup
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.bot.ui.screen_callbacks import PerformanceChart, PerformancePeriod
 from telegram_frontend.core.access import Actor, Role

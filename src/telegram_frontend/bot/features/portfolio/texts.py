@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.availability import Partial
 from telegram_frontend.core.formatters import (
@@ -94,12 +95,8 @@ def strategy_balance_blocks(listing: Partial[Strategy]) -> list[Block]:
         blocks.append(text_block(_("Total: {total}").format(total=b(money(total, unit="USDT")))))
     elif not listing.unavailable:
         blocks.append(text_block(esc(_("No strategy reports a balance."))))
-    blocks += unavailable_blocks(listing)
+    blocks += notes_block(listing.unavailable)
     return blocks
-
-
-def unavailable_blocks(listing: Partial[Strategy]) -> list[Block]:
-    return [text_block("⚠️ " + esc(note.sentence)) for note in listing.unavailable]
 
 
 # -- /positions ----------------------------------------------------------------------------------

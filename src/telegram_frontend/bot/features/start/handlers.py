@@ -9,7 +9,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.bot.features.access.handlers import request_access
 from telegram_frontend.bot.middlewares.access_gate import PUBLIC
-from telegram_frontend.bot.ui.command_catalog import CommandInfo, catalog, visible_to
+from telegram_frontend.bot.ui.command_catalog import CommandInfo, commands, visible_to
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import b, code, esc, paginate
 from telegram_frontend.core.i18n import _
@@ -56,14 +56,12 @@ async def start(message: Message, user: User | None, users: FromDishka[UserServi
 )
 async def help_command(message: Message, user: User | None) -> None:
     """Lists exactly the commands this user's role allows, from the handlers' own flags."""
-    from telegram_frontend.bot.dispatcher import root_router
-
     role = Role(user.role) if user is not None else None
     if role is None or not role.allows(Role.VIEWER):
         await message.answer(_("Send /start to ask an administrator for access."))
         return
     lines = [b(_("Commands you can use"))]
-    for info in visible_to(catalog(root_router()), role):
+    for info in visible_to(commands(), role):
         usage = f" {esc(info.usage)}" if info.usage else ""
         lines.append(f"/{info.name}{usage} — {esc(_(info.description))}")
     lines.append("\n" + _("Your role: {role}").format(role=code(role.value)))

@@ -20,17 +20,19 @@ from telegram_frontend.bot.features.strategy.texts import (
     list_line,
     switched_text,
 )
-from telegram_frontend.bot.features.system.texts import notes_block
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import (
     Row,
     button,
+    clamp_page,
     confirm_row,
     markup,
+    page_count,
     pagination_row,
     refresh_button,
 )
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.bot.ui.screen_callbacks import (
     CardAction,
@@ -63,17 +65,13 @@ SLOW = "typing"
 ACTIONS = {True: "strategy.start", False: "strategy.stop"}
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
-
-
 async def _list_screen(
     trading: TradingService, actor: Actor, page: int
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     found = await trading.list_strategies(actor)
     strategies = found.items
-    pages = _pages(len(strategies))
-    page = min(max(0, page), pages - 1)
+    pages = page_count(len(strategies), PAGE_SIZE)
+    page = clamp_page(page, pages)
     shown = strategies[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     blocks: list[Block] = [text_block(list_header(len(strategies), page, pages))]
     if not strategies and not found.unavailable:
