@@ -9,7 +9,6 @@ from aiogram import Router
 from telegram_frontend.bot import error_handler
 from telegram_frontend.bot.features.access import handlers as access
 from telegram_frontend.bot.features.admin import handlers as admin
-from telegram_frontend.bot.features.alert_rules import handlers as alert_rules
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
 from telegram_frontend.bot.features.config_secrets import handlers as config_secrets
@@ -38,7 +37,6 @@ FEATURES = (
     strategy,
     performance,
     alerts,
-    alert_rules,
     reports,
     fallback,
 )
