@@ -11,7 +11,6 @@ from telegram_frontend.bot.features.access import handlers as access
 from telegram_frontend.bot.features.admin import handlers as admin
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
-from telegram_frontend.bot.features.config_secrets import handlers as config_secrets
 from telegram_frontend.bot.features.fallback import handlers as fallback
 from telegram_frontend.bot.features.orders import handlers as orders
 from telegram_frontend.bot.features.panic import handlers as panic
@@ -31,7 +30,6 @@ FEATURES = (
     orders,
     panic,
     config,
-    config_secrets,
     admin,
     system,
     strategy,
