@@ -7,7 +7,6 @@ from functools import cache
 from aiogram import Router
 
 from telegram_frontend.bot import error_handler
-from telegram_frontend.bot.features.access import handlers as access
 from telegram_frontend.bot.features.admin import handlers as admin
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
@@ -25,7 +24,6 @@ from telegram_frontend.bot.ui.command_catalog import use_root
 # The one list of the bot's features, in the order they are tried; the fallbacks come last.
 FEATURES = (
     start,
-    access,
     portfolio,
     orders,
     panic,
