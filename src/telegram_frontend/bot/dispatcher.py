@@ -11,6 +11,7 @@ from telegram_frontend.bot.features.admin import handlers as admin
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
 from telegram_frontend.bot.features.fallback import handlers as fallback
+from telegram_frontend.bot.features.logs import handlers as logs
 from telegram_frontend.bot.features.orders import handlers as orders
 from telegram_frontend.bot.features.panic import handlers as panic
 from telegram_frontend.bot.features.performance import handlers as performance
@@ -30,6 +31,7 @@ FEATURES = (
     config,
     admin,
     system,
+    logs,
     strategy,
     performance,
     alerts,
