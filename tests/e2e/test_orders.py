@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.bot.features.orders.handlers import CancelOrder
+from telegram_frontend.bot.features.orders.callbacks import CancelOrder
 from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.access import Role
 from tests.e2e.account_helpers import (
