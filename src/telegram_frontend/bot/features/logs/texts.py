@@ -24,7 +24,9 @@ def _header(level: str, text: str, page: int) -> str:
     return "📜 " + b(_("Logs")) + " — " + esc(", ".join(parts))
 
 
-def logs_blocks(records: Sequence[LogRecord], level: str, text: str, page: int, tz: str) -> list[Block]:
+def logs_blocks(
+    records: Sequence[LogRecord], level: str, text: str, page: int, tz: str
+) -> list[Block]:
     """One page of records (in the reader's time zone) under the filter's header."""
     blocks: list[Block] = [text_block(_header(level, text, page))]
     if not records:
