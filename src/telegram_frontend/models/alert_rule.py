@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+from uuid import uuid4
 
 from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.engine import Dialect
@@ -35,8 +37,10 @@ class AlertRule(Base):
     """Fires once when its condition starts to hold (`armed` → False), re-arms when it clears."""
 
     __tablename__ = "tf_alert_rules"
+    __table_args__: ClassVar[Any] = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid4().hex)
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("tf_users.id", ondelete="CASCADE"), index=True
     )

@@ -82,7 +82,7 @@ def rule_notice(rule: AlertRule, value: Decimal | None, subject: str | None) -> 
 
     return Notice(
         type=NOTICE_TYPE[kind],
-        key=f"rule:{rule.id}:{rule.fired_count}",
+        key=f"rule:{rule.uid}:{rule.fired_count}",
         render=localized(build),
         severity=Severity.WARNING,
         user_ids=frozenset({rule.user_id}),
