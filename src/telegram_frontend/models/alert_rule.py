@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
 from uuid import uuid4
 
 from sqlalchemy import BigInteger, ForeignKey, String
@@ -37,7 +36,7 @@ class AlertRule(Base):
     """Fires once when its condition starts to hold (`armed` → False), re-arms when it clears."""
 
     __tablename__ = "tf_alert_rules"
-    __table_args__: ClassVar[Any] = {"sqlite_autoincrement": True}
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy reads it)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid4().hex)
