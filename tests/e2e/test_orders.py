@@ -5,6 +5,7 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -135,7 +136,10 @@ async def test_orders_page_in_place(world: World) -> None:
 async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: World) -> None:
     trader = await world.app.user_with_role(71107, Role.TRADER)
     [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
-    assert "Place SELL LIMIT 0.01 ETHUSDT at 99999 on the system Binance account?" in (
+    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999 on the system Binance account?" in (
+        question.text or ""
+    )
+    assert "Estimated cost: about 999.99 USDT\nRisk limit per order: 1,000.00 USDT" in (
         question.text or ""
     )
     assert open_order_ids(world) == []
@@ -145,15 +149,52 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
     [order_id] = open_order_ids(world)
     assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999 · NEW" in (done.edited.text or "")
 
-    await trader.send("/order buy BTCUSDT 1")
-    refused = await trader.press("✅ Confirm")
-    assert refused.edited is not None
-    text = refused.edited.text or ""
-    assert text.startswith("❌ The order is worth about ")
-    assert text.endswith("USDT, above the risk limit of 1000 USDT per order.")
+    [refused] = await trader.send("/order buy BTCUSDT 1")
+    text = refused.text or ""
+    assert refused.buttons == []  # refused before any confirmation is offered
+    assert re.fullmatch(
+        r"❌ The order is worth about \d{1,3}(,\d{3})*\.\d\d USDT, above the risk limit "
+        r"of 1,000 USDT per order\.",
+        text,
+    ), text
     assert open_order_ids(world) == [order_id]
     assert "Usage: /order" in text_of(await trader.send("/order maybe"))
-    assert [r.result for r in await audit_rows(world.app, "order.place")] == ["failed", "ok"]
+    assert [r.result for r in await audit_rows(world.app, "order.place")] == ["refused", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ("buy BTCUSDT -1", "The quantity must be greater than zero."),
+        ("buy BTCUSDT 0", "The quantity must be greater than zero."),
+        ("buy BTCUSDT 1e9", "above the maximum of 9,000 BTC"),
+        ("buy NOPEUSDT 1", "Binance does not list the symbol NOPEUSDT."),
+        ("buy BTCUSDT 0.000011", "not a multiple of the step size 0.00001 BTC"),
+        ("buy BTCUSDT 0.001 1e400", "above the maximum"),
+        ("buy BTCUSDT 0.001 100.001", "not a multiple of the tick size 0.01 USDT"),
+        ("buy BTCUSDT 0.00001 100", "minimum"),
+    ],
+)
+async def test_an_order_binance_would_refuse_is_never_offered_for_confirmation(
+    world: World, args: str, reason: str
+) -> None:
+    trader = await world.app.user_with_role(71109, Role.TRADER)
+    [answer] = await trader.send(f"/order {args}")
+    assert (answer.text or "").startswith("❌ "), answer.text
+    assert reason in (answer.text or "")
+    assert answer.buttons == []
+    assert "Something went wrong" not in (answer.text or "")
+
+
+async def test_the_prompt_shows_the_exact_figures_that_will_be_sent(world: World) -> None:
+    trader = await world.app.user_with_role(71110, Role.TRADER)
+    [question] = await trader.send("/order sell ETHUSDT 0.0100 99999.10")
+    text = question.text or ""
+    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999.1 on" in text
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    [order_id] = open_order_ids(world)
+    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999.1 · NEW" in (done.edited.text or "")
 
 
 @pytest.mark.parametrize("time_in_force", ["IOC", "FOK"])

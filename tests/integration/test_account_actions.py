@@ -217,16 +217,15 @@ async def test_place_order_is_checked_against_the_risk_limits_then_placed(
 ) -> None:
     config = ConfigService(database, AuditService(database))
     await config.set(SYSTEM, "risk.allowed_symbols", "ETHUSDT")
-    refused = await core.actions.propose_place_order(TRADER, "BTCUSDT", "buy", "market", "0.001")
     with pytest.raises(ValidationFailed, match="not allowed by the risk limits"):
-        await core.actions.confirm(TRADER, refused.token)
+        await core.actions.propose_place_order(TRADER, "BTCUSDT", "buy", "market", "0.001")
     proposal = await core.actions.propose_place_order(
         TRADER, "ETHUSDT", "sell", "limit", "0.01", "99999"
     )
     placed = await core.actions.confirm(TRADER, proposal.token)
     assert isinstance(placed, PlacedOrder) and placed.order.status == "NEW"
     assert core.open_orders() == [("ETHUSDT", placed.order.order_id)]
-    assert [r.result for r in await core.audit("order.place")] == ["ok", "failed"]
+    assert [r.result for r in await core.audit("order.place")] == ["ok", "refused"]
 
 
 async def test_panic_with_a_wrong_code_does_nothing(core: Core, fakes: FakeBackends) -> None:

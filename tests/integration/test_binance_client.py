@@ -308,10 +308,10 @@ async def test_exchange_info_is_cached_until_its_ttl(
     [
         ("LIMIT", "0.000015", "60000", "not a multiple of the step size 0.00001 BTC"),
         ("MARKET", "0.000001", None, "below the minimum of 0.00001 BTC"),
-        ("MARKET", "10000", None, "above the maximum of 9000 BTC"),
+        ("MARKET", "10000", None, "above the maximum of 9,000 BTC"),
         ("LIMIT", "0.001", "60000.005", "not a multiple of the tick size 0.01 USDT"),
         ("LIMIT", "0.001", "0.001", "below the minimum of 0.01 USDT"),
-        ("LIMIT", "0.00002", "60000", "worth 1.2 USDT, below the minimum of 5 USDT"),
+        ("LIMIT", "0.00002", "60000", "worth 1.20 USDT, below the minimum of 5 USDT"),
         ("MARKET", "0.00005", None, "below the minimum of 5 USDT"),
         ("LIMIT", "0.001", None, "A limit order needs a price."),
         ("MARKET", "0.001", "60000", "A market order takes no price."),

@@ -99,6 +99,18 @@ def qty(value: object, max_places: int = 8) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def exact(value: object) -> str:
+    """A Decimal exactly, without exponent or trailing zeros, digits grouped: `66,000.123456789`."""
+    number = to_decimal(value)
+    if number is None:
+        return "—"
+    if number.is_zero():
+        return "0"
+    if abs(number.adjusted()) > 20:  # absurd input: say its size, not 400 digits
+        return f"{number.normalize():E}"
+    return f"{number.normalize():,f}"
+
+
 def zone(tz_name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(tz_name or "UTC")

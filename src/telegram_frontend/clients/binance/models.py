@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from telegram_frontend.core.errors import ValidationFailed
+from telegram_frontend.core.formatters import exact, money
 
 OrderSide = Literal["BUY", "SELL"]
 OrderType = Literal["MARKET", "LIMIT"]
@@ -259,19 +260,19 @@ class SymbolFilters(BinanceModel):
             raise ValidationFailed("The quantity must be greater than zero.")
         if self.min_qty > 0 and qty < self.min_qty:
             raise ValidationFailed(
-                f"The quantity {plain(qty)} {base} is below the minimum of "
-                f"{plain(self.min_qty)} {base} for {sym}."
+                f"The quantity {exact(qty)} {base} is below the minimum of "
+                f"{exact(self.min_qty)} {base} for {sym}."
             )
         if self.max_qty > 0 and qty > self.max_qty:
             raise ValidationFailed(
-                f"The quantity {plain(qty)} {base} is above the maximum of "
-                f"{plain(self.max_qty)} {base} for {sym}."
+                f"The quantity {exact(qty)} {base} is above the maximum of "
+                f"{exact(self.max_qty)} {base} for {sym}."
             )
         if self.step_size > 0 and (qty - self.min_qty) % self.step_size != 0:
             hint = _round_down(qty, self.step_size, self.min_qty)
             raise ValidationFailed(
-                f"The quantity {plain(qty)} {base} is not a multiple of the step size "
-                f"{plain(self.step_size)} {base} for {sym}; {plain(hint)} would be accepted."
+                f"The quantity {exact(qty)} {base} is not a multiple of the step size "
+                f"{exact(self.step_size)} {base} for {sym}; {exact(hint)} would be accepted."
             )
 
     def _check_price(self, price: Decimal) -> None:
@@ -280,19 +281,19 @@ class SymbolFilters(BinanceModel):
             raise ValidationFailed("The price must be greater than zero.")
         if self.min_price > 0 and price < self.min_price:
             raise ValidationFailed(
-                f"The price {plain(price)} {quote} is below the minimum of "
-                f"{plain(self.min_price)} {quote} for {sym}."
+                f"The price {exact(price)} {quote} is below the minimum of "
+                f"{exact(self.min_price)} {quote} for {sym}."
             )
         if self.max_price > 0 and price > self.max_price:
             raise ValidationFailed(
-                f"The price {plain(price)} {quote} is above the maximum of "
-                f"{plain(self.max_price)} {quote} for {sym}."
+                f"The price {exact(price)} {quote} is above the maximum of "
+                f"{exact(self.max_price)} {quote} for {sym}."
             )
         if self.tick_size > 0 and (price - self.min_price) % self.tick_size != 0:
             hint = _round_down(price, self.tick_size, self.min_price)
             raise ValidationFailed(
-                f"The price {plain(price)} {quote} is not a multiple of the tick size "
-                f"{plain(self.tick_size)} {quote} for {sym}; {plain(hint)} would be accepted."
+                f"The price {exact(price)} {quote} is not a multiple of the tick size "
+                f"{exact(self.tick_size)} {quote} for {sym}; {exact(hint)} would be accepted."
             )
 
     def _check_notional(self, notional: Decimal, *, market: bool) -> None:
@@ -302,13 +303,13 @@ class SymbolFilters(BinanceModel):
         applies_max = self.apply_max_to_market or not market
         if low and applies_min and notional < low:
             raise ValidationFailed(
-                f"The order is worth {plain(notional)} {quote}, below the minimum of "
-                f"{plain(low)} {quote} for {sym}."
+                f"The order is worth {money(notional)} {quote}, below the minimum of "
+                f"{exact(low)} {quote} for {sym}."
             )
         if high and applies_max and notional > high:
             raise ValidationFailed(
-                f"The order is worth {plain(notional)} {quote}, above the maximum of "
-                f"{plain(high)} {quote} for {sym}."
+                f"The order is worth {money(notional)} {quote}, above the maximum of "
+                f"{exact(high)} {quote} for {sym}."
             )
 
 

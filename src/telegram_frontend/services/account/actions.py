@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -25,7 +25,7 @@ from telegram_frontend.core.errors import (
 )
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.account.credentials import CredentialsService, InvalidTotpCode
-from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
+from telegram_frontend.services.account.orders import CancelResult, OrderPreview, PlacedOrder
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.trading.records import Strategy
@@ -92,6 +92,7 @@ class Proposal:
     action: str
     payload: dict[str, Any] = field(default_factory=dict)
     ttl_seconds: float = 0.0
+    order: OrderPreview | None = None
 
 
 ConfirmedResult = Order | CancelResult | PlacedOrder | PanicReport
@@ -208,15 +209,31 @@ class AccountActions:
         price: Decimal | str | None = None,
         time_in_force: str = "GTC",
     ) -> Proposal:
+        """Every check runs first (filters, limits): a refused order is never offered."""
+
+        async def run() -> OrderPreview:
+            orders = await self._credentials.orders_for(actor)
+            return await orders.preview_order(
+                actor, symbol, side, order_type, quantity, price, time_in_force
+            )
+
+        try:
+            preview = await run()
+        except FrontendError as exc:
+            target = f"{symbol.strip().upper()} {side.strip().upper()} {quantity}"[:120]
+            result = "denied" if isinstance(exc, PermissionDenied) else "refused"
+            await self._record(actor, PLACE_ORDER, target, result, {"reason": exc.user_message})
+            raise
         payload = {
-            "symbol": symbol.strip().upper(),
-            "side": side.strip().upper(),
-            "order_type": order_type.strip().upper(),
-            "quantity": str(quantity),
-            "price": None if price is None else str(price),
-            "time_in_force": time_in_force.strip().upper(),
+            "symbol": preview.symbol,
+            "side": preview.side,
+            "order_type": preview.order_type,
+            "quantity": plain(preview.quantity),
+            "price": None if preview.price is None else plain(preview.price),
+            "time_in_force": preview.time_in_force,
         }
-        return await self._propose(actor, PLACE_ORDER, payload)
+        proposal = await self._propose(actor, PLACE_ORDER, payload)
+        return replace(proposal, order=preview)
 
     async def propose_panic(self, actor: Actor) -> PanicChallenge:
         """A challenge to type: the user's TOTP when they enabled it, else a shown 6-digit code."""

@@ -21,10 +21,10 @@ from telegram_frontend.clients.binance.models import (
     OrderType,
     SymbolFilters,
     TimeInForce,
-    plain,
 )
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ExchangeError, ValidationFailed
+from telegram_frontend.core.formatters import exact, money
 from telegram_frontend.services.account.portfolio import STABLECOINS, cents
 
 UNKNOWN_ORDER = -2011
@@ -46,12 +46,26 @@ class RiskLimits:
         limit = self.max_order_notional_usdt
         if limit is not None and notional_usdt > limit:
             raise ValidationFailed(
-                f"The order is worth about {cents(notional_usdt)} USDT, above the risk limit "
-                f"of {plain(limit)} USDT per order."
+                f"The order is worth about {money(notional_usdt)} USDT, above the risk limit "
+                f"of {exact(limit)} USDT per order."
             )
 
 
 RiskLimitsProvider = Callable[[], RiskLimits | Awaitable[RiskLimits]]
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """An order that passed every check, exactly as it would be sent, with its estimated cost."""
+
+    symbol: str
+    side: OrderSide
+    order_type: OrderType
+    time_in_force: TimeInForce
+    quantity: Decimal
+    price: Decimal | None
+    estimated_cost_usdt: Decimal
+    risk_limit_usdt: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,27 @@ class OrderService:
         time_in_force: str = "GTC",
     ) -> PlacedOrder:
         """Check everything we can, then send a MARKET or LIMIT order."""
+        p = await self.preview_order(
+            actor, symbol, side, order_type, quantity, price, time_in_force
+        )
+        # The client checks the exchange filters again right before sending.
+        order = await self._client.place_order(
+            p.symbol, p.side, p.order_type, p.quantity, p.price, p.time_in_force
+        )
+        return PlacedOrder(order=order, estimated_notional_usdt=p.estimated_cost_usdt)
+
+    async def preview_order(
+        self,
+        actor: Actor,
+        symbol: str,
+        side: str,
+        order_type: str,
+        quantity: Decimal | str,
+        price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
+    ) -> OrderPreview:
+        """Every check short of sending (role, mainnet, symbol, filters, risk limits), so a
+        confirmation is only ever offered for an order Binance and our limits would accept."""
         require(actor, Role.TRADER)
         self._client.ensure_orders_allowed()
         sym = symbol.strip().upper()
@@ -108,12 +143,23 @@ class OrderService:
         tif = cast(TimeInForce, _choice(time_in_force, get_args(TimeInForce), "time in force"))
         qty = _decimal(quantity, "quantity")
         limit_price = _decimal(price, "price") if price is not None else None
-        filters = await self._client.symbol_filters(sym)
-        notional = await self._notional_usdt(filters, qty, limit_price)
-        (await self._limits()).check(filters.symbol, notional)
-        # The client checks the exchange filters (lot size, tick, notional) before sending.
-        order = await self._client.place_order(filters.symbol, side_, type_, qty, limit_price, tif)
-        return PlacedOrder(order=order, estimated_notional_usdt=cents(notional))
+        try:
+            filters = await self._client.validate_order(sym, type_, qty, limit_price)
+            notional = await self._notional_usdt(filters, qty, limit_price)
+        except ArithmeticError:
+            raise ValidationFailed("The quantity or price is out of any sensible range.") from None
+        limits = await self._limits()
+        limits.check(filters.symbol, notional)
+        return OrderPreview(
+            symbol=filters.symbol,
+            side=side_,
+            order_type=type_,
+            time_in_force=tif,
+            quantity=qty,
+            price=limit_price,
+            estimated_cost_usdt=cents(notional),
+            risk_limit_usdt=limits.max_order_notional_usdt,
+        )
 
     async def cancel_order(self, actor: Actor, symbol: str, order_id: int) -> Order:
         require(actor, Role.TRADER)

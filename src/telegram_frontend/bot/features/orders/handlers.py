@@ -258,9 +258,16 @@ async def place_order(
         return
     side, symbol, quantity, price, tif = parsed
     kind = "LIMIT" if price is not None else "MARKET"
-    proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price, tif)
-    _client, own = await credentials.client_for(actor)
-    question = place_question(side, kind, tif, quantity, symbol, price, own, proposal.ttl_seconds)
+    try:
+        proposal = await actions.propose_place_order(
+            actor, symbol, side, kind, quantity, price, tif
+        )
+        _client, own = await credentials.client_for(actor)
+    except FrontendError as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
+    assert proposal.order is not None
+    question = place_question(proposal.order, own, proposal.ttl_seconds)
     await message.answer(
         question,
         reply_markup=confirm_keyboard(ORDERS_SCOPE, proposal.token),

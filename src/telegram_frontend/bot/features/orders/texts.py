@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from telegram_frontend.bot.ui.account import account_label
 from telegram_frontend.clients.binance.models import Order
-from telegram_frontend.core.formatters import b, code, esc, money, qty, when
+from telegram_frontend.core.formatters import b, code, esc, exact, money, qty, when
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.account.actions import PanicReport
-from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
+from telegram_frontend.services.account.orders import CancelResult, OrderPreview, PlacedOrder
 from telegram_frontend.services.account.portfolio import OrderWithFills
 
 
@@ -166,28 +165,30 @@ def order_usage_text() -> str:
     )
 
 
-def place_question(
-    side: str,
-    kind: str,
-    time_in_force: str,
-    quantity: Decimal,
-    symbol: str,
-    price: Decimal | None,
-    own_keys: bool,
-    ttl_seconds: float,
-) -> str:
-    """The order as it will be sent, on which account, and that it is checked first."""
-    at = _("at {price}").format(price=qty(price)) if price is not None else _("at the market price")
+def place_question(order: OrderPreview, own_keys: bool, ttl_seconds: float) -> str:
+    """The order exactly as it will be sent, on which account, its cost and the limit it met."""
+    at = (
+        _("at {price}").format(price=exact(order.price))
+        if order.price is not None
+        else _("at the market price")
+    )
+    kind = order.order_type
     question = _("Place {side} {kind} {quantity} {symbol} {at} on {account}?").format(
-        side=b(side),
-        kind=esc(kind if time_in_force == "GTC" else f"{kind} {time_in_force}"),
-        quantity=b(qty(quantity)),
-        symbol=b(symbol),
+        side=b(order.side),
+        kind=esc(kind if order.time_in_force == "GTC" else f"{kind} {order.time_in_force}"),
+        quantity=b(exact(order.quantity)),
+        symbol=b(order.symbol),
         at=esc(at),
         account=esc(account_label(own_keys)),
     )
+    cost = _("Estimated cost: about {value} USDT").format(value=money(order.estimated_cost_usdt))
+    limit = (
+        _("Risk limit per order: {value} USDT").format(value=money(order.risk_limit_usdt))
+        if order.risk_limit_usdt is not None
+        else _("Risk limit per order: none set")
+    )
     checks = _(
-        "It is checked against the risk limits and Binance's filters before it is sent. "
+        "It passed the risk limits and Binance's filters and is checked again when sent. "
         "This confirmation expires in {seconds} s."
     ).format(seconds=int(ttl_seconds))
-    return "❓ " + question + "\n" + esc(checks)
+    return "\n".join(["❓ " + question, esc(cost), esc(limit), esc(checks)])
