@@ -53,6 +53,8 @@ PUBLIC_HANDLERS = {
     "start.start",
     "start.help_command",
     "fallback.unknown_command",
+    "fallback.free_text",
+    "fallback.not_text",
     "fallback.stale_button",
 }
 PRESSES_PER_HANDLER = 3  # distinct crafted datas that reach each handler (the stranger's)

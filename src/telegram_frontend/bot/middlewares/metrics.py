@@ -95,7 +95,7 @@ class _Reached(BaseMiddleware):
 def install_with_gate(router: Router, gate: BaseMiddleware) -> None:
     """Register the metrics around `gate` (the access middleware) on messages and callbacks."""
     timed, chosen, reached = _Timed(), _Chosen(), _Reached()
-    for observer in (router.message, router.callback_query):
+    for observer in (router.message, router.edited_message, router.callback_query):
         observer.outer_middleware(timed)
         observer.middleware(chosen)
         observer.middleware(gate)

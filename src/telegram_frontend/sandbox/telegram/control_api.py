@@ -37,6 +37,7 @@ from aiohttp import web
 from telegram_frontend.sandbox.telegram.faults import FaultRule
 from telegram_frontend.sandbox.telegram.flood import FloodLimits
 from telegram_frontend.sandbox.telegram.params import BotApiContext
+from telegram_frontend.sandbox.telegram.rules import command_entities
 from telegram_frontend.sandbox.telegram.state import (
     CallbackRecord,
     ChatRecord,
@@ -100,6 +101,9 @@ class ControlApi:
         router = app.router
         router.add_get("/sandbox/health", self.health)
         router.add_post("/sandbox/users/{user_id}/messages", self.user_message)
+        router.add_post(
+            "/sandbox/users/{user_id}/messages/{message_id}/edit", self.user_edits_message
+        )
         router.add_post("/sandbox/users/{user_id}/callbacks", self.user_callback)
         router.add_post("/sandbox/users/{user_id}/block", self.block)
         router.add_post("/sandbox/users/{user_id}/unblock", self.unblock)
@@ -154,8 +158,9 @@ class ControlApi:
         """A user writes to the bot: the message is stored and queued as a `message` update."""
         body = await _body(request)
         text = body.get("text")
-        if not isinstance(text, str) or not text:
-            raise ControlError(400, "text is required")
+        photo = bool(body.get("photo"))
+        if not photo and (not isinstance(text, str) or not text):
+            raise ControlError(400, "text (or photo: true) is required")
         world = self._world(request)
         user = self._user(request, body)
         chat = self._chat_of(world, user, body)
@@ -164,13 +169,43 @@ class ControlApi:
         message = world.add_user_message(
             user,
             chat,
-            text,
+            None if photo else str(text),
             thread_id=body.get("message_thread_id"),
             reply_to=body.get("reply_to_message_id"),
         )
+        if photo:
+            stored = world.add_file("photos", b"\x89PNG sandbox photo", ".png")
+            message.photo = [
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "width": 1,
+                    "height": 1,
+                }
+            ]
         update_id = world.updates.push("message", world.message_json(message))
         return web.json_response(
             {"update_id": update_id, "message_id": message.message_id, "chat_id": chat.id}
+        )
+
+    async def user_edits_message(self, request: web.Request) -> web.Response:
+        """A user edits their own earlier message: queued as an `edited_message` update."""
+        body = await _body(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            raise ControlError(400, "text is required")
+        world = self._world(request)
+        user = self._user(request, body)
+        chat_id = int(body.get("chat_id") or user.id)
+        message = world.message(chat_id, int(request.match_info["message_id"]))
+        if message is None or message.from_bot or message.sender_id != user.id:
+            raise ControlError(400, "message to edit not found")
+        message.text, message.raw = text, text
+        message.entities = command_entities(text)
+        message.edit_date = int(time.time())
+        update_id = world.updates.push("edited_message", world.message_json(message))
+        return web.json_response(
+            {"update_id": update_id, "message_id": message.message_id, "chat_id": chat_id}
         )
 
     async def user_callback(self, request: web.Request) -> web.Response:

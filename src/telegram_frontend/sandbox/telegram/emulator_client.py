@@ -174,6 +174,17 @@ class EmulatorClient:
         data = await self._request("POST", f"/users/{user_id}/messages", json=_present(body))
         return InjectedMessage.model_validate(data)
 
+    async def send_photo(self, user_id: int) -> InjectedMessage:
+        """`user_id` sends a photo without a caption to the private chat."""
+        data = await self._request("POST", f"/users/{user_id}/messages", json={"photo": True})
+        return InjectedMessage.model_validate(data)
+
+    async def edit_message(self, user_id: int, message_id: int, text: str) -> InjectedMessage:
+        """`user_id` edits their earlier message `message_id` to `text`."""
+        path = f"/users/{user_id}/messages/{message_id}/edit"
+        data = await self._request("POST", path, json={"text": text})
+        return InjectedMessage.model_validate(data)
+
     async def press_button(
         self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
     ) -> InjectedCallback:

@@ -1,4 +1,4 @@
-"""What the fallbacks say: no access yet, or a command nobody knows."""
+"""What the fallbacks say: no access yet, a command nobody knows, text, media or an edit."""
 
 from __future__ import annotations
 
@@ -12,3 +12,15 @@ def no_access_yet_text() -> str:
 
 def unknown_command_text(command: str) -> str:
     return _("Unknown command {command}. Send /help for the list.").format(command=esc(command))
+
+
+def free_text_text() -> str:
+    return esc(_("I understand commands: send /help for the list."))
+
+
+def not_text_text() -> str:
+    return esc(_("I read only text commands: send /help for the list."))
+
+
+def edits_not_read_text() -> str:
+    return esc(_("Edited messages are not read: send the command again as a new message."))
