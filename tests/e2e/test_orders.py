@@ -46,14 +46,14 @@ async def test_trader_cancels_one_order_then_every_order_of_a_symbol(world: Worl
     [question] = asked.new_messages
     assert f"Cancel order #{eth.order_id} on ETHUSDT?" in (question.text or "")
     assert len(open_order_ids(world)) == 3  # nothing happens before the confirmation
-    done = await trader.press("✅ Confirm")
+    done = await trader.press("✅ Yes, cancel the order")
     assert done.edited is not None
     assert done.edited.text == f"✅ Order #{eth.order_id} on ETHUSDT cancelled."
     assert done.edited.buttons == []
     assert open_order_ids(world) == [btc.order_id, btc2.order_id]
 
     await trader.press("✖ Cancel all BTCUSDT (2)")
-    done = await trader.press("✅ Confirm")
+    done = await trader.press("✅ Yes, cancel them all")
     assert done.edited is not None
     assert done.edited.text == "✅ Cancelled 2 open order(s) on BTCUSDT."
     assert open_order_ids(world) == []
@@ -78,7 +78,7 @@ async def test_viewer_sees_no_cancel_button_and_a_crafted_one_is_refused(world: 
 
     await trader.send("/orders")
     asked = await trader.press(f"✖ Cancel #{btc.order_id}")
-    stolen = asked.new_messages[0].button_data("✅ Confirm")
+    stolen = asked.new_messages[0].button_data("✅ Yes, cancel the order")
     refused = await press_crafted(world.app, viewer, listing, stolen)
     assert refused.text == "This needs the trader role; you are viewer."
     assert open_order_ids(world) == [btc.order_id]
@@ -93,7 +93,7 @@ async def test_a_replayed_stale_or_declined_confirmation_does_nothing(world: Wor
 
     asked = await trader.press(f"✖ Cancel #{first.order_id}")
     [question] = asked.new_messages
-    confirm = question.button_data("✅ Confirm")
+    confirm = question.button_data("✅ Yes, cancel the order")
     await trader.press_data(question, confirm)
     replayed = await press_crafted(
         world.app, trader, question, confirm
@@ -103,15 +103,15 @@ async def test_a_replayed_stale_or_declined_confirmation_does_nothing(world: Wor
 
     asked = await trader.press(f"✖ Cancel #{second.order_id}")
     [stale] = asked.new_messages
-    await expire_confirmation(world.app, stale.button_data("✅ Confirm"))
-    late = await trader.press("✅ Confirm")
+    await expire_confirmation(world.app, stale.button_data("✅ Yes, cancel the order"))
+    late = await trader.press("✅ Yes, cancel the order")
     assert late.answer.text == "This confirmation expired. Please start the action again."
     assert late.edited is not None and late.edited.buttons == []
     assert open_order_ids(world) == [second.order_id]
     assert Confirm.unpack(confirm).scope == "o"
 
     await trader.press(f"✖ Cancel #{second.order_id}")
-    declined = await trader.press("✖️ Cancel")
+    declined = await trader.press("✖️ Keep it")
     assert declined.edited is not None and declined.edited.text == "Nothing was done."
     assert open_order_ids(world) == [second.order_id]
 
@@ -168,7 +168,7 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
         ("buy BTCUSDT -1", "The quantity must be greater than zero."),
         ("buy BTCUSDT 0", "The quantity must be greater than zero."),
         ("buy BTCUSDT 1e9", "above the maximum of 9,000 BTC"),
-        ("buy NOPEUSDT 1", "Binance does not list the symbol NOPEUSDT."),
+        ("buy NOPEUSDT 1", "Binance does not list the symbol “NOPEUSDT”."),
         ("buy BTCUSDT 0.000011", "not a multiple of the step size 0.00001 BTC"),
         ("buy BTCUSDT 0.001 1e400", "above the maximum"),
         ("buy BTCUSDT 0.001 100.001", "not a multiple of the tick size 0.01 USDT"),
@@ -216,3 +216,11 @@ async def test_ioc_or_fok_order_that_cannot_fill_is_reported_expired(
     assert world.binance.balance(system_api_key(world), "USDT")[1] == 0  # nothing locked
     [placed] = await audit_rows(world.app, "order.place")
     assert (placed.result, placed.details["status"]) == ("ok", "EXPIRED")
+
+
+async def test_bidi_control_characters_are_never_echoed(world: World) -> None:
+    trader = await world.app.user_with_role(71111, Role.TRADER)
+    [answer] = await trader.send("/order buy \u202eevil 1")
+    text = answer.text or ""
+    assert text == "❌ Binance does not list the symbol “EVIL”."
+    assert "\u202e" not in text and "\\u202e" not in text

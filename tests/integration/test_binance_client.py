@@ -340,7 +340,7 @@ async def test_orders_breaking_filters_are_refused_before_sending(
 async def test_unlisted_symbol_is_refused_before_sending(
     fake_binance: FakeBinance, binance_client: BinanceClient
 ) -> None:
-    with pytest.raises(ValidationFailed, match="does not list the symbol DOGEUSDT"):
+    with pytest.raises(ValidationFailed, match="does not list the symbol “DOGEUSDT”"):
         await binance_client.place_order("DOGEUSDT", "BUY", "MARKET", Decimal("10"))
     assert fake_binance.calls(*ORDER) == 0
 

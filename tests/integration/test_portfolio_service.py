@@ -291,7 +291,7 @@ async def test_trader_places_market_and_limit_orders(
         (None, ("BTCUSDT", "BUY", "LIMIT", "0.00001", "50000"), "below the minimum of 5 USDT"),
         (None, ("BTCUSDT", "HOLD", "MARKET", "0.001"), "The side must be one of BUY, SELL"),
         (None, ("BTCUSDT", "BUY", "STOP", "0.001"), "order type must be one of MARKET, LIMIT"),
-        (None, ("BTCUSDT", "BUY", "MARKET", "lots"), "The quantity 'lots' is not a number."),
+        (None, ("BTCUSDT", "BUY", "MARKET", "lots"), "The quantity “lots” is not a number."),
     ],
 )
 async def test_bad_orders_are_refused_before_sending(

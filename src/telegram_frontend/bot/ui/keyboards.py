@@ -64,18 +64,27 @@ def prev_next_row(page: int, has_next: bool, data_for: Callable[[int], str]) -> 
     return row
 
 
-def confirm_row(confirm_data: str, cancel_data: str, confirm_text: str | None = None) -> Row:
+def confirm_row(
+    confirm_data: str,
+    cancel_data: str,
+    confirm_text: str | None = None,
+    cancel_text: str | None = None,
+) -> Row:
     return [
         button("✅ " + (confirm_text or _("Confirm")), confirm_data),
-        button("✖️ " + _("Cancel"), cancel_data),
+        button("✖️ " + (cancel_text or _("Cancel")), cancel_data),
     ]
 
 
-def confirm_keyboard(scope: str, token: str) -> InlineKeyboardMarkup:
-    """✅ Confirm / ✖️ Cancel for one pending confirmation owned by `scope`."""
+def confirm_keyboard(
+    scope: str, token: str, yes_text: str | None = None, no_text: str | None = None
+) -> InlineKeyboardMarkup:
+    """✅ Confirm / ✖️ Cancel (or clearer words, where "Cancel" would be ambiguous)."""
     row = confirm_row(
         Confirm(scope=scope, token=token, yes=True).pack(),
         Confirm(scope=scope, token=token, yes=False).pack(),
+        yes_text,
+        no_text,
     )
     return InlineKeyboardMarkup(inline_keyboard=[row])
 

@@ -40,6 +40,7 @@ from telegram_frontend.clients.binance.transport import (
     is_mainnet_url,
 )
 from telegram_frontend.core.errors import ExchangeError, PermissionDenied, ValidationFailed
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
 
 __all__ = [
@@ -184,7 +185,9 @@ class BinanceClient:
     async def symbol_filters(self, symbol: str) -> SymbolFilters:
         filters = (await self.exchange_info()).get(symbol.strip().upper())
         if filters is None:
-            raise ValidationFailed(f"Binance does not list the symbol {symbol.strip().upper()}.")
+            raise ValidationFailed(
+                f"Binance does not list the symbol {quoted(symbol.strip().upper())}."
+            )
         return filters
 
     async def ticker_prices(self, symbols: Iterable[str] | None = None) -> dict[str, Decimal]:

@@ -24,7 +24,7 @@ from telegram_frontend.clients.binance.models import (
 )
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ExchangeError, ValidationFailed
-from telegram_frontend.core.formatters import exact, money
+from telegram_frontend.core.formatters import exact, money, quoted
 from telegram_frontend.services.account.portfolio import STABLECOINS, cents
 
 UNKNOWN_ORDER = -2011
@@ -202,7 +202,9 @@ class OrderService:
 def _choice(raw: str, allowed: tuple[str, ...], what: str) -> str:
     value = raw.strip().upper()
     if value not in allowed:
-        raise ValidationFailed(f"The {what} must be one of {', '.join(allowed)}, not {raw!r}.")
+        raise ValidationFailed(
+            f"The {what} must be one of {', '.join(allowed)}, not {quoted(raw)}."
+        )
     return value
 
 
@@ -210,7 +212,7 @@ def _decimal(raw: Decimal | str, what: str) -> Decimal:
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(raw.strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
-        raise ValidationFailed(f"The {what} {raw!r} is not a number.") from None
+        raise ValidationFailed(f"The {what} {quoted(raw)} is not a number.") from None
     if not value.is_finite():
-        raise ValidationFailed(f"The {what} {raw!r} is not a number.")
+        raise ValidationFailed(f"The {what} {quoted(raw)} is not a number.")
     return value

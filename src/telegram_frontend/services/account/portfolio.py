@@ -17,6 +17,7 @@ from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.binance.models import Balance, Order, Ticker24h, Trade
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ValidationFailed
+from telegram_frontend.core.formatters import quoted
 
 STABLECOINS = frozenset({"USDT", "BUSD", "USDC", "FDUSD"})
 CENT = Decimal("0.01")
@@ -175,7 +176,7 @@ class PortfolioService:
 def _symbol(symbol: str) -> str:
     sym = symbol.strip().upper()
     if not sym.isalnum():
-        raise ValidationFailed(f"{symbol!r} is not a trading pair such as BTCUSDT.")
+        raise ValidationFailed(f"{quoted(symbol)} is not a trading pair such as BTCUSDT.")
     return sym
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import ValidationFailed
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.models import Configuration
 from telegram_frontend.services.admin.audit import AuditService
 
@@ -45,7 +46,7 @@ def coerce(key: str, raw: Any) -> Any:
     """Turn user input into the setting's type, or raise `ValidationFailed` saying why."""
     spec = SYSTEM_SETTINGS.get(key)
     if spec is None:
-        raise ValidationFailed(f"Unknown setting {key!r}.")
+        raise ValidationFailed(f"Unknown setting {quoted(key)}.")
     try:
         if spec.kind is list:
             items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")

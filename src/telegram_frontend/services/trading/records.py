@@ -21,6 +21,7 @@ from telegram_frontend.clients.trading.macd import (
 )
 from telegram_frontend.clients.trading_db.reader import DecisionLog, PortfolioSnapshot
 from telegram_frontend.core.errors import NotFound
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.services.trading.performance import Period
 
 CENT = Decimal("0.01")
@@ -95,7 +96,7 @@ def parse_strategy_id(strategy_id: str) -> tuple[StrategyKind, str]:
         backend_id = text
     valid = _ID.fullmatch(backend_id) and (kind is StrategyKind.MACD or backend_id.isdigit())
     if not valid:
-        raise NotFound(f"There is no strategy {strategy_id[:80]!r}.")
+        raise NotFound(f"There is no strategy {quoted(strategy_id)}.")
     return kind, backend_id
 
 

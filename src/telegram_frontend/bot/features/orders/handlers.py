@@ -20,7 +20,10 @@ from telegram_frontend.bot.features.orders.keyboards import orders_keyboard
 from telegram_frontend.bot.features.orders.texts import (
     cancel_order_question,
     cancel_symbol_question,
+    confirm_cancel_all_label,
+    confirm_cancel_order_label,
     failed_text,
+    keep_label,
     nothing_done_text,
     order_usage_text,
     orders_page_text,
@@ -143,9 +146,11 @@ async def orders_page(
     await edit_screen(query, paginate([text]), keyboard)
 
 
-async def _ask(query: CallbackQuery, question: str, token: str) -> None:
+async def _ask(query: CallbackQuery, question: str, token: str, yes_text: str) -> None:
+    """A cancel question: "Yes, cancel …" / "Keep …", never an ambiguous "Cancel"."""
     if isinstance(query.message, Message):
-        await query.message.answer(question, reply_markup=confirm_keyboard(ORDERS_SCOPE, token))
+        keyboard = confirm_keyboard(ORDERS_SCOPE, token, yes_text, keep_label())
+        await query.message.answer(question, reply_markup=keyboard)
     await query.answer()
 
 
@@ -162,7 +167,7 @@ async def ask_cancel_order(
     question = cancel_order_question(
         callback_data.symbol, callback_data.order_id, proposal.ttl_seconds
     )
-    await _ask(query, question, proposal.token)
+    await _ask(query, question, proposal.token, confirm_cancel_order_label())
 
 
 @router.callback_query(CancelSymbol.filter(), flags={"role": Role.TRADER})
@@ -174,7 +179,7 @@ async def ask_cancel_symbol(
 ) -> None:
     proposal = await actions.propose_cancel_all(actor, callback_data.symbol)
     question = cancel_symbol_question(callback_data.symbol, proposal.ttl_seconds)
-    await _ask(query, question, proposal.token)
+    await _ask(query, question, proposal.token, confirm_cancel_all_label())
 
 
 @router.callback_query(

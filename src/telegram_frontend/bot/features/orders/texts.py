@@ -111,6 +111,18 @@ def cancel_symbol_question(symbol: str, ttl_seconds: float) -> str:
     return _with_expiry(question, ttl_seconds)
 
 
+def confirm_cancel_order_label() -> str:
+    return _("Yes, cancel the order")
+
+
+def confirm_cancel_all_label() -> str:
+    return _("Yes, cancel them all")
+
+
+def keep_label() -> str:
+    return _("Keep it")
+
+
 def nothing_done_text() -> str:
     return esc(_("Nothing was done."))
 

@@ -11,4 +11,4 @@ def usage_text() -> str:
 
 
 def caption_text(rows: int, period: str) -> str:
-    return _("{rows} rows, period {period}.").format(rows=rows, period=code(period))
+    return _("Rows: {rows}, period {period}.").format(rows=rows, period=code(period))
