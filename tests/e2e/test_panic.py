@@ -60,16 +60,16 @@ async def test_wrong_code_does_nothing_and_the_right_one_stops_and_cancels_every
     code = prompt_code(text_of(await trader.send("/panic")))
     report = text_of(await trader.send(code))
 
-    assert report.startswith("🛑 Panic done: everything that can be stopped was stopped.")
-    assert "✅ Grid BTCUSDT #1 (grid:1) — stopped" in report
-    assert (
-        "⚠️ MACD Conservative BTC (macd:conservative-btc) — cannot be stopped by this backend"
-        in report
-    )
-    assert "⚠️ MACD Aggressive ETH (macd:aggressive-eth) — cannot be stopped by this backend" in (
-        report
-    )
-    assert "Orders on the system Binance account" in report
+    # What is still running leads the report, with why and what the user can do.
+    assert report.startswith(
+        "⚠️ Panic finished, but not everything is stopped.\nStill running:\n"
+        "⚠️ MACD Conservative BTC (macd:conservative-btc) — still running: "
+        "it cannot be stopped through its API\n    Why: "
+    ), report
+    assert "⚠️ MACD Aggressive ETH (macd:aggressive-eth) — still running" in report
+    assert "What you can do: stop that service on its server" in report
+    assert report.index("What you can do") < report.index("✅ Grid BTCUSDT #1 (grid:1) — stopped")
+    assert "Orders cancelled on the system Binance account" in report
     assert f"✅ #{btc.order_id} BTCUSDT SELL 0.001 @ 999,999.00 — cancelled" in report
     assert f"✅ #{eth.order_id} ETHUSDT SELL 0.1 @ 99,999.00 — cancelled" in report
     assert grid.active is False
@@ -124,3 +124,12 @@ async def test_with_totp_the_code_comes_from_the_authenticator_app(world: World)
     report = text_of(await trader.send(totp.at(time.time() + totp.interval)))
     assert f"✅ #{order.order_id} ETHUSDT SELL 0.1 @ 99,999.00 — cancelled" in report
     assert open_order_ids(world) == []
+
+
+async def test_when_nothing_can_be_stopped_the_report_says_so_plainly(world: World) -> None:
+    trader = await world.app.user_with_role(71205, Role.TRADER)
+    code = prompt_code(text_of(await trader.send("/panic")))
+    report = text_of(await trader.send(code))
+    assert report.startswith("⚠️ Nothing could be stopped.\nStill running:\n"), report
+    assert "Panic done" not in report
+    assert "What you can do:" in report

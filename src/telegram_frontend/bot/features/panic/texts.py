@@ -56,12 +56,15 @@ def _panic_strategy_line(item: PanicItem) -> str:
     name = item.strategy.name if item.strategy is not None else item.ref
     label = f"{name} ({item.ref})" if name != item.ref else item.ref
     if item.outcome == "stopped":
-        outcome = _("stopped")
-    elif item.outcome == "unsupported":
-        outcome = _("cannot be stopped by this backend")
+        return f"{_ICON[item.outcome]} {esc(label)} — {esc(_('stopped'))}"
+    if item.outcome == "unsupported":
+        outcome = _("still running: it cannot be stopped through its API")
     else:
-        outcome = _("could not be stopped: {reason}").format(reason=item.reason)
-    return f"{_ICON[item.outcome]} {esc(label)} — {esc(outcome)}"
+        outcome = _("still running: it could not be stopped")
+    line = f"{_ICON[item.outcome]} {b(label)} — {esc(outcome)}"
+    if item.reason:
+        line += "\n    " + esc(_("Why: {reason}").format(reason=item.reason))
+    return line
 
 
 def _panic_order_line(item: PanicItem) -> str:
@@ -77,20 +80,47 @@ def _panic_order_line(item: PanicItem) -> str:
     return f"{_ICON[item.outcome]} {esc(what)} — {esc(outcome)}"
 
 
-def panic_report_blocks(report: PanicReport) -> list[Block]:
-    if report.complete:
-        head = "🛑 " + b(_("Panic done: everything that can be stopped was stopped."))
+def _headline(report: PanicReport) -> str:
+    """What is still running leads; success is claimed only when it is the whole truth."""
+    items = report.strategies + report.orders
+    left = [i for i in items if not i.done]
+    if not items and not report.notes:
+        return "🛑 " + b(_("Panic done: nothing was running (no active strategy, no open order)."))
+    if not left and not report.notes:
+        return "🛑 " + b(
+            _("Panic done: every strategy was stopped and every open order cancelled.")
+        )
+    if not any(i.done for i in items):
+        head = "⚠️ " + b(_("Nothing could be stopped."))
     else:
-        head = "🛑 " + b(_("Panic finished, but not everything could be done: see below."))
-    blocks = [text_block(head)]
-    strategy_lines = [b(_("Strategies"))]
-    strategy_lines += [_panic_strategy_line(s) for s in report.strategies] or [
-        esc(_("No active strategy."))
-    ]
-    blocks.append(text_block("\n".join(strategy_lines)))
-    order_lines = [b(_("Orders on {account}").format(account=esc(account_label(report.own_keys))))]
-    order_lines += [_panic_order_line(o) for o in report.orders] or [esc(_("No open orders."))]
-    blocks.append(text_block("\n".join(order_lines)))
+        head = "⚠️ " + b(_("Panic finished, but not everything is stopped."))
+    if left:
+        head += "\n" + b(_("Still running:"))
+        head += "\n" + "\n".join(
+            _panic_strategy_line(i) if i.kind == "strategy" else _panic_order_line(i) for i in left
+        )
+    if any(i.outcome == "unsupported" for i in left):
+        head += "\n" + esc(
+            _(
+                "What you can do: stop that service on its server (or set it inactive in its "
+                "configuration and restart it), and close its position on Binance if it holds one."
+            )
+        )
+    return head
+
+
+def panic_report_blocks(report: PanicReport) -> list[Block]:
+    blocks = [text_block(_headline(report))]
+    stopped = [s for s in report.strategies if s.done]
+    if stopped:
+        lines = [b(_("Stopped"))] + [_panic_strategy_line(s) for s in stopped]
+        blocks.append(text_block("\n".join(lines)))
+    done_orders = [o for o in report.orders if o.done]
+    if done_orders:
+        account = esc(account_label(report.own_keys))
+        order_lines = [b(_("Orders cancelled on {account}").format(account=account))]
+        order_lines += [_panic_order_line(o) for o in done_orders]
+        blocks.append(text_block("\n".join(order_lines)))
     if report.notes:
         notes = [b(_("Could not check"))] + ["⚠️ " + esc(note) for note in report.notes]
         blocks.append(text_block("\n".join(notes)))
