@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import make_url
 
 from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.database import Database
@@ -141,6 +142,10 @@ async def test_cli_shows_the_key_once_and_the_database_keeps_only_its_hash(
     key = out.strip()
     assert len(out.splitlines()) == 1 and key.startswith("tgf_")
     assert "shown only this once" in err and key not in err
+    shown = make_url(backend.database_url).render_as_string(hide_password=True)
+    assert f"Database: {shown} (the app must use the same one)." in err
+    password = make_url(backend.database_url).password
+    assert not password or str(password) not in err
 
     code, listing, _ = await _tgfront(env, "api-key", "list")
     assert code == 0

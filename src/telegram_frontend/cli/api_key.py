@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import make_url
+
 from telegram_frontend.core import migrator
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
@@ -48,6 +50,14 @@ def _with_service(settings: Settings, work: Callable[[ApiKeyService], Awaitable[
     return asyncio.run(run())
 
 
+def database_label(url: str) -> str:
+    """Which database a command wrote to, password masked: a key minted in the wrong one fails."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unreadable DATABASE_URL)"
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
@@ -57,6 +67,7 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     row = created.row
     print(
         f"API key {row.id} created: {row.name!r}, role {row.role}, prefix {row.prefix}.\n"
+        f"Database: {database_label(settings.database_url)} (the app must use the same one).\n"
         "It is shown only this once and cannot be recovered; store it now. "
         "Send it as `Authorization: Bearer <key>`.",
         file=sys.stderr,
