@@ -8,7 +8,7 @@ from dishka import AsyncContainer
 from dishka.integrations.fastapi import setup_dishka
 from fastapi import APIRouter, FastAPI
 
-from telegram_frontend.api import health, metrics
+from telegram_frontend.api import docs, health, metrics
 from telegram_frontend.api.errors import install_error_handlers
 from telegram_frontend.api.request_metrics import RequestMetricsMiddleware
 
@@ -39,8 +39,10 @@ def create_app(container: AsyncContainer, extra_routers: list[APIRouter] | None 
         version="1.0.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        docs_url=None,  # served by `docs.router` from local assets
     )
     install_error_handlers(app)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in extra_routers or []:
