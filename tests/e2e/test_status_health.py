@@ -6,12 +6,15 @@ the fakes' figures run on the embedded one (the backend makes no difference to t
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from telegram_frontend.core.access import Role
+from telegram_frontend.core.logging import RecentLogBuffer
 from telegram_frontend.services.admin.logs import LogService
 from tests.e2e.harness import RunningFrontend, World, running_frontend, running_world, text_of
 
@@ -198,3 +201,21 @@ async def test_logs_filter_by_level_and_text_and_page_with_prev_next_for_admins_
 
     nothing = text_of(await admin.send("/logs ERROR"))
     assert nothing == "📜 Logs — level ERROR and above, page 1\nNo log records match."
+
+
+async def test_logs_show_structured_fields_as_key_value_and_times_with_their_zone(
+    world: World,
+) -> None:
+    admin = await world.app.admin()
+    logs = await world.app.frontend.container.get(LogService)
+    # What structlog hands the standard library (`wrap_for_formatter`): the event dict as msg.
+    event = {"event": "order_refused_for_logs", "symbol": "BTCUSDT", "reason": "above the limit"}
+    record = logging.LogRecord("tests.structured", logging.WARNING, "", 0, event, None, None)
+    buffer = RecentLogBuffer()
+    buffer.handle(record)
+    stored = buffer.drain()
+    await logs.store(stored)
+    text = text_of(await admin.send("/logs order_refused_for_logs"))
+    assert 'order_refused_for_logs symbol=BTCUSDT reason="above the limit"' in text, text
+    assert "{'" not in text and "'event'" not in text
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC WARNING tests.structured", text), text

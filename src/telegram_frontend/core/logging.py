@@ -62,6 +62,25 @@ class Redactor:
 REDACTOR = Redactor()
 
 
+_BOOKKEEPING = frozenset({"timestamp", "level", "logger", "_record", "_from_structlog"})
+
+
+def _field(value: Any) -> str:
+    text = str(value)
+    if not text or any(ch.isspace() or ch in '"=' for ch in text):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def readable_message(record: logging.LogRecord) -> str:
+    """A structlog event as `event key=value …` (a person reads /logs), else the plain message."""
+    if not isinstance(record.msg, dict):
+        return record.getMessage()
+    fields = {k: v for k, v in record.msg.items() if k not in _BOOKKEEPING}
+    event = str(fields.pop("event", ""))
+    return " ".join([event, *(f"{key}={_field(value)}" for key, value in fields.items())]).strip()
+
+
 class RecentLogBuffer(logging.Handler):
     """Keeps the latest redacted records in memory so a worker can store them for `/logs`."""
 
@@ -71,7 +90,7 @@ class RecentLogBuffer(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = REDACTOR.text(record.getMessage())
+            message = REDACTOR.text(readable_message(record))
         except Exception:  # a broken log call must never break the program
             return
         self.records.append((record.created, record.levelname, record.name, message))

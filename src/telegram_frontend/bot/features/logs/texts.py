@@ -11,7 +11,8 @@ from telegram_frontend.models import LogRecord
 
 
 def _record_blocks(record: LogRecord, tz: str) -> list[Block]:
-    moment = record.at.astimezone(time_zone(tz)).strftime("%Y-%m-%d %H:%M:%S")
+    local = record.at.astimezone(time_zone(tz))
+    moment = f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or tz}"
     header = f"{code(moment)} {b(record.level)} {esc(record.logger)}"
     return [text_block(header), pre_block(record.event or "—")]
 
