@@ -102,6 +102,9 @@ async def test_a_down_or_slow_backend_is_named_within_the_timeout(world: World) 
     assert "⚠️ The MACD trader service is unavailable: " in text
     assert "🟢 grid trader: UP" in text
     assert "Open positions: 0" in lines(text)  # the trading database still answers
+    # MACD did not answer: counting only the grid's strategies would be a false "0 active".
+    assert "Strategies: unknown (not every trading service answered)" in lines(text)
+    assert not [line for line in lines(text) if " active of " in line]
     stats = await world.app.client.stats()
     assert stats.calls.get("sendChatAction", 0) > calls_before  # "typing…" while it waited
 

@@ -130,7 +130,9 @@ async def test_breaker_opens_then_a_half_open_probe_closes_it(
     assert grid.http.breaker.state is BreakerState.OPEN
     error, elapsed = await _timed(grid.strategies())
     assert isinstance(error, CircuitOpen)
-    assert "circuit open, retrying in 1 s" in error.user_message
+    # The last real cause, not "circuit open", is what the user reads.
+    assert "refused" in error.user_message and "(not asked again for 1 s)" in error.user_message
+    assert "circuit open" not in error.user_message
     assert elapsed < 0.05
     await fakes.come_up("grid_trader")
     await asyncio.sleep(0.45)  # reset time 0.4 s

@@ -72,7 +72,7 @@ def test_breaker_opens_after_threshold_and_half_opens_for_one_probe() -> None:
     assert breaker.state is BreakerState.CLOSED
     breaker.record_failure()
     assert breaker.state is BreakerState.OPEN
-    with pytest.raises(CircuitOpen, match="circuit open, retrying in 10 s"):
+    with pytest.raises(CircuitOpen, match="circuit open, not asked again for 10 s"):
         breaker.acquire("svc")
     clock.now += 10
     assert breaker.state is BreakerState.HALF_OPEN
@@ -185,7 +185,7 @@ async def test_breaker_opens_after_failures_and_stops_calling_the_backend() -> N
         with pytest.raises(BackendUnavailable):
             await http.get_json("/x")
     assert http.breaker.state is BreakerState.OPEN
-    with pytest.raises(CircuitOpen, match="circuit open, retrying in 30 s"):
+    with pytest.raises(CircuitOpen, match=r"it answered HTTP 500 \(not asked again for 30 s\)"):
         await http.get_json("/x")
     assert len(calls) == 2
 

@@ -51,8 +51,10 @@ class BreakerState(enum.StrEnum):
 class CircuitOpen(BackendUnavailable):
     """Refused locally: the breaker is open, so the backend is not even asked."""
 
-    def __init__(self, service: str, retry_in: float) -> None:
-        super().__init__(service, f"circuit open, retrying in {math.ceil(retry_in)} s")
+    def __init__(self, service: str, retry_in: float, cause: str = "") -> None:
+        # The last real cause leads: "circuit open" alone tells a user nothing.
+        paused = f"not asked again for {math.ceil(retry_in)} s"
+        super().__init__(service, f"{cause} ({paused})" if cause else f"circuit open, {paused}")
         self.retry_in = retry_in
 
 
@@ -71,6 +73,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._probing = False
+        self.last_cause = ""
 
     @property
     def state(self) -> BreakerState:
@@ -98,15 +101,16 @@ class CircuitBreaker:
         if state is BreakerState.HALF_OPEN and not self._probing:
             self._probing = True
             return
-        raise CircuitOpen(service, self.retry_in())
+        raise CircuitOpen(service, self.retry_in(), self.last_cause)
 
     def record_success(self) -> None:
         self._failures = 0
         self._opened_at = None
         self._probing = False
 
-    def record_failure(self) -> None:
+    def record_failure(self, cause: str = "") -> None:
         self._failures += 1
+        self.last_cause = cause or self.last_cause
         if self._probing or self._failures >= self.failure_threshold:
             self._opened_at = self._clock()
         self._probing = False
@@ -237,18 +241,21 @@ class ServiceHttp:
                 result = "ok"
                 return response
             if status >= 500:
-                self.breaker.record_failure()
-                raise BackendUnavailable(self.service, f"it answered HTTP {status}")
+                reason = f"it answered HTTP {status}"
+                self.breaker.record_failure(reason)
+                raise BackendUnavailable(self.service, reason)
             self.breaker.record_success()  # a 4xx is an answer: the service itself is alive
             result = "rejected"
             raise self._client_error(response, unsupported, not_found)
         except httpx.TimeoutException as exc:
-            self.breaker.record_failure()
+            reason = self._timeout_reason(exc)
+            self.breaker.record_failure(reason)
             result = "timeout"
-            raise BackendUnavailable(self.service, self._timeout_reason(exc)) from None
+            raise BackendUnavailable(self.service, reason) from None
         except httpx.HTTPError as exc:
-            self.breaker.record_failure()
-            raise BackendUnavailable(self.service, _transport_reason(exc)) from None
+            reason = _transport_reason(exc)
+            self.breaker.record_failure(reason)
+            raise BackendUnavailable(self.service, reason) from None
         except BaseException as exc:
             if isinstance(exc, NotFound):
                 result = "not_found"

@@ -100,9 +100,10 @@ class StatusOverviewService:
         total = active = None
         if strategies is not None:
             notes.items.extend(strategies.unavailable)
-            if strategies.items or not strategies.unavailable:
+            if not strategies.unavailable:  # a service that did not answer: counts unknown
                 total = len(strategies.items)
-                active = sum(1 for s in strategies.items if s.active)
+                states = [s.active for s in strategies.items]
+                active = None if None in states else sum(1 for a in states if a)
         pnl = trades = None
         if performance is not None:
             notes.items.extend(performance.unavailable)

@@ -122,7 +122,17 @@ def trade_line(trade: Trade, tz: str) -> str:
 
 def _trading_lines(glance: TradingGlance, tz: str) -> list[str]:
     lines = [b(_("Trading"))]
-    if glance.strategies_total is not None:
+    if glance.strategies_total is None:
+        lines.append(esc(_("Strategies: unknown (not every trading service answered)")))
+    elif glance.strategies_active is None:
+        lines.append(
+            esc(
+                _("Strategies: {total}, how many are active is unknown").format(
+                    total=glance.strategies_total
+                )
+            )
+        )
+    else:
         lines.append(
             esc(
                 _("Strategies: {active} active of {total}").format(
