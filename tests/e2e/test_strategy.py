@@ -214,6 +214,9 @@ async def test_performance_ranks_strategies_for_a_period(world: World) -> None:
     assert table[1].split() == ["#", "Strategy", "Trades", "Win", "P&L", "DD", "Sharpe"]
     assert table[2].split()[:6] == ["1", "alpha-sol", "2", "66.67%", "+50.00", "0.50%"]
     assert any(line.split()[:3] == ["Total", "2", "+50.00"] for line in table)
+    assert table[2].split()[-1] == "—"  # two snapshots are not enough for a Sharpe ratio
+    assert "Sharpe is annualised from daily returns" in text
+    assert "— means there is not enough data yet." in text
     assert labels(viewer.last[-1]) == ["24h", "• 7d", "30d", "All", "📊 Chart"]
 
     day = await viewer.press("24h")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import enum
 import itertools
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-SECONDS_PER_YEAR = Decimal(365 * 86_400)
 
 
 class Period(enum.StrEnum):
@@ -52,23 +50,58 @@ def max_drawdown_pct(values: Sequence[Decimal]) -> Decimal | None:
     return (worst * 100).quantize(CENT, ROUND_HALF_UP)
 
 
-def sharpe_ratio(points: Sequence[EquityPoint]) -> Decimal | None:
-    """Annualised Sharpe ratio (risk-free rate 0) of the returns between consecutive points.
+@dataclass(frozen=True)
+class Resampling:
+    """A fixed return period and how many of them make a year (crypto trades every day)."""
 
-    Snapshots are irregular, so returns are scaled by the median spacing of the points:
-    sqrt(periods per year) * mean / sample standard deviation. None below 3 points or when the
-    equity never moved (no risk, no ratio).
+    step: timedelta
+    per_year: int
+    min_returns: int
+
+
+# Daily returns; hourly only when the history is too short for enough daily ones.
+DAILY = Resampling(timedelta(days=1), 365, 5)
+HOURLY = Resampling(timedelta(hours=1), 365 * 24, 24)
+SHARPE_BASES = (DAILY, HOURLY)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def closes(points: Sequence[EquityPoint], step: timedelta) -> list[Decimal]:
+    """The last equity of every period from the first to the last, carried over empty ones."""
+    last: dict[int, Decimal] = {}
+    for point in sorted(points, key=lambda p: p.at):
+        last[(point.at - _EPOCH) // step] = point.equity
+    if not last:
+        return []
+    series: list[Decimal] = []
+    current = last[min(last)]
+    for index in range(min(last), max(last) + 1):
+        current = last.get(index, current)
+        series.append(current)
+    return series
+
+
+def sharpe_ratio(points: Sequence[EquityPoint]) -> Decimal | None:
+    """Annualised Sharpe ratio (risk-free rate 0) of fixed-period returns.
+
+    Snapshots come seconds to hours apart; annualising returns between them gives absurd
+    figures, so the equity is resampled to daily closes (hourly closes with hourly annualisation
+    when the history is shorter than a week). None without enough returns, or when the equity
+    never moved (no risk, no ratio).
     """
-    pairs = [(a, b) for a, b in itertools.pairwise(points) if a.equity > 0]
-    if len(pairs) < 2:
-        return None
-    returns = [b.equity / a.equity - 1 for a, b in pairs]
-    spacing = statistics.median((b.at - a.at).total_seconds() for a, b in pairs)
-    if spacing <= 0:
+    for basis in SHARPE_BASES:
+        observed = len({(p.at - _EPOCH) // basis.step for p in points})
+        if observed <= basis.min_returns:  # carried-over closes are not observations
+            continue
+        series = closes(points, basis.step)
+        returns = [b / a - 1 for a, b in itertools.pairwise(series) if a > 0]
+        if len(returns) >= basis.min_returns:
+            break
+    else:
         return None
     mean = sum(returns, Decimal(0)) / len(returns)
     variance = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
     if variance == 0:
         return None
-    annualise = (SECONDS_PER_YEAR / Decimal(str(spacing))).sqrt()
+    annualise = Decimal(basis.per_year).sqrt()
     return (mean / variance.sqrt() * annualise).quantize(CENT, ROUND_HALF_UP)

@@ -81,7 +81,14 @@ def performance_blocks(rows: Sequence[StrategyPerformance], period: Period) -> l
     ]
     header = ["#", _("Strategy"), _("Trades"), _("Win"), _("P&L"), _("DD"), _("Sharpe")]
     blocks = [text_block(title), pre_block(table([*body, total], header))]
-    legend = _("Win = win rate, DD = max drawdown, P&L in USDT over the period.")
+    legend = (
+        _("Win = win rate, DD = max drawdown, P&L in USDT over the period.")
+        + " "
+        + _(
+            "Sharpe is annualised from daily returns (hourly ones when the history is shorter than "
+            "a week); — means there is not enough data yet."
+        )
+    )
     blocks.append(text_block(i(legend)))
     backend = sorted(
         (r.ranking for r in rows if r.ranking is not None and r.ranking.strategy_name),
