@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from telegram_frontend.core.i18n import _
+
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_CAPTION_LIMIT = 1024
 SAFE_LIMIT = 4000  # headroom for a page footer
@@ -142,14 +144,14 @@ def age(seconds: float | None) -> str:
         return "—"
     seconds = max(0, int(seconds))
     if seconds < 60:
-        return f"{seconds}s"
+        return _("{s}s").format(s=seconds)
     minutes, sec = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes}m {sec}s"
+        return _("{m}m {s}s").format(m=minutes, s=sec)
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours}h {minutes}m"
-    return f"{hours // 24}d {hours % 24}h"
+        return _("{h}h {m}m").format(h=hours, m=minutes)
+    return _("{d}d {h}h").format(d=hours // 24, h=hours % 24)
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str] | None = None) -> str:

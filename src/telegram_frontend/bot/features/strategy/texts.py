@@ -20,8 +20,8 @@ from telegram_frontend.core.formatters import (
     truncate,
     when,
 )
-from telegram_frontend.core.i18n import _
-from telegram_frontend.services.trading.records import Strategy
+from telegram_frontend.core.i18n import _, __
+from telegram_frontend.services.trading.records import Strategy, StrategyKind
 
 
 def state_icon(strategy: Strategy) -> str:
@@ -57,8 +57,38 @@ def list_header(total: int, page: int, pages: int) -> str:
     return text + "\n" + esc(_("Tap a strategy to open its card."))
 
 
+PARAMETER_LABELS = {
+    "fast_period": __("fast period"),
+    "slow_period": __("slow period"),
+    "signal_period": __("signal period"),
+    "position_size": __("position size"),
+    "max_daily_loss_pct": __("max daily loss pct"),
+    "stop_loss_pct": __("stop loss pct"),
+    "take_profit_pct": __("take profit pct"),
+    "lower": __("lower bound"),
+    "upper": __("upper bound"),
+    "levels": __("levels"),
+    "base_order_size": __("base order size"),
+    "daily_loss_limit_pct": __("daily loss limit pct"),
+    "max_position_size_quote": __("max position size quote"),
+}
+
+
 def _pairs(values: dict[str, str]) -> str:
-    return ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in values.items())
+    """Parameters in the reader's language; a name we do not know is shown as the backend's."""
+    return ", ".join(
+        f"{PARAMETER_LABELS.get(key, key.replace('_', ' '))} {value}"
+        for key, value in values.items()
+    )
+
+
+def _controls_note(strategy: Strategy) -> str:
+    if strategy.kind is StrategyKind.MACD:
+        return _(
+            "The MACD trader cannot start or stop a strategy instance: this backend version "
+            "has no such endpoint; change `active` in its configuration and restart it."
+        )
+    return strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
 
 
 def card_blocks(
@@ -99,7 +129,7 @@ def card_blocks(
             lines.append(i(truncate(last_signal.signal_reason, 300)))
     blocks = [text_block("\n".join(head)), text_block("\n".join(lines))]
     if show_controls_note and not strategy.can_start_stop and strategy.start_stop_note:
-        blocks.append(text_block("ℹ️ " + esc(strategy.start_stop_note)))
+        blocks.append(text_block("ℹ️ " + esc(_controls_note(strategy))))
     return blocks
 
 
@@ -145,8 +175,7 @@ def equity_caption(strategy_id: str) -> str:
 
 
 def cannot_switch_text(strategy: Strategy) -> str:
-    note = strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
-    return "ℹ️ " + esc(note)
+    return "ℹ️ " + esc(_controls_note(strategy))
 
 
 def expired_text(reason: str) -> str:

@@ -75,7 +75,7 @@ def service_line(status: ServiceStatus, with_breaker: bool = False) -> str:
     if status.state is ServiceState.UNKNOWN:
         return line
     if status.latency_ms is not None:
-        line += f", {status.latency_ms:.0f} ms"
+        line += ", " + esc(_("{ms} ms").format(ms=f"{status.latency_ms:.0f}"))
     if with_breaker and status.breaker and status.breaker != "closed":
         line += ", " + esc(_("circuit breaker {state}").format(state=status.breaker))
     if status.reason:
@@ -106,7 +106,7 @@ def freshness_line(snapshot: SystemSnapshot) -> str:
     if fresh.last_event_at is None:
         return esc(_("Last kline event: unknown"))
     text = _("Last kline event: {age} ago ({source})").format(
-        age=age(fresh.age_seconds), source=fresh.source or "?"
+        age=age(fresh.age_seconds), source=_(fresh.source) if fresh.source else "?"
     )
     return ("⚠️ " if fresh.stale else "") + esc(text)
 
@@ -177,8 +177,26 @@ def status_blocks(overview: StatusOverview, tz: str) -> list[Block]:
     ]
 
 
+def _state_word(state: str) -> str:
+    """A component's state in the reader's language (UP, DOWN, … as on the service lines)."""
+    known = {s.value.upper(): label for s, label in STATE_LABELS.items()}
+    label = known.get(state.upper())
+    return str(label) if label is not None and state.upper() != "UNKNOWN" else state
+
+
+def _worker_state(state: str) -> str:
+    """`running` / `restarting after X` in the reader's language."""
+    if state == "running":
+        return _("running")
+    if state.startswith("restarting after "):
+        return _("restarting after {error}").format(error=state.removeprefix("restarting after "))
+    return state
+
+
 def _components_line(components: Mapping[str, str]) -> str:
-    shown = ", ".join(f"{name} {state}" for name, state in list(components.items())[:12])
+    shown = ", ".join(
+        f"{name} {_state_word(state)}" for name, state in list(components.items())[:12]
+    )
     return "    " + esc(_("components: {list}").format(list=shown))
 
 
@@ -282,7 +300,9 @@ def _own_block(report: HealthReport) -> Block:
         if tg.status == "up"
         else _("Telegram: not connected ({error})").format(error=tg.error or "?")
     )
-    workers = ", ".join(f"{name} {state}" for name, state in sorted(ready.workers.items()))
+    workers = ", ".join(
+        f"{name} {_worker_state(state)}" for name, state in sorted(ready.workers.items())
+    )
     lines = [
         b(_("This bot")),
         f"{db_icon} {esc(db_text)}",
