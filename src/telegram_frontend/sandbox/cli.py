@@ -29,6 +29,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--emulator-port", type=int, default=8081)
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="real seconds per simulated minute of trading (1: a trade every minute or two)",
+    )
     parser.set_defaults(func=cmd_sandbox)
     inner = parser.add_subparsers(dest="sandbox_command")
     chat = inner.add_parser("chat", help="a terminal chat with the sandbox bot")
@@ -54,6 +60,9 @@ def _banner(world: SandboxWorld) -> str:
             f"  curl -s -X POST {base}/sandbox/users/1/messages "
             "-H 'content-type: application/json' -d '{\"text\": \"/help\"}'",
             f"  curl -s {base}/sandbox/chats/1/messages",
+            "Break a backend (down, up, slow, error, clear) to see the outage and recovery alerts:",
+            f"  curl -s -X POST {base}/sandbox/faults -H 'content-type: application/json' "
+            '-d \'{"service": "grid_trader", "fault": "down"}\'',
             "Stop with Ctrl+C.",
         ]
     )
@@ -65,7 +74,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     configure_logging(args.log_level, "console")
     config = default_config(
-        Path(args.data_dir), emulator_port=args.emulator_port, http_port=args.http_port
+        Path(args.data_dir),
+        emulator_port=args.emulator_port,
+        http_port=args.http_port,
+        step_seconds=args.pace,
     )
 
     async def main(stop: asyncio.Event) -> None:

@@ -61,6 +61,10 @@ class WorldConfig:
     env: dict[str, Any] = field(default_factory=dict)
 
 
+# One simulated minute per real second: the fake MACD trader then trades every minute or two.
+DEFAULT_PACE_SECONDS = 1.0
+
+
 class SandboxWorld:
     """Starts the fakes first (they own the trading database), then the frontend."""
 
@@ -77,6 +81,7 @@ class SandboxWorld:
             market=self.market, trading_database_url=config.trading_database_url
         )
         self.binance = FakeBinance(self.market)
+        self.emulator.backend_faults = self._backend_fault
         self.frontend: Frontend | None = None
         self.settings: Settings | None = None
 
@@ -107,6 +112,13 @@ class SandboxWorld:
         if self.config.step_seconds:
             self.backends.start_background(self.config.step_seconds)
         return self
+
+    async def _backend_fault(
+        self, service: str, fault: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self.backends.apply_fault(
+            service, fault, float(body.get("delay_seconds") or 3.0)
+        )
 
     async def wait_connected(self, within_s: float = 10.0) -> None:
         assert self.frontend is not None
@@ -139,7 +151,7 @@ def default_config(data_dir: Path, **overrides: Any) -> WorldConfig:
         "trading_database_url": f"sqlite+aiosqlite:///{data_dir / 'sandbox_trading.db'}",
         "emulator_port": 8081,
         "http_port": 8000,
-        "step_seconds": 15.0,
+        "step_seconds": DEFAULT_PACE_SECONDS,
         "seed_users": True,
     }
     values.update(overrides)

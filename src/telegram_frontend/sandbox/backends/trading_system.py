@@ -233,6 +233,31 @@ class FakeBackends:
     async def come_up(self, name: str) -> None:
         await self.servers[name].come_up()
 
+    async def apply_fault(self, name: str, fault: str, slow_seconds: float = 3.0) -> dict[str, Any]:
+        """down/up/slow/error/clear for one service, as the control API and web chat ask."""
+        if name not in self.servers:
+            raise KeyError(f"unknown service {name!r}; one of {', '.join(sorted(self.servers))}")
+        switches = self.faults[name]
+        if fault == "down":
+            await self.go_down(name)
+        elif fault == "up":
+            await self.come_up(name)
+        elif fault == "slow":
+            switches.delay_seconds = slow_seconds
+        elif fault == "error":
+            switches.error_status = 500
+        elif fault == "clear":
+            switches.clear()
+            await self.come_up(name)
+        else:
+            raise ValueError("fault must be one of down, up, slow, error, clear")
+        return {
+            "service": name,
+            "up": self.servers[name].is_up,
+            "delay_seconds": switches.delay_seconds,
+            "error_status": switches.error_status,
+        }
+
     def start_background(self, interval_seconds: float = 60.0) -> None:
         """Step on a timer, as the sandbox does; the tests call `step()` themselves."""
 

@@ -324,7 +324,17 @@ class ControlApi:
         return web.json_response({"faults": [r.to_json() for r in self.emulator.faults.rules]})
 
     async def add_fault(self, request: web.Request) -> web.Response:
-        rule = FaultRule.from_json(await _body(request))
+        body = await _body(request)
+        if "service" in body:
+            hook = self.emulator.backend_faults
+            if hook is None:
+                raise ControlError(400, "this sandbox runs no fake backend services")
+            try:
+                state = await hook(str(body["service"]), str(body.get("fault", "")), body)
+            except (KeyError, ValueError) as exc:
+                raise ControlError(400, str(exc).strip("'")) from None
+            return web.json_response(state)
+        rule = FaultRule.from_json(body)
         self.emulator.faults.add(rule)
         return await self.list_faults(request)
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from aiogram.client.telegram import TelegramAPIServer
 
 __all__ = ["FloodLimits", "TelegramEmulator", "WebhookPolicy", "main"]
+
+BackendFaultHook = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""(service, fault, request body) → the service's fault state; KeyError/ValueError: refused."""
 
 TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{35}")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -92,6 +95,9 @@ class TelegramEmulator:
         self.webhook_policy = webhook_policy or WebhookPolicy()
         self.allow_insecure_webhooks = allow_insecure_webhooks
         self.faults = FaultInjector()
+        # Set by a sandbox that runs fake backends: `POST /sandbox/faults` with a "service" breaks
+        # that backend service (down/up/slow/error/clear) instead of Telegram.
+        self.backend_faults: BackendFaultHook | None = None
         self.configured_bot_id: int | None = bot_id_of(given[0]) if given else None
         self.primary_bot_id = self.configured_bot_id
         self.contexts: dict[int, BotApiContext] = {}
