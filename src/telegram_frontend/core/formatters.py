@@ -94,11 +94,11 @@ def pct(value: object, places: int = 2, signed_: bool = False) -> str:
 
 
 def qty(value: object, max_places: int = 8) -> str:
-    """Quantities without trailing zeros: `0.01000000` → `0.01`."""
+    """Quantities without trailing zeros, grouped like money: `9933.68766` → `9,933.68766`."""
     number = to_decimal(value)
     if number is None:
         return "—"
-    text = f"{number.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP):f}"
+    text = f"{number.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

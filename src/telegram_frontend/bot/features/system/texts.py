@@ -364,7 +364,7 @@ def metrics_blocks(overview: StatusOverview, figures: DeliveryFigures, tz: str) 
     orders = [b(_("Trading database"))]
     orders.append(
         esc(
-            _("Trades in 24h: {trades}; open orders: {orders}").format(
+            _("Trades in 24h: {trades}; strategies' open orders: {orders}").format(
                 trades=_count(glance.trades_24h), orders=_count(glance.open_orders)
             )
         )
