@@ -80,6 +80,9 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
         "Risk limits: max daily loss pct -2, stop loss pct 2, take profit pct 4",
     ]
     assert "Balance: 10,000.00 USDT" in card
+    # Whole-life backend figures say so, so they never contradict /performance's period figures.
+    assert "Closed trades, whole life: 0" in card
+    assert not [line for line in card if line.startswith("Trades: ")]
     assert any(line.startswith("Last signal: BUY at ") for line in card)
     assert not any("cannot start or stop" in line for line in card)  # viewers get no controls
     assert labels(opened.edited) == ["🔄 Refresh", "📈 Chart", "◀ All strategies"]

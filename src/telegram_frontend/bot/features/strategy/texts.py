@@ -110,10 +110,16 @@ def card_blocks(
     figures = [
         (_("Balance: {value}"), money(strategy.balance, 2, "USDT"), strategy.balance),
         (_("P&L: {value}"), signed(strategy.pnl, 2, "USDT"), strategy.pnl),
-        (_("Trades: {value}"), str(strategy.total_trades), strategy.total_trades),
+        # The backend's whole-life figures, named so they never read as /performance's ones
+        # (fills in a period; Sharpe from daily returns).
+        (
+            _("Closed trades, whole life: {value}"),
+            str(strategy.total_trades),
+            strategy.total_trades,
+        ),
         (_("Win rate: {value}"), pct(strategy.win_rate), strategy.win_rate),
         (_("Max drawdown: {value}"), pct(strategy.drawdown), strategy.drawdown),
-        (_("Sharpe ratio: {value}"), money(strategy.sharpe), strategy.sharpe),
+        (_("Sharpe ratio (the backend's own): {value}"), money(strategy.sharpe), strategy.sharpe),
     ]
     lines += [esc(label.format(value=shown)) for label, shown, raw in figures if raw is not None]
     if last_signal is not None:
