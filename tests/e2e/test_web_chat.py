@@ -294,3 +294,21 @@ def test_the_page_ships_inside_the_package() -> None:
     folder = resources.files("telegram_frontend.sandbox") / "web"
     for name in ASSETS:
         assert (folder / name).is_file(), name
+
+
+@one_backend
+async def test_a_backend_is_taken_down_and_up_from_the_page(
+    world: World, page: tuple[Page, PageProblems]
+) -> None:
+    opened, problems = page
+    await open_chat(opened, world, ADMIN_ID)
+    await opened.locator("#fault-service").select_option("grid_trader")
+    await opened.locator("#fault-kind").select_option("down")
+    await opened.locator("#fault-apply").click()
+    await expect(opened.locator("#toast")).to_contain_text("grid_trader: down (now down)")
+    assert world.backends.servers["grid_trader"].is_up is False
+    await opened.locator("#fault-kind").select_option("up")
+    await opened.locator("#fault-apply").click()
+    await expect(opened.locator("#toast")).to_contain_text("grid_trader: up (now up)")
+    assert world.backends.servers["grid_trader"].is_up is True
+    assert problems == []

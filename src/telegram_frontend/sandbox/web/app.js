@@ -26,6 +26,9 @@
     commands: $("commands"),
     replyKeyboard: $("reply-keyboard"),
     toast: $("toast"),
+    faultForm: $("backend-fault"),
+    faultService: $("fault-service"),
+    faultKind: $("fault-kind"),
   };
 
   const state = {
@@ -73,6 +76,7 @@
     },
     send: (userId, body) => request("POST", `/sandbox/users/${userId}/messages`, body),
     press: (userId, body) => request("POST", `/sandbox/users/${userId}/callbacks`, body),
+    backendFault: (service, fault) => request("POST", "/sandbox/faults", { service, fault }),
     answer: (callbackId) =>
       request("GET", `/sandbox/callbacks/${encodeURIComponent(callbackId)}?timeout=${ANSWER_TIMEOUT_S}`),
   };
@@ -587,6 +591,18 @@
       event.preventDefault();
       selectUser(Number(view.otherUser.value));
       view.otherUser.value = "";
+    });
+    view.faultForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const service = view.faultService.value;
+      const fault = view.faultKind.value;
+      try {
+        const result = await api.backendFault(service, fault);
+        const health = result.up ? "up" : "down";
+        toast(`${service}: ${fault} (now ${health})`);
+      } catch (error) {
+        toast(`Could not change ${service}: ${error.message}`, { error: true });
+      }
     });
     view.language.value = window.localStorage.getItem("sandbox-chat-language") || "";
     view.language.addEventListener("change", () => {
