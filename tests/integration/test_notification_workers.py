@@ -205,7 +205,7 @@ async def test_a_rule_fires_once_per_crossing_and_rearms_when_it_clears(
         prices.now["BTCUSDT"] = Decimal(price)
         fired.append(await evaluator.check_once())
     assert fired == [0, 1, 0, 0, 1, 0]
-    assert await _keys(database) == [f"rule:{rule.id}:1", f"rule:{rule.id}:2"]
+    assert await _keys(database) == [f"rule:{rule.uid}:1", f"rule:{rule.uid}:2"]
     async with database.session() as session:
         texts = list(await session.scalars(select(OutboxMessage.text)))
     assert (
