@@ -16,6 +16,7 @@ from telegram_frontend.core.i18n import LOCALES_DIR, merged_catalog
 from telegram_frontend.sandbox.telegram.emulator_client import EmulatorTimeout
 from telegram_frontend.services.admin.users import UserService
 from tests.e2e.harness import ADMIN_ID, World, text_of
+from tests.e2e.notifications.support import FAST_DELIVERY, enqueue
 
 USAGE = re.compile(r"^/\S+(?: [^—\n]*)? — ", re.MULTILINE)  # "/cmd ARGS — ": syntax, not words
 
@@ -66,13 +67,15 @@ def english_fragments() -> Iterator[str]:
 @pytest.fixture
 def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     """Every screen in a row, well within a minute."""
-    return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000"}
+    return {**settings_env, **FAST_DELIVERY, "RATE_LIMIT_PER_MINUTE": "1000"}
 
 
 async def test_every_screen_in_russian_has_no_english_left(world: World) -> None:
     admin = await world.app.admin()
     users = await world.app.frontend.container.get(UserService)
     await users.set_preferences(ADMIN_ID, language="ru")
+    await enqueue(world.app, "russian-screens", [ADMIN_ID], "<b>ping</b>")  # /metrics: "sent 1"
+    await world.app.client.wait_for_bot_messages(ADMIN_ID, count=1, timeout=15)
     fragments = sorted(set(english_fragments()), key=len, reverse=True)
     problems: list[str] = []
     for screen in SCREENS:
@@ -81,6 +84,8 @@ async def test_every_screen_in_russian_has_no_english_left(world: World) -> None
         except EmulatorTimeout:
             problems.append(f"{screen}: no answer")
             continue
+        if screen == "/metrics":
+            assert "отправлено 1" in text, text  # the delivery figures are on this screen
         text = USAGE.sub("", text)
         found = [f for f in fragments if f in text]
         words = ENGLISH_WORDS.findall(text)

@@ -327,10 +327,24 @@ def health_blocks(report: HealthReport, tz: str) -> list[Block]:
     ]
 
 
+DELIVERY_RESULTS = {
+    "sent": __("sent"),
+    "sent_plain": __("sent as plain text"),
+    "retry": __("retried"),
+    "rate_limited": __("rate-limited"),
+    "refused": __("refused"),
+    "blocked": __("blocked by the user"),
+    "failed": __("failed"),
+}
+
+
 def _deliveries_line(figures: DeliveryFigures) -> str:
     if not figures.deliveries:
         return esc(_("Notifications delivered: none yet"))
-    listed = ", ".join(f"{result} {_count(n)}" for result, n in figures.deliveries.items())
+    listed = ", ".join(
+        f"{DELIVERY_RESULTS.get(result, result)} {_count(n)}"
+        for result, n in figures.deliveries.items()
+    )
     return esc(_("Notifications: {list}").format(list=listed))
 
 
