@@ -74,6 +74,8 @@ async def test_every_screen_in_russian_has_no_english_left(world: World) -> None
     admin = await world.app.admin()
     users = await world.app.frontend.container.get(UserService)
     await users.set_preferences(ADMIN_ID, language="ru")
+    await world.backends.step({"conservative-btc": "BUY"})  # a position, a signal and a reason
+    await world.backends.step()
     await enqueue(world.app, "russian-screens", [ADMIN_ID], "<b>ping</b>")  # /metrics: "sent 1"
     await world.app.client.wait_for_bot_messages(ADMIN_ID, count=1, timeout=15)
     fragments = sorted(set(english_fragments()), key=len, reverse=True)
@@ -84,6 +86,8 @@ async def test_every_screen_in_russian_has_no_english_left(world: World) -> None
         except EmulatorTimeout:
             problems.append(f"{screen}: no answer")
             continue
+        if screen == "/strategy macd:conservative-btc":
+            assert "Последний сигнал" in text, text  # the signal and its reason are shown
         if screen == "/metrics":
             assert "отправлено 1" in text, text  # the delivery figures are on this screen
         text = USAGE.sub("", text)

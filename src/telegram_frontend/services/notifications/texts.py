@@ -20,6 +20,7 @@ from telegram_frontend.services.notifications.types import (
     NoticeType,
     Severity,
 )
+from telegram_frontend.services.trading.signal_reasons import signal_reason_text
 
 
 def price_text(value: Decimal | None) -> str:
@@ -63,7 +64,11 @@ def trade_notice(trade: DecisionLog) -> Notice:
             _("Strategy: {name}").format(name=_strategy(trade.strategy_name, trade.instance_id)),
         ]
         if trade.decision_reason:
-            lines.append(_("Reason: {reason}").format(reason=esc(trade.decision_reason[:200])))
+            lines.append(
+                _("Reason: {reason}").format(
+                    reason=esc(signal_reason_text(trade.decision_reason)[:200])
+                )
+            )
         if trade.order_id:
             lines.append(_("Order: {order}").format(order=code(trade.order_id)))
         lines.append(esc(when(trade.decision_time, audience.timezone)))

@@ -22,6 +22,7 @@ from telegram_frontend.core.formatters import (
 )
 from telegram_frontend.core.i18n import _, __
 from telegram_frontend.services.trading.records import Strategy, StrategyKind
+from telegram_frontend.services.trading.signal_reasons import signal_reason_text
 
 
 def state_icon(strategy: Strategy) -> str:
@@ -132,7 +133,7 @@ def card_blocks(
             )
         )
         if last_signal.signal_reason:
-            lines.append(i(truncate(last_signal.signal_reason, 300)))
+            lines.append(i(truncate(signal_reason_text(last_signal.signal_reason), 300)))
     blocks = [text_block("\n".join(head)), text_block("\n".join(lines))]
     if show_controls_note and not strategy.can_start_stop and strategy.start_stop_note:
         blocks.append(text_block("ℹ️ " + esc(_controls_note(strategy))))
