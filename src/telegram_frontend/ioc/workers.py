@@ -12,10 +12,11 @@ from __future__ import annotations
 from aiogram import Bot
 from dishka import AsyncContainer
 
-from telegram_frontend.bot.ui.command_menus import menu_sync_worker
+from telegram_frontend.bot.ui.command_menus import CommandMenuSync
 from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -121,6 +122,12 @@ async def build_workers(container: AsyncContainer, settings: Settings) -> list[W
     if not settings.workers_enabled:
         return []
     workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
-    workers.append(await menu_sync_worker(container))
+    workers.append(
+        CommandMenuSync(
+            await container.get(Bot),
+            await container.get(UserService),
+            await container.get(RuntimeState),
+        )
+    )
     workers += await notification_workers(container, settings)
     return workers
