@@ -81,7 +81,7 @@ async def test_unset_urls_are_unknown_not_configured(
     finally:
         await clients.aclose()
     grid = snapshot.service("grid_trader")
-    assert (grid.state, grid.reason) == (ServiceState.UNKNOWN, "not configured")
+    assert (grid.state, grid.reason) == (ServiceState.UNKNOWN, "not deployed")  # not DOWN
     assert snapshot.service("prometheus").state is ServiceState.UNKNOWN
     assert snapshot.service("macd_trader").state is ServiceState.UP
     assert snapshot.overall is ServiceState.UP
@@ -154,5 +154,7 @@ async def test_rejected_key_degrades_the_trader(
         await clients.aclose()
     trader = snapshot.service("macd_trader")
     assert trader.state is ServiceState.DEGRADED
-    assert trader.reason == "the MACD trader service rejected our API key"
+    assert trader.reason is not None
+    assert trader.reason.startswith("the MACD trader service refused our request (HTTP 403)")
+    assert "MACD_TRADER_API_KEY to a key with the ADMIN role" in trader.reason
     assert snapshot.trader is None

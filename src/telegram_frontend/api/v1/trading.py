@@ -49,7 +49,8 @@ class StrategyOut(ApiModel):
     balance: Money | None = None
     pnl: Money | None = None
     win_rate: Money | None = None
-    drawdown: Money | None = None
+    drawdown: Money | None = None  # absolute, USDT
+    drawdown_pct: Money | None = None  # of the starting balance
     sharpe: Money | None = None
     total_trades: int | None = None
     can_start_stop: bool
