@@ -247,7 +247,12 @@ async def test_prometheus_queries_system_wide_figures(
 ) -> None:
     prometheus = clients.prometheus
     assert prometheus is not None
-    assert set((await prometheus.targets_up()).values()) == {True}
+    testnet = await prometheus.targets_up("testnet")
+    assert set(testnet.values()) == {True}
+    assert "node-exporter" not in testnet and "binance-trader-macd" not in testnet
+    everything = await prometheus.targets_up()  # the real config's mainnet/infra jobs: never up
+    assert everything["node-exporter"] is False and everything["binance-trader-macd"] is False
+    assert await prometheus.targets_up("staging") == {}
     await fakes.step(forced={"aggressive-eth": "BUY", "conservative-btc": "BUY"})
     assert await prometheus.scalar("sum(binance_trader_active_positions)") == 2
     buys = await prometheus.query('binance_trader_signals_total{direction="buy"}')
@@ -256,6 +261,6 @@ async def test_prometheus_queries_system_wide_figures(
     with pytest.raises(BackendRejected, match="parse error"):
         await prometheus.query("rate(x[5m]) / 0 +")
     await fakes.go_down("data_storage")
-    jobs = await prometheus.targets_up()
+    jobs = await prometheus.targets_up("testnet")
     assert jobs["binance-data-storage-testnet"] is False
     assert jobs["binance-trader-macd-testnet"] is True

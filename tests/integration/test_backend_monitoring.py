@@ -67,6 +67,7 @@ async def test_everything_up_with_figures(
     assert snapshot.trader is not None
     assert snapshot.trader.total_instances == 2
     assert snapshot.prometheus_targets["binance-data-collection-testnet"] is True
+    assert "node-exporter" not in snapshot.prometheus_targets  # another environment's job
     assert snapshot.unavailable == ()
     assert {s.breaker for s in snapshot.services if s.key != "trading_db"} == {"closed"}
 

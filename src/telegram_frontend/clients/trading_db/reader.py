@@ -207,6 +207,26 @@ class TradingDatabase:
         rows = await self._fetch(decision_logs, build)
         return [DecisionLog.model_validate(r) for r in rows]
 
+    async def latest_executed_trade(self) -> DecisionLog | None:
+        """The newest executed trade, or None when nothing has executed yet."""
+        t = decision_logs.c
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            order = [t.decision_time.desc()] + ([t.id.desc()] if "id" in names else [])
+            return select(*columns).where(t.trade_executed.is_(True)).order_by(*order).limit(1)
+
+        rows = await self._fetch(decision_logs, build)
+        return DecisionLog.model_validate(rows[0]) if rows else None
+
+    async def missing_columns(self) -> dict[str, list[str]]:
+        """Per table we read, the columns we read that it lacks (all of them: no such table)."""
+        async with self._connection() as conn:
+            report: dict[str, list[str]] = {}
+            for table in READ_TABLES:
+                present = await conn.run_sync(_column_names, table.name)
+                report[table.name] = [c.name for c in table.columns if c.name not in present]
+            return report
+
     async def latest_trade_cursor(self) -> TradeCursor:
         """The cursor of the newest executed trade: a new poller starts from "now"."""
         t = decision_logs.c
@@ -395,6 +415,9 @@ class TradingDatabase:
             return query.order_by(t.analysis_time.desc()).limit(limit)
 
         return [AnalysisEvent.model_validate(r) for r in await self._fetch(analysis_events, build)]
+
+
+READ_TABLES = (decision_logs, portfolio_snapshots, orders_table, analysis_events)
 
 
 def _column_names(sync_conn: Connection, table_name: str) -> set[str]:

@@ -35,6 +35,7 @@ class BackendProvider(Provider):
             clients,
             cache_seconds=settings.monitoring_cache_seconds,
             stale_after_seconds=settings.heartbeat_stale_seconds,
+            environment=settings.deployment_environment,
         )
 
     @provide

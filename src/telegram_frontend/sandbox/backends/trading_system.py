@@ -46,6 +46,13 @@ JOBS = {
     "data_storage": "binance-data-storage-testnet",
     "data_collection": "binance-data-collection-testnet",
 }
+ENVIRONMENT = "testnet"
+# The real config also scrapes mainnet and infra targets that never resolve on testnet.
+FOREIGN_JOBS = {
+    "binance-trader-macd": "mainnet",
+    "binance-data-storage": "mainnet",
+    "node-exporter": "infra",
+}
 Sample = tuple[str, dict[str, str], Decimal | None]
 _SELECTOR = re.compile(
     r"\s*(?:(?P<agg>sum|max|min|count)\s*\(\s*)?(?P<name>[a-zA-Z_:][\w:]*)"
@@ -64,10 +71,13 @@ class FakePrometheus:
         for name, job in JOBS.items():
             server = self.backends.servers[name]
             up = server.is_up and self.backends.faults[name].error_status is None
-            labels = {"job": job, "instance": f"{job}:8080"}
+            labels = {"job": job, "instance": f"{job}:8080", "environment": ENVIRONMENT}
             found.append(("up", labels, Decimal(1 if up else 0)))
             if up:
                 found += [(n, {**lab, **labels}, v) for n, lab, v in self._scrape(name)]
+        for job, environment in FOREIGN_JOBS.items():
+            labels = {"job": job, "instance": f"{job}:8080", "environment": environment}
+            found.append(("up", labels, Decimal(0)))
         return found
 
     def _scrape(self, name: str) -> list[Sample]:

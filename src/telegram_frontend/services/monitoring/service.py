@@ -90,10 +90,12 @@ class MonitoringService:
         cache_seconds: float = 5.0,
         overall_timeout: float = 10.0,
         stale_after_seconds: float = 600.0,
+        environment: str | None = "testnet",
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.clients = clients
+        self.environment = environment  # only this deployment's Prometheus jobs are shown
         self.cache_seconds = cache_seconds
         self.overall_timeout = overall_timeout
         self.stale_after_seconds = stale_after_seconds
@@ -111,6 +113,7 @@ class MonitoringService:
             cache_seconds=settings.monitoring_cache_seconds,
             overall_timeout=per_call + 1.0,
             stale_after_seconds=settings.heartbeat_stale_seconds,
+            environment=settings.deployment_environment,
         )
 
     async def snapshot(self, force: bool = False) -> SystemSnapshot:
@@ -321,7 +324,7 @@ class MonitoringService:
         assert client is not None
         started = time.perf_counter()
         try:
-            check.data["targets"] = await client.targets_up()
+            check.data["targets"] = await client.targets_up(self.environment)
         except BackendRejected as exc:
             check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
         except FrontendError as exc:

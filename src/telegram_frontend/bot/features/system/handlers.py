@@ -168,11 +168,18 @@ async def dashboard_command(message: Message, settings: FromDishka[Settings]) ->
         await message.answer(dashboard_missing_text())
         return
     base = settings.grafana_url.rstrip("/")
+    missing = set(settings.grafana_unprovisioned)
     buttons = [
-        url_button(str(label), f"{base}/d/{uid}") for uid, label in GRAFANA_DASHBOARDS.items()
+        url_button(("⚠️ " if uid in missing else "") + str(label), f"{base}/d/{uid}")
+        for uid, label in GRAFANA_DASHBOARDS.items()
     ]
     rows = [buttons[n : n + 2] for n in range(0, len(buttons), 2)]
-    await message.answer(dashboard_text(), reply_markup=markup(rows))
+    text = dashboard_text()
+    absent = [str(label) for uid, label in GRAFANA_DASHBOARDS.items() if uid in missing]
+    if absent:
+        note = _("⚠️ Not provisioned by this deployment: {names}.")
+        text += "\n" + esc(note.format(names=", ".join(absent)))
+    await message.answer(text, reply_markup=markup(rows))
 
 
 # -- /logs -------------------------------------------------------------------------------------
