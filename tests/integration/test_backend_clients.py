@@ -248,7 +248,10 @@ async def test_prometheus_queries_system_wide_figures(
     prometheus = clients.prometheus
     assert prometheus is not None
     testnet = await prometheus.targets_up("testnet")
+    # the real config scrapes the trader without a key: refused, so that job is down
+    assert testnet.pop("binance-trader-macd-testnet") is False
     assert set(testnet.values()) == {True}
+    fakes.prometheus.trader_key = True  # a scrape config with the key
     assert "node-exporter" not in testnet and "binance-trader-macd" not in testnet
     everything = await prometheus.targets_up()  # the real config's mainnet/infra jobs: never up
     assert everything["node-exporter"] is False and everything["binance-trader-macd"] is False

@@ -61,16 +61,23 @@ _SELECTOR = re.compile(
 
 
 class FakePrometheus:
-    """Answers `/api/v1/query` for plain selectors and sum/max/min/count of them."""
+    """Answers `/api/v1/query` for plain selectors and sum/max/min/count of them.
 
-    def __init__(self, backends: FakeBackends) -> None:
+    As the real config: it scrapes the MACD trader without an API key, which the trader refuses
+    (so that job is down unless `trader_key` is set), and it has jobs of other environments.
+    """
+
+    def __init__(self, backends: FakeBackends, trader_key: bool = False) -> None:
         self.backends = backends
+        self.trader_key = trader_key
 
     def samples(self) -> list[Sample]:
         found: list[Sample] = []
         for name, job in JOBS.items():
             server = self.backends.servers[name]
             up = server.is_up and self.backends.faults[name].error_status is None
+            if name == "macd_trader" and not self.trader_key:
+                up = False  # /actuator/prometheus answers 403 to a scrape without a key
             labels = {"job": job, "instance": f"{job}:8080", "environment": ENVIRONMENT}
             found.append(("up", labels, Decimal(1 if up else 0)))
             if up:
