@@ -245,3 +245,14 @@ async def test_performance_ranks_strategies_for_a_period(world: World) -> None:
 
     bad = text_of(await viewer.send("/performance 1y"))
     assert bad == "Unknown period “1y”. Use one of: 24h, 7d, 30d, all."
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_a_403_from_the_macd_trader_names_the_key_role_needed(world: World) -> None:
+    world.backends.faults["macd_trader"].reject_key = True
+    viewer = await world.app.user_with_role(VIEWER_ID, Role.VIEWER)
+    text = text_of(await viewer.send("/strategy"))
+    assert "refused our request (HTTP 403)" in text
+    assert "set MACD_TRADER_API_KEY to a key with the ADMIN role" in text
+    assert "rejected" not in text
+    assert f"⏸ {GRID_NAME} — BTCUSDT 1h, stopped" in text  # the grid still lists
