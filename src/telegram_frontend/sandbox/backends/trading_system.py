@@ -164,12 +164,15 @@ class FakeBackends:
         api_key: str = DEFAULT_API_KEY,
         macd_control_endpoints: bool = False,
         grid_api_enabled: bool = True,
+        test_order_mode: bool = False,
     ) -> None:
         self.market = market or SimulatedMarket()
         self.trading_database_url = trading_database_url
         self.db = FakeTradingDatabase(trading_database_url) if trading_database_url else None
         self.api_key = api_key
-        self.macd = FakeMacdTrader(self.market, self.db, api_key, macd_control_endpoints)
+        self.macd = FakeMacdTrader(
+            self.market, self.db, api_key, macd_control_endpoints, test_order_mode
+        )
         self.grid = FakeGridTrader(api_enabled=grid_api_enabled)
         self.storage = FakeDataStorage(self.market)
         self.collection = FakeDataCollection(self.market)
@@ -273,7 +276,11 @@ class FakeBackends:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    backends = FakeBackends(trading_database_url=args.db, macd_control_endpoints=args.macd_control)
+    backends = FakeBackends(
+        trading_database_url=args.db,
+        macd_control_endpoints=args.macd_control,
+        test_order_mode=args.test_order_mode,
+    )
     await backends.start()
     backends.start_background(args.step_seconds)
     for key, value in backends.settings_overrides().items():
@@ -289,6 +296,11 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite+aiosqlite:///./data/sandbox_trading.db")
     parser.add_argument("--step-seconds", type=float, default=60.0)
     parser.add_argument("--macd-control", action="store_true", help="offer MACD start/stop")
+    parser.add_argument(
+        "--test-order-mode",
+        action="store_true",
+        help="orders never fill, as with the testnet template's default: nothing executes",
+    )
     args = parser.parse_args()
     Path("data").mkdir(exist_ok=True)
     with contextlib.suppress(KeyboardInterrupt):
