@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     data_collection_url: str | None = None
     prometheus_url: str | None = None
     grafana_url: str | None = None
+    # Prometheus jobs shown are those labelled environment=<this> ("" shows every job)
+    deployment_environment: str = "testnet"
+    # Grafana dashboards the deployment does not provision (the testnet compose lacks macd-overlay)
+    grafana_unprovisioned: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["macd-overlay"]
+    )
     trading_database_url: str | None = None
     http_connect_timeout: float = Field(default=3.0, gt=0)
     http_read_timeout: float = Field(default=5.0, gt=0)
@@ -106,6 +112,13 @@ class Settings(BaseSettings):
     health_poll_seconds: float = Field(default=30.0, gt=0)
     heartbeat_stale_seconds: float = Field(default=600.0, gt=0)
     workers_enabled: bool = True
+
+    @field_validator("grafana_unprovisioned", mode="before")
+    @classmethod
+    def _split_uids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

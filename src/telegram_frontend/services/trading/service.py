@@ -27,6 +27,7 @@ from telegram_frontend.clients.trading_db.reader import (
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.availability import Partial, Unavailable
 from telegram_frontend.core.errors import (
+    AlreadyInState,
     BackendUnavailable,
     BackendUnsupported,
     FrontendError,
@@ -161,6 +162,9 @@ class TradingService:
             strategy = await self._call_switch(kind, backend_id, start)
         except PermissionDenied as exc:
             await self._audit(actor, action, target, "denied", exc)
+            raise
+        except AlreadyInState as exc:
+            await self._audit(actor, action, target, "noop", exc)
             raise
         except BackendUnsupported as exc:
             await self._audit(actor, action, target, "unsupported", exc)

@@ -44,8 +44,13 @@ from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, NotFound
-from telegram_frontend.core.formatters import paginate
+from telegram_frontend.core.errors import (
+    AlreadyInState,
+    ConfirmationExpired,
+    FrontendError,
+    NotFound,
+)
+from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -260,6 +265,11 @@ async def confirm_switch(
         strategy = await (trading.start_strategy if start else trading.stop_strategy)(
             actor, strategy_id
         )
+    except AlreadyInState as exc:  # a repeated switch: nothing to do, nothing wrong
+        await query.answer(_("Nothing to change"))
+        if message is not None:
+            await message.edit_text("ℹ️ " + esc(exc.user_message))
+        return
     except FrontendError as exc:
         await query.answer(_("Not done"), show_alert=False)
         if message is not None:
