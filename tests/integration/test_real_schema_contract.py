@@ -32,8 +32,8 @@ from telegram_frontend.services.monitoring.doctor import CheckState, Doctor, pla
 from telegram_frontend.services.notifications.texts import risk_notice, trade_notice
 from telegram_frontend.services.notifications.types import Audience
 from telegram_frontend.services.reports.csv_writer import (
+    CsvReportWriter,
     Period,
-    ReportService,
     performance_from_snapshots,
 )
 from telegram_frontend.services.reports.export import ReportExporter
@@ -298,7 +298,7 @@ async def test_the_trade_alert_positions_and_risk_read_true_figures(
 async def test_reports_signals_and_doctor_on_the_real_schema(reader: TradingDatabase) -> None:
     clients = BackendClients(trading_db=reader)
     trading = TradingService(clients, now=lambda: NOW)
-    reports = ReportService(clock=lambda: NOW)
+    reports = CsvReportWriter(clock=lambda: NOW)
     exported = await ReportExporter(trading, reports).export(VIEWER, "trades", "7d", "UTC")
     csv = exported.content.decode()
     assert exported.rows == 1

@@ -7,13 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from telegram_frontend.bot.ui.screen_callbacks import (
-    CALLBACK_DATA_LIMIT,
-    CardAction,
-    StrategyCard,
-    strategy_id_of,
-    strategy_ref,
-)
+from telegram_frontend.bot.features.strategy.callbacks import CardAction, StrategyCard
+from telegram_frontend.bot.ui.callbacks import CALLBACK_DATA_LIMIT
+from telegram_frontend.bot.ui.strategy_refs import strategy_id_of, strategy_ref
 from telegram_frontend.clients.trading.macd import MacdInstance
 from telegram_frontend.clients.trading_db.rows import DecisionLog, PortfolioSnapshot
 from telegram_frontend.core.errors import NotFound

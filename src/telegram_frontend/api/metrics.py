@@ -17,6 +17,7 @@ router = APIRouter(tags=["metrics"], route_class=DishkaRoute)
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
+    response_model=None,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
 )
 async def metrics(

@@ -21,14 +21,9 @@ from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import button, confirm_row, markup
 from telegram_frontend.bot.ui.pages import answer_pages
-from telegram_frontend.bot.ui.screen_callbacks import (
-    is_hashed,
-    strategy_hash,
-    strategy_id_of,
-    strategy_ref,
-)
+from telegram_frontend.bot.ui.strategy_refs import resolve_ref, strategy_ref
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, NotFound
+from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
 from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
@@ -72,16 +67,8 @@ async def signals_command(
 
 
 async def _resolve(trading: TradingService, actor: Actor, ref: str) -> str | None:
-    if not ref:
-        return None
-    plain = strategy_id_of(ref)
-    if plain is not None:
-        return plain
-    if is_hashed(ref):
-        for strategy in (await trading.list_strategies(actor)).items:
-            if strategy_hash(strategy.id) == ref[1:]:
-                return strategy.id
-    raise NotFound(_("This strategy no longer exists."))
+    """None for the button that covers every monitored pair."""
+    return await resolve_ref(trading, actor, ref) if ref else None
 
 
 @router.callback_query(IndicatorRefresh.filter(), flags={"role": Role.ADMIN})
