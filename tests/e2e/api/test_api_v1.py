@@ -187,3 +187,16 @@ async def test_an_admin_key_manages_a_users_alert_rules_and_the_audit_names_the_
         await audit_rows(api_world, "alert.delete"),
     )
     assert [r.actor for r in added_row + deleted_row] == [f"api-key:{me['key_id']}:admin-key"] * 2
+
+
+async def test_an_unknown_query_parameter_is_refused_not_ignored(
+    api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    """A mistyped `hour=` must not silently answer for the default window."""
+    answer = await http.get("/api/v1/signals?hour=3", headers=bearer(api_keys.viewer))
+    assert answer.status_code == 422
+    assert "hour" in answer.text
+    good = await http.get("/api/v1/signals?hours=3", headers=bearer(api_keys.viewer))
+    assert good.status_code == 200
+    trades = await http.get("/api/v1/trades?limt=5", headers=bearer(api_keys.viewer))
+    assert trades.status_code == 422

@@ -3,13 +3,11 @@ forced indicator refresh. Both are the `SignalService` calls the bot's /signals 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from dishka.integrations.fastapi import FromDishka
-from fastapi import Depends, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Path, Query
 
 from telegram_frontend.api.deps import AdminActor, ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, v1_router
@@ -28,25 +26,6 @@ StrategyId = Annotated[
 ]
 Hours = Annotated[int, Query(ge=1, le=720, description="The window, in hours")]
 Limit = Annotated[int, Query(ge=1, le=100, description="At most this many decisions")]
-
-
-def known_query(*names: str) -> Callable[[Request], None]:
-    """Refuse unknown query parameters (422): a mistyped `hour=` must not silently mean 24 h."""
-
-    def check(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - set(names))
-        if unknown:
-            raise RequestValidationError(
-                [
-                    {"loc": ("query", name), "msg": "unknown query parameter", "type": "extra"}
-                    for name in unknown
-                ]
-            )
-
-    return check
-
-
-WINDOW_QUERY = [Depends(known_query("hours", "limit"))]
 
 
 class BlockedOut(ApiModel):
@@ -114,7 +93,6 @@ def _out(report: SignalsReport) -> SignalsOut:
     "/signals",
     summary="Recent decisions of every strategy, diagnosed",
     response_model=SignalsOut,
-    dependencies=WINDOW_QUERY,
 )
 async def all_signals(
     actor: ViewerActor,
@@ -129,7 +107,6 @@ async def all_signals(
     "/strategies/{strategy_id}/signals",
     summary="Why this strategy is (not) trading: its recent decisions, diagnosed",
     response_model=SignalsOut,
-    dependencies=WINDOW_QUERY,
 )
 async def strategy_signals(
     actor: ViewerActor,
@@ -145,7 +122,6 @@ async def strategy_signals(
     "/indicators/refresh",
     summary="Force the MACD trader to recompute every monitored indicator (audited)",
     response_model=RefreshOut,
-    dependencies=[Depends(known_query())],
 )
 async def refresh_all(actor: AdminActor, signals: FromDishka[SignalService]) -> RefreshOut:
     return RefreshOut(refreshed=await signals.refresh_indicators(actor))
@@ -155,7 +131,6 @@ async def refresh_all(actor: AdminActor, signals: FromDishka[SignalService]) -> 
     "/strategies/{strategy_id}/indicators/refresh",
     summary="Force the MACD trader to recompute this strategy's indicator (audited)",
     response_model=RefreshOut,
-    dependencies=[Depends(known_query())],
 )
 async def refresh_one(
     actor: AdminActor, strategy_id: StrategyId, signals: FromDishka[SignalService]
