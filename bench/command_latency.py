@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -72,6 +74,24 @@ async def drive(
     return count / elapsed if elapsed > 0 else float("inf")
 
 
+def start_sampler(pid: int, out: Path | None, name: str) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling `pid` (collapsed stacks) during the measured run, if asked for."""
+    if out is None or name != "frontend":
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def stop_sampler(sampler: subprocess.Popen[bytes] | None) -> None:
+    if sampler is not None:
+        sampler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(sampler.wait, 30)
+
+
 async def measure(
     name: str, clock: EmulatorClock, pid: int, users: list[int], args: argparse.Namespace
 ) -> Run:
@@ -80,10 +100,12 @@ async def measure(
     await clock.wait_answered(10.0)
     clock.reset()
     count = int(args.rate * args.seconds)
+    sampler = start_sampler(pid, args.py_spy, name)
     cpu_before, world_before = cpu_seconds(pid), time.process_time()
     achieved = await drive(clock, users, args.rate, count, offset=warm)
     await clock.wait_answered(10.0)
     cpu = cpu_seconds(pid) - cpu_before
+    await stop_sampler(sampler)
     world_cpu = time.process_time() - world_before
     return Run(
         name,
@@ -193,6 +215,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=5.0)
     parser.add_argument("--users", type=int, default=400, help="distinct users (≤ 20 cmd/min)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the frontend here")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="sample the frontend with py-spy during the measured run (collapsed stacks here)",
+    )
     parser.add_argument(
         "--frontend-env",
         action="append",

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
     monitoring_cache_seconds: float = Field(default=5.0, ge=0)
+    # How long the traders' strategy lists, the /status trading glance and the Binance account
+    # serve a burst of commands from one fetch (0: always fetch).
+    read_cache_seconds: float = Field(default=1.0, ge=0)
+    # How long the access gate may reuse a caller's profile (dropped on every change; 0: off).
+    caller_cache_seconds: float = Field(default=30.0, ge=0)
 
     # Binance
     binance_api_key: SecretStr | None = None
