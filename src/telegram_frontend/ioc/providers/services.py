@@ -28,7 +28,11 @@ class CoreServicesProvider(Provider):
 
     audit = provide(AuditService)
     run_log = provide(StrategyRunLog)
-    config = provide(ConfigService)
+
+    @provide
+    def config(self, settings: Settings, db: Database, audit: AuditService) -> ConfigService:
+        return ConfigService(db, audit, settings.read_cache_seconds)
+
     logs = provide(LogService)
 
     @provide

@@ -1,9 +1,7 @@
 """Who is calling, from the shared cache: every update needs the caller's role and language.
 
-The profile (no secrets) is kept in the shared cache (Redis, so every replica agrees; in-process
-for the embedded default) and `UserService` replaces it with a short tombstone on each change. A
-lookup that read the database before a change cannot put its old copy back: it stores with
-"only if absent", and the tombstone is present until that lookup is long over.
+The profile (no secrets) is a `SharedMemo` (Redis, so every replica agrees; in-process for the
+embedded default) that `UserService` drops on each change of the user.
 """
 
 from __future__ import annotations
@@ -12,9 +10,9 @@ import json
 from typing import Any
 
 from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.shared_memo import SharedMemo
 from telegram_frontend.models import User
 
-TOMBSTONE = "-"
 UNKNOWN = "0"
 PROFILE = (
     "id",
@@ -33,32 +31,20 @@ class CallerCache:
 
     MISSING: Any = object()
 
-    def __init__(self, cache: Cache, ttl: float = 30.0, tombstone_seconds: float = 5.0) -> None:
-        self._cache = cache
-        self.ttl = ttl
-        self.tombstone_seconds = tombstone_seconds
-
-    @staticmethod
-    def _key(user_id: int) -> str:
-        return f"caller:{user_id}"
+    def __init__(self, cache: Cache, ttl: float = 30.0) -> None:
+        self._memo = SharedMemo(cache, "caller", ttl)
 
     async def get(self, user_id: int) -> Any:
-        if self.ttl <= 0:
-            return self.MISSING
-        raw = await self._cache.get(self._key(user_id))
-        if raw is None or raw == TOMBSTONE:
+        raw = await self._memo.get(user_id)
+        if raw is None:
             return self.MISSING
         if raw == UNKNOWN:
             return None
-        fields = json.loads(raw)
-        return User(**fields)
+        return User(**json.loads(raw))
 
     async def put(self, user_id: int, user: User | None) -> None:
-        if self.ttl <= 0:
-            return
         value = UNKNOWN if user is None else json.dumps({f: getattr(user, f) for f in PROFILE})
-        await self._cache.add(self._key(user_id), value, self.ttl)
+        await self._memo.put(user_id, value)
 
     async def forget(self, user_id: int) -> None:
-        """After a change: no copy for a while, so no lookup that started before it can store."""
-        await self._cache.set(self._key(user_id), TOMBSTONE, self.tombstone_seconds)
+        await self._memo.forget(user_id)
