@@ -30,6 +30,7 @@ from telegram_frontend.clients.telegram_session import FloodRetryMiddleware, Kee
 from telegram_frontend.core import migrator
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.fast_paths import json_codec
 from telegram_frontend.core.fsm_storage import fsm_storage
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
@@ -48,7 +49,12 @@ def make_bot(settings: Settings) -> Bot:
     token = settings.telegram_bot_token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    dumps, loads = json_codec(settings.fast_json)
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_base),
+        json_loads=loads,
+        json_dumps=dumps,
+    )
     session.middleware(FloodRetryMiddleware())
     session.middleware(KeepResponseTypes())
     return Bot(

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     read_cache_seconds: float = Field(default=1.0, ge=0)
     # How long the access gate may reuse a caller's profile (dropped on every change; 0: off).
     caller_cache_seconds: float = Field(default=30.0, ge=0)
+    # uvloop and orjson when installed (see core/fast_paths.py); "asyncio" / false to compare.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    fast_json: bool = True
 
     # Binance
     binance_api_key: SecretStr | None = None
