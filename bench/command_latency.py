@@ -32,6 +32,7 @@ from telegram_frontend.sandbox.frontend_process import cpu_seconds
 
 ECHO_TOKEN = "7000002:AAE2e-echo-bot-token-0123456789abcd"
 COMMANDS = ("/status", "/portfolio", "/strategy")
+ONLY: list[str] = []  # --command: send only these (e.g. to profile one)
 FIRST_USER = 10_000
 TARGET_RATIO = 1.5
 TARGET_P99_S = 0.050
@@ -69,7 +70,8 @@ async def drive(
         if delay > 0:
             await asyncio.sleep(delay)
         index = offset + n
-        clock.inject(users[index % len(users)], COMMANDS[index % len(COMMANDS)])
+        commands = ONLY or COMMANDS
+        clock.inject(users[index % len(users)], commands[index % len(commands)])
     elapsed = time.monotonic() - started
     return count / elapsed if elapsed > 0 else float("inf")
 
@@ -186,6 +188,44 @@ async def frontend_run(sandbox: BenchSandbox, users: list[int], args: argparse.N
     return run
 
 
+async def cpu_by_command(
+    sandbox: BenchSandbox, users: list[int], rate: float, seconds: float, **env: str
+) -> tuple[dict[str, float], float]:
+    """CPU per command of each command alone (one frontend, one phase each), and the process's
+    own CPU per second while idle (its workers), measured just before."""
+    assert sandbox.emulator is not None
+    process = await sandbox.frontend(**env)
+    await telegram_up(process)
+    await wait_polling(sandbox, sandbox.env()["TELEGRAM_BOT_TOKEN"])
+    clock = EmulatorClock(sandbox.emulator)
+    idle_before, idle_started = process.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(3.0)
+    idle = (process.cpu_seconds() - idle_before) / (time.monotonic() - idle_started)
+    figures: dict[str, float] = {}
+    count = max(1, int(rate * seconds))
+    for n, command in enumerate(COMMANDS):
+        offset = n * 7919  # other users for each phase
+        await drive_one(clock, users, rate, max(1, count // 3), command, offset)  # warm up
+        await clock.wait_answered(10.0)
+        before = process.cpu_seconds()
+        await drive_one(clock, users, rate, count, command, offset + count)
+        await clock.wait_answered(10.0)
+        figures[command] = (process.cpu_seconds() - before) / count
+    await process.stop()
+    return figures, idle
+
+
+async def drive_one(
+    clock: EmulatorClock, users: list[int], rate: float, count: int, command: str, offset: int
+) -> None:
+    started = time.monotonic()
+    for n in range(count):
+        delay = started + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        clock.inject(users[(offset + n) % len(users)], command)
+
+
 async def main(args: argparse.Namespace) -> str:
     sandbox = BenchSandbox()
     await sandbox.start()
@@ -227,6 +267,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=5.0)
     parser.add_argument("--users", type=int, default=400, help="distinct users (≤ 20 cmd/min)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the frontend here")
+    parser.add_argument("--command", action="append", default=[], help="only this command")
     parser.add_argument(
         "--py-spy",
         type=Path,
@@ -243,4 +284,6 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    print(asyncio.run(main(parse_args())), flush=True)
+    arguments = parse_args()
+    ONLY.extend(arguments.command)
+    print(asyncio.run(main(arguments)), flush=True)

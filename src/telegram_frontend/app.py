@@ -249,7 +249,7 @@ class Frontend:
     async def _stop_webhook(self) -> None:
         """Remove the webhook first (Telegram keeps updates for later), then drain our work."""
         assert self.webhook is not None
-        if self._webhook_set:
+        if self._webhook_set and not self.settings.telegram_webhook_keep_on_stop:
             try:
                 await asyncio.wait_for(self.bot.delete_webhook(), timeout=SHUTDOWN_GRACE_S)
             except Exception as exc:

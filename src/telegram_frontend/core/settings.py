@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Replicas behind one webhook URL: a replica that stops must not unregister it for the rest.
+    telegram_webhook_keep_on_stop: bool = False
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Own storage
