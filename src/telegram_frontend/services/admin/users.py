@@ -18,7 +18,7 @@ from telegram_frontend.core.errors import NotFound, ValidationFailed
 from telegram_frontend.models import User
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
-from telegram_frontend.services.admin.caller_cache import CallerCache
+from telegram_frontend.services.admin.caller_cache import PROFILE, CallerCache
 
 LANGUAGES = ("en", "ru")
 CHART_THEMES = ("light", "dark")
@@ -65,9 +65,17 @@ class UserService:
             return await self.get(user_id)
         user = await self._callers.get(user_id)
         if user is CallerCache.MISSING:
-            user = await self.get(user_id)
+            user = await self._profile(user_id)
             await self._callers.put(user_id, user)
         return user
+
+    async def _profile(self, user_id: int) -> User | None:
+        """The profile columns only, without an ORM session (a cold caller costs one query)."""
+        table = User.__table__
+        columns = [table.c[name] for name in PROFILE]
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(select(*columns).where(table.c.id == user_id))).first()
+        return None if row is None else User(**row._mapping)
 
     async def _changed(self, user_id: int) -> None:
         if self._callers is not None:
