@@ -147,7 +147,8 @@ class Frontend:
         if self.settings.telegram_mode == "webhook":
             assert self.dispatcher is not None and self.settings.telegram_webhook_secret
             secret = self.settings.telegram_webhook_secret.get_secret_value()
-            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret)
+            seen = await self.container.get(Cache)
+            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret, seen=seen)
             routers.append(self.webhook.router())
         return routers
 
