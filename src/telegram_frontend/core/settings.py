@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Replicas behind one webhook URL: a replica that stops must not unregister it for the rest.
+    telegram_webhook_keep_on_stop: bool = False
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Own storage
@@ -86,6 +88,14 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
     monitoring_cache_seconds: float = Field(default=5.0, ge=0)
+    # How long the traders' strategy lists, the /status trading glance and the Binance account
+    # serve a burst of commands from one fetch (0: always fetch).
+    read_cache_seconds: float = Field(default=1.0, ge=0)
+    # How long the access gate may reuse a caller's profile (dropped on every change; 0: off).
+    caller_cache_seconds: float = Field(default=30.0, ge=0)
+    # uvloop and orjson when installed (see core/fast_paths.py); "asyncio" / false to compare.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    fast_json: bool = True
 
     # Binance
     binance_api_key: SecretStr | None = None

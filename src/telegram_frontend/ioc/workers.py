@@ -34,6 +34,7 @@ from telegram_frontend.workers.delivery_limiter import DeliveryLimiter
 from telegram_frontend.workers.digest_scheduler import DigestScheduler
 from telegram_frontend.workers.health_watcher import HealthWatcher
 from telegram_frontend.workers.heartbeat import HeartbeatWatcher
+from telegram_frontend.workers.leader import LeaderOnly
 from telegram_frontend.workers.log_sink import LogSinkWorker
 from telegram_frontend.workers.notification_dispatcher import (
     DispatcherConfig,
@@ -114,7 +115,8 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
             interval_seconds=settings.alert_poll_seconds,
         )
     )
-    return workers
+    # The dispatcher runs in every replica (its outbox leases share the work); the pollers once.
+    return [workers[0], *(LeaderOnly(db, worker) for worker in workers[1:])]
 
 
 async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:

@@ -44,9 +44,18 @@ class BackendProvider(Provider):
 
     @provide
     def trading(
-        self, clients: BackendClients, audit: AuditService, runs: StrategyRunLog
+        self,
+        settings: Settings,
+        clients: BackendClients,
+        audit: AuditService,
+        runs: StrategyRunLog,
     ) -> TradingService:
-        return TradingService(clients, auditor=audit, run_log=runs)
+        return TradingService(
+            clients,
+            auditor=audit,
+            run_log=runs,
+            read_cache_seconds=settings.read_cache_seconds,
+        )
 
     @provide
     def signals(self, clients: BackendClients, audit: AuditService) -> SignalService:
