@@ -11,6 +11,7 @@ from telegram_frontend.core.database import Database
 from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.caller_cache import CallerCache
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -27,17 +28,24 @@ class CoreServicesProvider(Provider):
 
     audit = provide(AuditService)
     run_log = provide(StrategyRunLog)
-    config = provide(ConfigService)
+
+    @provide
+    def config(self, settings: Settings, db: Database, audit: AuditService) -> ConfigService:
+        return ConfigService(db, audit, settings.read_cache_seconds)
+
     logs = provide(LogService)
 
     @provide
-    def users(self, settings: Settings, db: Database, audit: AuditService) -> UserService:
+    def users(
+        self, settings: Settings, db: Database, audit: AuditService, cache: Cache
+    ) -> UserService:
         return UserService(
             db,
             audit,
             admin_ids=settings.admin_user_ids,
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
+            callers=CallerCache(cache, settings.caller_cache_seconds),
         )
 
     @provide
