@@ -21,6 +21,7 @@ from dishka.integrations.aiogram import setup_dishka
 from fastapi import FastAPI
 
 from telegram_frontend.api.app import create_app
+from telegram_frontend.api.body_limits import BodyLimits
 from telegram_frontend.api.v1.router import api_routers
 from telegram_frontend.api.webhook import WEBHOOK_PATH, WebhookIntake
 from telegram_frontend.bot.dispatcher import attach as attach_routers
@@ -97,7 +98,11 @@ class Frontend:
             "database_ready", backend=db.engine.dialect.name, revision=migrator.head_revision()
         )
         self.dispatcher = await self._build_dispatcher()
-        self.app = create_app(self.container, extra_routers=await self._api_routers())
+        self.app = create_app(
+            self.container,
+            extra_routers=await self._api_routers(),
+            body_limits=body_limits(self.settings),
+        )
         await self._start_http(self.app)
         self._tasks.append(asyncio.create_task(self._run_telegram(), name="telegram"))
         for worker in await self._workers():
@@ -252,3 +257,12 @@ class Frontend:
                 self.state.workers[worker.name] = f"restarting after {type(exc).__name__}"
                 log.error("worker_crashed", worker=worker.name, error=str(exc))
                 await asyncio.sleep(1.0)
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    """The default request-body limit, and the larger one of signed events and the webhook."""
+    large = settings.events_max_body_bytes
+    return BodyLimits(
+        default=settings.http_max_body_bytes,
+        by_prefix={"/api/v1/events": large, WEBHOOK_PATH: large},
+    )

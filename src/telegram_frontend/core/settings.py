@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     binance_testnet: bool = True
     binance_base_url: str | None = None
     binance_allow_mainnet_orders: bool = False
+    binance_testnet_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["testnet.binance.vision"]
+    )
     binance_recv_window_ms: int = Field(default=5000, ge=1, le=60000)
 
     # Behaviour
@@ -115,6 +118,13 @@ class Settings(BaseSettings):
             return [p for p in parts if p]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("binance_testnet_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
         return value
 
     @field_validator("database_url")
@@ -183,6 +193,10 @@ class Settings(BaseSettings):
 
     # HTTP API and webhook mode
     api_rate_limit_per_minute: int = Field(default=120, ge=1)
+    http_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    events_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    events_signature_window_seconds: int = Field(default=300, ge=10, le=3600)
+    events_rate_limit_per_minute: int = Field(default=60, ge=1)
 
     @field_validator("telegram_webhook_secret")
     @classmethod
