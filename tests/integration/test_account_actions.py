@@ -79,6 +79,7 @@ async def build_core(
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         binance_base_url=fake.base_url,
+        binance_testnet_hosts=["127.0.0.1"],
         binance_api_key=api_key,
         binance_api_secret=secret,
     )

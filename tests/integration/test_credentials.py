@@ -56,7 +56,10 @@ def make_service(
     secret_key: str | None,
     system_keys: tuple[str, str] | None = None,
 ) -> tuple[CredentialsService, BinanceClientFactory]:
-    values: dict[str, Any] = {"binance_base_url": fake.base_url}
+    values: dict[str, Any] = {
+        "binance_base_url": fake.base_url,
+        "binance_testnet_hosts": ["127.0.0.1"],
+    }
     if system_keys:
         values |= {"binance_api_key": system_keys[0], "binance_api_secret": system_keys[1]}
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
