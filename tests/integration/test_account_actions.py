@@ -203,16 +203,20 @@ async def test_a_confirmation_works_once_and_only_for_whoever_asked(core: Core) 
     proposal = await core.actions.propose_cancel_order(TRADER, "BTCUSDT", ids["BTCUSDT"])
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(OTHER_TRADER, proposal.token)
+    assert await core.actions.abandon(OTHER_TRADER, proposal.token) is False
+    assert len(core.open_orders()) == 3
+    await core.actions.confirm(TRADER, proposal.token)  # the owner's token survived both
+    assert len(core.open_orders()) == 2
     proposal = await core.actions.propose_cancel_all(TRADER, "ETHUSDT")
     result = await core.actions.confirm(TRADER, proposal.token)
     assert isinstance(result, CancelResult) and result.count == 1
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(TRADER, proposal.token)
     declined = await core.actions.propose_cancel_order(TRADER, "BTCUSDT", ids["BTCUSDT"])
-    await core.actions.abandon(declined.token)
+    await core.actions.abandon(TRADER, declined.token)
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(TRADER, declined.token)
-    assert len(core.open_orders()) == 2
+    assert len(core.open_orders()) == 1
 
 
 async def test_place_order_is_checked_against_the_risk_limits_then_placed(

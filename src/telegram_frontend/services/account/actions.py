@@ -253,9 +253,9 @@ class AccountActions:
             return await self.panic(actor)
         raise ValidationFailed(f"Unknown confirmation {pending.action!r}.")
 
-    async def abandon(self, token: str) -> None:
-        """The user said no: the token can no longer be used."""
-        await self._confirmations.cancel(token)
+    async def abandon(self, actor: Actor, token: str) -> bool:
+        """The owner said no: the token can no longer be used (others' presses change nothing)."""
+        return await self._confirmations.cancel(actor.label, token)
 
     async def _propose(self, actor: Actor, action: str, payload: dict[str, Any]) -> Proposal:
         require(actor, Role.TRADER)

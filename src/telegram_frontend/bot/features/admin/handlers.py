@@ -241,7 +241,7 @@ async def confirm_role_change(
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
-        await confirmations.cancel(callback_data.token)
+        await confirmations.cancel(actor.label, callback_data.token)
         if message is not None:
             await message.edit_text(esc(_("Nothing was done.")))
         await query.answer(_("Nothing was done."))

@@ -255,7 +255,7 @@ async def confirm_order_action(
     """Run the confirmed cancel/place once; a stale or replayed token does nothing."""
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
-        await actions.abandon(callback_data.token)
+        await actions.abandon(actor, callback_data.token)
         if message is not None:
             await message.edit_text(esc(_("Nothing was done.")))
         await query.answer(_("Nothing was done."))
