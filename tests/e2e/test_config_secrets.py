@@ -20,7 +20,11 @@ from tests.e2e.harness import RunningFrontend, World, text_of
 @pytest.fixture
 def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     """A roomy per-user rate limit (these tests talk a lot) and a key for secrets at rest."""
-    return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000", "SECRET_KEY": "e2e-secret-key-0123"}
+    return {
+        **settings_env,
+        "RATE_LIMIT_PER_MINUTE": "1000",
+        "SECRET_KEY": "e2e-secret-key-0123456789-abcdefghijkl",
+    }
 
 
 async def dump_database(app: RunningFrontend) -> str:

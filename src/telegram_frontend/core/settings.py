@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from telegram_frontend.core.crypto import weak_key_reason
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/telegram_frontend.db"
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
 BINANCE_TESTNET_URL = "https://testnet.binance.vision"
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     # HTTP server (Prometheus scrapes /metrics here)
-    http_host: str = "0.0.0.0"
+    http_host: str = "127.0.0.1"  # the container image and compose set 0.0.0.0
     http_port: int = Field(default=8000, ge=0, le=65535)
 
     # Logging
@@ -118,6 +120,15 @@ class Settings(BaseSettings):
             return [p for p in parts if p]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short SECRET_KEY would let a stolen database be opened by guessing it."""
+        reason = weak_key_reason(value.get_secret_value()) if value is not None else None
+        if reason is not None:
+            raise ValueError(reason)
         return value
 
     @field_validator("binance_testnet_hosts", mode="before")
