@@ -142,12 +142,30 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
     [order_id] = open_order_ids(world)
     assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999 · NEW" in (done.edited.text or "")
 
-    await trader.send("/order buy BTCUSDT 1")
-    refused = await trader.press("✅ Confirm")
-    assert refused.edited is not None
-    text = refused.edited.text or ""
-    assert text.startswith("❌ The order is worth about ")
+    # every check runs before a confirmation is offered: no button for an order that would fail
+    [refused] = await trader.send("/order buy BTCUSDT 1")
+    text = refused.text or ""
+    assert text.startswith("The order is worth about ")
     assert text.endswith("USDT, above the risk limit of 1000 USDT per order.")
+    assert refused.reply_markup is None
     assert open_order_ids(world) == [order_id]
     assert "Usage: /order" in text_of(await trader.send("/order maybe"))
-    assert [r.result for r in await audit_rows(world.app, "order.place")] == ["failed", "ok"]
+    assert [r.result for r in await audit_rows(world.app, "order.place")] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ("buy " + "B" * 5000 + " 0.001", "is not a trading pair"),
+        ("buy BTCUSDT 1e999999", "out of range"),
+        ("buy BTCUSDT 0.001 -5", "above zero"),
+    ],
+)
+async def test_bad_order_arguments_get_one_clear_sentence_and_no_confirmation(
+    world: World, args: str, says: str
+) -> None:
+    trader = await world.app.user_with_role(71108, Role.TRADER)
+    [answer] = await trader.send(f"/order {args}")
+    assert says in (answer.text or "")
+    assert "Something went wrong" not in (answer.text or "")
+    assert answer.reply_markup is None

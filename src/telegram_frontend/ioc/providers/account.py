@@ -14,6 +14,7 @@ from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.trading.service import TradingService
 
 
@@ -31,6 +32,7 @@ class AccountProvider(Provider):
         audit: AuditService,
         config: ConfigService,
         factory: BinanceClientFactory,
+        notifications: NotificationService,
     ) -> CredentialsService:
         return CredentialsService(
             db,
@@ -40,6 +42,7 @@ class AccountProvider(Provider):
             factory,
             settings.secret_key,
             risk_limits=lambda: risk_limits_from(config),
+            notifications=notifications,
         )
 
     @provide

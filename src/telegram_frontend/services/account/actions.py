@@ -24,7 +24,12 @@ from telegram_frontend.core.errors import (
     ValidationFailed,
 )
 from telegram_frontend.core.logging import get_logger
-from telegram_frontend.services.account.credentials import CredentialsService, InvalidTotpCode
+from telegram_frontend.services.account.credentials import (
+    CredentialsService,
+    InvalidTotpCode,
+    TotpRequired,
+)
+from telegram_frontend.services.account.order_input import parse_symbol
 from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -38,6 +43,7 @@ CANCEL_ORDER = "order.cancel"
 CANCEL_ALL = "order.cancel_all"
 PLACE_ORDER = "order.place"
 PANIC = "panic"
+SECOND_FACTOR_ACTIONS = frozenset({PLACE_ORDER, CANCEL_ALL})
 
 Outcome = Literal["stopped", "cancelled", "unsupported", "failed"]
 
@@ -92,6 +98,7 @@ class Proposal:
     action: str
     payload: dict[str, Any] = field(default_factory=dict)
     ttl_seconds: float = 0.0
+    totp: bool = False  # the confirmation must carry the user's TOTP code
 
 
 ConfirmedResult = Order | CancelResult | PlacedOrder | PanicReport
@@ -193,7 +200,7 @@ class AccountActions:
         return await self._propose(actor, CANCEL_ORDER, payload)
 
     async def propose_cancel_all(self, actor: Actor, symbol: str) -> Proposal:
-        return await self._propose(actor, CANCEL_ALL, {"symbol": symbol.strip().upper()})
+        return await self._propose(actor, CANCEL_ALL, {"symbol": parse_symbol(symbol)})
 
     async def propose_place_order(
         self,
@@ -204,12 +211,16 @@ class AccountActions:
         quantity: Decimal | str,
         price: Decimal | str | None = None,
     ) -> Proposal:
+        """Every check (input, mainnet, filters, risk) runs before a token exists."""
+        require(actor, Role.TRADER)
+        orders = await self._credentials.orders_for(actor)
+        checked = (await orders.check_order(actor, symbol, side, order_type, quantity, price)).input
         payload = {
-            "symbol": symbol.strip().upper(),
-            "side": side.strip().upper(),
-            "order_type": order_type.strip().upper(),
-            "quantity": str(quantity),
-            "price": None if price is None else str(price),
+            "symbol": checked.symbol,
+            "side": checked.side,
+            "order_type": checked.order_type,
+            "quantity": str(checked.quantity),
+            "price": None if checked.price is None else str(checked.price),
         }
         return await self._propose(actor, PLACE_ORDER, payload)
 
@@ -230,6 +241,8 @@ class AccountActions:
             await self._record(actor, "confirm", "", "denied", {"reason": exc.user_message})
             raise
         payload = pending.payload
+        if payload.get("second_factor"):
+            await self._credentials.check_second_factor(actor, code, pending.action)
         if pending.action == CANCEL_ORDER:
             return await self.cancel_order(actor, payload["symbol"], int(payload["order_id"]))
         if pending.action == CANCEL_ALL:
@@ -259,8 +272,20 @@ class AccountActions:
 
     async def _propose(self, actor: Actor, action: str, payload: dict[str, Any]) -> Proposal:
         require(actor, Role.TRADER)
+        if action in SECOND_FACTOR_ACTIONS and await self._credentials.totp_required_for_actions(
+            actor
+        ):
+            if actor.user_id is None or not await self._credentials.totp_enabled(actor.user_id):
+                raise TotpRequired(setup=True)
+            payload = {**payload, "second_factor": True}
         pending = await self._confirmations.issue(actor.label, action, payload)
-        return Proposal(pending.token, action, payload, self._confirmations.ttl)
+        return Proposal(
+            pending.token,
+            action,
+            payload,
+            self._confirmations.ttl,
+            totp=bool(payload.get("second_factor")),
+        )
 
     # -- panic parts ---------------------------------------------------------------------------
 

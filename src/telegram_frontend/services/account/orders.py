@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import cast, get_args
 
 from telegram_frontend.clients.binance.client import BinanceClient
@@ -25,6 +25,7 @@ from telegram_frontend.clients.binance.models import (
 )
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ExchangeError, ValidationFailed
+from telegram_frontend.services.account.order_input import OrderInput, parse_order
 from telegram_frontend.services.account.portfolio import STABLECOINS, cents
 
 UNKNOWN_ORDER = -2011
@@ -67,6 +68,15 @@ class PlacedOrder:
 
 
 @dataclass(frozen=True)
+class CheckedOrder:
+    """An order that passed every check, with what it is worth in USDT now."""
+
+    input: OrderInput
+    symbol: str
+    notional_usdt: Decimal
+
+
+@dataclass(frozen=True)
 class CancelResult:
     """The orders cancelled (none when nothing was open)."""
 
@@ -89,6 +99,26 @@ class OrderService:
         self._client = client
         self._risk_limits = risk_limits or RiskLimits()
 
+    async def check_order(
+        self,
+        actor: Actor,
+        symbol: str,
+        side: str,
+        order_type: str,
+        quantity: Decimal | str,
+        price: Decimal | str | None = None,
+    ) -> CheckedOrder:
+        """Every check short of sending: role, mainnet guard, input, exchange filters, risk."""
+        require(actor, Role.TRADER)
+        self._client.ensure_orders_allowed()
+        wanted = parse_order(symbol, side, order_type, quantity, price)
+        filters = await self._client.symbol_filters(wanted.symbol)
+        notional = await self._notional_usdt(filters, wanted.quantity, wanted.price)
+        (await self._limits()).check(filters.symbol, notional)
+        kind = cast(OrderType, wanted.order_type)
+        await self._client.validate_order(filters.symbol, kind, wanted.quantity, wanted.price)
+        return CheckedOrder(wanted, filters.symbol, notional)
+
     async def place_order(
         self,
         actor: Actor,
@@ -100,20 +130,19 @@ class OrderService:
         time_in_force: str = "GTC",
     ) -> PlacedOrder:
         """Check everything we can, then send a MARKET or LIMIT order."""
-        require(actor, Role.TRADER)
-        self._client.ensure_orders_allowed()
-        sym = symbol.strip().upper()
-        side_ = cast(OrderSide, _choice(side, get_args(OrderSide), "side"))
-        type_ = cast(OrderType, _choice(order_type, get_args(OrderType), "order type"))
         tif = cast(TimeInForce, _choice(time_in_force, get_args(TimeInForce), "time in force"))
-        qty = _decimal(quantity, "quantity")
-        limit_price = _decimal(price, "price") if price is not None else None
-        filters = await self._client.symbol_filters(sym)
-        notional = await self._notional_usdt(filters, qty, limit_price)
-        (await self._limits()).check(filters.symbol, notional)
-        # The client checks the exchange filters (lot size, tick, notional) before sending.
-        order = await self._client.place_order(filters.symbol, side_, type_, qty, limit_price, tif)
-        return PlacedOrder(order=order, estimated_notional_usdt=cents(notional))
+        checked = await self.check_order(actor, symbol, side, order_type, quantity, price)
+        wanted = checked.input
+        # The client checks the exchange filters (lot size, tick, notional) again before sending.
+        order = await self._client.place_order(
+            checked.symbol,
+            cast(OrderSide, wanted.side),
+            cast(OrderType, wanted.order_type),
+            wanted.quantity,
+            wanted.price,
+            tif,
+        )
+        return PlacedOrder(order=order, estimated_notional_usdt=cents(checked.notional_usdt))
 
     async def cancel_order(self, actor: Actor, symbol: str, order_id: int) -> Order:
         require(actor, Role.TRADER)
@@ -157,14 +186,4 @@ def _choice(raw: str, allowed: tuple[str, ...], what: str) -> str:
     value = raw.strip().upper()
     if value not in allowed:
         raise ValidationFailed(f"The {what} must be one of {', '.join(allowed)}, not {raw!r}.")
-    return value
-
-
-def _decimal(raw: Decimal | str, what: str) -> Decimal:
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(raw.strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
-        raise ValidationFailed(f"The {what} {raw!r} is not a number.") from None
-    if not value.is_finite():
-        raise ValidationFailed(f"The {what} {raw!r} is not a number.")
     return value

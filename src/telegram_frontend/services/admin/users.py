@@ -16,6 +16,7 @@ from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import NotFound, ValidationFailed
 from telegram_frontend.models import User
+from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
 
@@ -63,7 +64,12 @@ class UserService:
         full_name: str,
         language_code: str | None = None,
     ) -> Registration:
-        """Find the user or create a pending one; configured admins are admins from the start."""
+        """Find the user or create a pending one; configured admins are admins from the start.
+
+        Names are stored without control or bidi-override characters: admins read them.
+        """
+        full_name = clean_name(full_name)
+        username = clean_name(username, 64) or None
         async with self._db.session() as session:
             user = await session.get(User, user_id)
             created = user is None
@@ -72,7 +78,7 @@ class UserService:
                 user = User(
                     id=user_id,
                     username=username,
-                    full_name=full_name[:256],
+                    full_name=full_name,
                     role=Role.PENDING.value,
                     language=language if language in LANGUAGES else self._language,
                     timezone=self._timezone,
@@ -81,7 +87,7 @@ class UserService:
             if user_id in self.admin_ids and user.role != Role.ADMIN.value:
                 user.role = Role.ADMIN.value
             user.username = username or user.username
-            user.full_name = full_name[:256] or user.full_name
+            user.full_name = full_name or user.full_name
             user.last_seen_at = utcnow()
             user.is_active = True
         return Registration(user=user, created=created)
