@@ -15,8 +15,8 @@ from sqlalchemy import select
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import NotFound, ValidationFailed
-from telegram_frontend.models import User
 from telegram_frontend.core.text_safety import clean_name
+from telegram_frontend.models import User
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
 
