@@ -37,6 +37,7 @@ from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
 from telegram_frontend.ioc.worker_registry import build_workers
+from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.workers.base import Worker
 
 log = get_logger(__name__)
@@ -97,6 +98,8 @@ class Frontend:
         log.info(
             "database_ready", backend=db.engine.dialect.name, revision=migrator.head_revision()
         )
+        for user in await (await self.container.get(UserService)).follow_configured_admins():
+            log.warning("admin_demoted_not_in_admin_user_ids", user_id=user.id, role=user.role)
         self.dispatcher = await self._build_dispatcher()
         self.app = create_app(
             self.container,
