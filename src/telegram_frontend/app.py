@@ -27,7 +27,12 @@ from telegram_frontend.api.webhook import WEBHOOK_PATH, WebhookIntake
 from telegram_frontend.bot.dispatcher import attach as attach_routers
 from telegram_frontend.bot.middlewares.access_gate import AccessMiddleware
 from telegram_frontend.bot.middlewares.metrics import install_with_gate
-from telegram_frontend.clients.telegram_session import FloodRetryMiddleware, KeepResponseTypes
+from telegram_frontend.bot.middlewares.update_slots import UpdateSlotMiddleware
+from telegram_frontend.clients.telegram_session import (
+    FloodRetryMiddleware,
+    KeepResponseTypes,
+    UpdateSlots,
+)
 from telegram_frontend.core import migrator
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
@@ -77,6 +82,7 @@ class Frontend:
             settings, self.bot, self.state, extra_providers=extra_providers, context=context
         )
         self.dispatcher: Dispatcher | None = None
+        self.update_slots = UpdateSlots(settings.telegram_update_concurrency)
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[Any] | None = None
@@ -139,6 +145,7 @@ class Frontend:
         cache = await self.container.get(Cache)
         storage = fsm_storage(cache, self.settings.redis_key_prefix)
         dispatcher = Dispatcher(storage=storage)
+        dispatcher.update.outer_middleware(UpdateSlotMiddleware(self.update_slots))
         install_with_gate(dispatcher, AccessMiddleware())
         attach_routers(dispatcher)
         setup_dishka(self.container, dispatcher, auto_inject=True)
@@ -202,7 +209,8 @@ class Frontend:
             handle_signals=False,
             close_bot_session=False,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
-            tasks_concurrency_limit=self.settings.telegram_update_concurrency,
+            # a backstop on waiting tasks; `update_slots` bounds the work (and lends out waits)
+            tasks_concurrency_limit=self.settings.telegram_update_concurrency * 8,
         )
 
     def _webhook_url(self) -> str:

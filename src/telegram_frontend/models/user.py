@@ -28,6 +28,8 @@ class User(Base):
     totp_for_actions: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The role an admin last gave this user (what a removed configured admin falls back to)
     granted_role: Mapped[str | None] = mapped_column(String(16))
+    # When admins were told about this (pending) user's access request; None = not yet
+    access_announced_at: Mapped[datetime | None] = mapped_column()
     binance_api_key_enc: Mapped[str | None] = mapped_column(Text)
     binance_api_secret_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

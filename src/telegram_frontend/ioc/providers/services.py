@@ -10,12 +10,14 @@ from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.reports.csv_writer import ReportService
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 
@@ -38,6 +40,26 @@ class CoreServicesProvider(Provider):
             admin_ids=settings.admin_user_ids,
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
+        )
+
+    @provide
+    def access_requests(
+        self,
+        settings: Settings,
+        db: Database,
+        cache: Cache,
+        users: UserService,
+        notifications: NotificationService,
+        audit: AuditService,
+    ) -> AccessRequests:
+        return AccessRequests(
+            db,
+            cache,
+            users,
+            notifications,
+            audit,
+            per_minute=settings.access_requests_per_minute,
+            ttl_days=settings.access_request_ttl_days,
         )
 
     @provide
