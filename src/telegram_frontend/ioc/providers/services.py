@@ -12,6 +12,7 @@ from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.chat_policy import ChatPolicy
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -30,6 +31,7 @@ class CoreServicesProvider(Provider):
     audit = provide(AuditService)
     run_log = provide(StrategyRunLog)
     config = provide(ConfigService)
+    chat_policy = provide(ChatPolicy)
     logs = provide(LogService)
 
     @provide

@@ -38,6 +38,9 @@ SYSTEM_SETTINGS: dict[str, SettingSpec] = {
     "risk.max_drawdown_pct": SettingSpec(15.0, float, "Drawdown that raises a risk alert (%)"),
     "notify.default_mode": SettingSpec("on", str, "Default delivery mode: on, silent or off"),
     "binance.dust_usdt": SettingSpec(1.0, float, "Balances below this USDT value are dust"),
+    "security.allowed_chats": SettingSpec(
+        [], list, "Group chats (id, or id:topic) allowed for read-only monitoring screens"
+    ),
     "security.totp_for_actions": SettingSpec(
         False, bool, "Everyone types a TOTP code for orders, cancel-all, stops and role changes"
     ),
