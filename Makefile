@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/ruff check src tests bench drills scripts
 	$(BIN)/ruff format --check src tests bench drills scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix src tests bench drills scripts

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import uvicorn
@@ -41,7 +41,7 @@ from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
-from telegram_frontend.ioc.worker_registry import build_workers
+from telegram_frontend.ioc.workers import build_workers
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.workers.base import Worker
 
@@ -183,21 +183,19 @@ class Frontend:
     async def _run_telegram(self) -> None:
         """Reach Telegram (retrying with backoff while it is unreachable), then poll."""
         assert self.dispatcher is not None
-        delay = 1.0
-        while not self._stopping.is_set():
-            try:
-                me = await self.bot.get_me()
-                self.state.telegram_connected = True
-                self.state.telegram_error = ""
-                self.state.bot_username = me.username or ""
-                self.state.connected.set()
-                break
-            except Exception as exc:
-                self.state.telegram_connected = False
-                self.state.telegram_error = type(exc).__name__
-                log.error("telegram_unreachable", error=str(exc), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+
+        async def connect() -> None:
+            me = await self.bot.get_me()
+            self.state.telegram_connected = True
+            self.state.telegram_error = ""
+            self.state.bot_username = me.username or ""
+            self.state.connected.set()
+
+        def refused(exc: Exception) -> None:
+            self.state.telegram_connected = False
+            self.state.telegram_error = type(exc).__name__
+
+        await self._retry_until_stopped(connect, "telegram_unreachable", refused)
         if self._stopping.is_set():
             return
         log.info("telegram_connected", bot=self.state.bot_username)
@@ -213,6 +211,24 @@ class Frontend:
             tasks_concurrency_limit=self.settings.telegram_update_concurrency * 8,
         )
 
+    async def _retry_until_stopped(
+        self,
+        attempt: Callable[[], Awaitable[None]],
+        event: str,
+        on_failure: Callable[[Exception], None],
+    ) -> None:
+        """Run `attempt` until it succeeds or we stop; pauses double from 1 s up to 30 s."""
+        delay = 1.0
+        while not self._stopping.is_set():
+            try:
+                await attempt()
+                return
+            except Exception as exc:
+                on_failure(exc)
+                log.error(event, error=str(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
     def _webhook_url(self) -> str:
         """TELEGRAM_WEBHOOK_URL as given; a bare origin gets our path appended."""
         url = self.settings.telegram_webhook_url or ""
@@ -223,22 +239,21 @@ class Frontend:
         """Tell Telegram where to POST (retrying while it refuses), then serve until stopped."""
         assert self.dispatcher is not None and self.settings.telegram_webhook_secret
         await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher)
-        delay = 1.0
-        while not self._stopping.is_set():
-            try:
-                await self.bot.set_webhook(
-                    url=self._webhook_url(),
-                    secret_token=self.settings.telegram_webhook_secret.get_secret_value(),
-                    allowed_updates=self.dispatcher.resolve_used_update_types(),
-                )
-                self._webhook_set = True
-                log.info("telegram_webhook_set", url=self._webhook_url())
-                break
-            except Exception as exc:
-                self.state.telegram_error = type(exc).__name__
-                log.error("telegram_set_webhook_failed", error=str(exc), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+
+        async def set_webhook() -> None:
+            assert self.dispatcher is not None and self.settings.telegram_webhook_secret
+            await self.bot.set_webhook(
+                url=self._webhook_url(),
+                secret_token=self.settings.telegram_webhook_secret.get_secret_value(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+            self._webhook_set = True
+            log.info("telegram_webhook_set", url=self._webhook_url())
+
+        def refused(exc: Exception) -> None:
+            self.state.telegram_error = type(exc).__name__
+
+        await self._retry_until_stopped(set_webhook, "telegram_set_webhook_failed", refused)
         await self._stopping.wait()
 
     async def _stop_webhook(self) -> None:

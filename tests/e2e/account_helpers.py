@@ -13,7 +13,7 @@ from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.access import SYSTEM
 from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
 from telegram_frontend.models import AuditLog
-from telegram_frontend.sandbox.binance.exchange import FakeOrder
+from telegram_frontend.sandbox.binance.orders import FakeOrder, OrderRequest
 from telegram_frontend.sandbox.telegram.emulator_client import CallbackAnswer, ChatMessage
 from telegram_frontend.services.admin.audit import AuditService
 from tests.e2e.crafted_presses import press_any
@@ -44,17 +44,17 @@ def rest_order(
     """A limit order resting on the fake exchange (far from the market, so it never fills)."""
     account = world.binance.account(api_key or system_api_key(world))
     exchange = world.binance.exchange
-    return exchange.place(
-        account,
-        symbol,
-        side,
-        "LIMIT",
-        Decimal(quantity),
-        Decimal(price),
-        "GTC",
-        None,
-        world.binance.server_time(),
+    request = OrderRequest(
+        symbol=symbol,
+        side=side,
+        type="LIMIT",
+        quantity=Decimal(quantity),
+        quote_qty=None,
+        price=Decimal(price),
+        time_in_force="GTC",
+        client_id=None,
     )
+    return exchange.place(account, request, world.binance.server_time())
 
 
 def open_order_ids(world: World, api_key: str | None = None) -> list[int]:

@@ -54,7 +54,10 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 @pytest.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
     """A fresh emulator with Telegram's default flood limits and a quick webhook retry."""
-    server = TelegramEmulator(webhook_policy=WebhookPolicy(max_attempts=3, retry_delay_s=0.02))
+    server = TelegramEmulator(
+        webhook_policy=WebhookPolicy(max_attempts=3, retry_delay_s=0.02),
+        allow_insecure_webhooks=True,  # the tests' webhook receivers listen on plain localhost
+    )
     await server.start()
     try:
         yield server

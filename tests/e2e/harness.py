@@ -182,7 +182,9 @@ async def running_frontend(
 ) -> AsyncIterator[RunningFrontend]:
     """Start the emulator (unless given) and the whole frontend pointed at it."""
     own_emulator = emulator is None
-    emu = emulator or TelegramEmulator(limits=limits)
+    emu = emulator or TelegramEmulator(
+        limits=limits, tokens=[BOT_TOKEN], allow_insecure_webhooks=True
+    )
     if own_emulator:
         await emu.start()
     values: dict[str, Any] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.bot.features.admin.handlers import RoleChange
+from telegram_frontend.bot.features.admin.callbacks import RoleChange
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.users import UserService

@@ -50,8 +50,8 @@ MAX_COMBINATIONS = 400
 MAX_DATA_BYTES = 64
 # Handlers anyone may reach; adding one is a security decision, so it is listed here by name.
 PUBLIC_HANDLERS = {
-    "base.start",
-    "base.help_command",
+    "start.start",
+    "start.help_command",
     "fallback.unknown_command",
     "fallback.stale_button",
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from telegram_frontend.bot.features.config.handlers import Cfg
+from telegram_frontend.bot.features.config.callbacks import Cfg
 from telegram_frontend.core.access import Role
 from telegram_frontend.services.admin.users import UserService
 from tests.e2e.account_helpers import audit_rows, press_crafted

@@ -5,9 +5,11 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from telegram_frontend.bot.features.orders.handlers import CancelOrder
+from telegram_frontend.bot.features.orders.callbacks import CancelOrder
 from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.access import Role
 from tests.e2e.account_helpers import (
@@ -17,6 +19,7 @@ from tests.e2e.account_helpers import (
     open_order_ids,
     press_crafted,
     rest_order,
+    system_api_key,
 )
 from tests.e2e.harness import World, text_of
 
@@ -164,8 +167,29 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
 async def test_bad_order_arguments_get_one_clear_sentence_and_no_confirmation(
     world: World, args: str, says: str
 ) -> None:
-    trader = await world.app.user_with_role(71108, Role.TRADER)
+    trader = await world.app.user_with_role(71109, Role.TRADER)
     [answer] = await trader.send(f"/order {args}")
     assert says in (answer.text or "")
     assert "Something went wrong" not in (answer.text or "")
     assert answer.reply_markup is None
+
+
+@pytest.mark.parametrize("time_in_force", ["IOC", "FOK"])
+async def test_ioc_or_fok_order_that_cannot_fill_is_reported_expired(
+    world: World, time_in_force: str
+) -> None:
+    trader = await world.app.user_with_role(71108, Role.TRADER)
+    far_below = (world.market.price("ETHUSDT") * Decimal("0.8")).quantize(Decimal("0.01"))
+    [question] = await trader.send(f"/order buy ETHUSDT 0.01 {far_below} {time_in_force}")
+    assert f"Place BUY LIMIT {time_in_force} 0.01 ETHUSDT" in (question.text or "")
+
+    done = await trader.press("✅ Confirm")
+    assert done.edited is not None
+    text = done.edited.text or ""
+    assert text.startswith("⌛ Order expired without filling: #")
+    assert "· EXPIRED" in text
+    assert "Order placed" not in text
+    assert open_order_ids(world) == []
+    assert world.binance.balance(system_api_key(world), "USDT")[1] == 0  # nothing locked
+    [placed] = await audit_rows(world.app, "order.place")
+    assert (placed.result, placed.details["status"]) == ("ok", "EXPIRED")

@@ -10,7 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from telegram_frontend.bot.ui.screen_callbacks import CardAction, StrategyCard, StrategyConfirm
+from telegram_frontend.bot.features.strategy.callbacks import (
+    CardAction,
+    StrategyCard,
+    StrategyConfirm,
+)
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog, TradingSession

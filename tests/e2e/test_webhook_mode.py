@@ -46,7 +46,7 @@ async def webhook_info(emulator: TelegramEmulator) -> dict[str, Any]:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator(limits=E2E_LIMITS)
+    emu = TelegramEmulator(limits=E2E_LIMITS, tokens=[BOT_TOKEN], allow_insecure_webhooks=True)
     await emu.start()
     try:
         yield emu

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram_frontend.core.access import SYSTEM
-from telegram_frontend.services.account.portfolio import PortfolioService
+from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.trading.service import TradingService
 from tests.e2e.harness import World
@@ -15,7 +15,8 @@ async def test_services_in_the_container_reach_the_fakes(world: World) -> None:
     strategies = await trading.list_strategies(SYSTEM)
     ids = {s.id for s in getattr(strategies, "items", strategies)}
     assert {"macd:conservative-btc", "macd:aggressive-eth"} <= ids
-    portfolio = await (await container.get(PortfolioService)).portfolio(SYSTEM)
+    credentials = await container.get(CredentialsService)
+    portfolio = await (await credentials.portfolio_for(SYSTEM)).portfolio(SYSTEM)
     assert portfolio.total_usdt > 0
     monitoring = await container.get(MonitoringService)
     snapshot = await monitoring.snapshot()

@@ -16,7 +16,6 @@ from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
-from telegram_frontend.ioc.providers.binance import risk_limits_from
 from telegram_frontend.models import AuditLog
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.sandbox.binance.server import FakeBinance
@@ -83,7 +82,6 @@ async def build_core(
         config,
         factory,
         SecretStr("account-actions-test-key"),
-        risk_limits=lambda: risk_limits_from(config),
     )
     users = UserService(database, audit)
     for actor in (TRADER, OTHER_TRADER, VIEWER):

@@ -1,4 +1,4 @@
-"""Callback data of the monitoring and strategy screens always fits Telegram's 64 bytes."""
+"""Callback data of the system, logs, strategy and performance screens fits Telegram's 64 bytes."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from aiogram.filters.callback_data import CallbackData
 from hypothesis import given
 from hypothesis import strategies as st
 
-from telegram_frontend.bot.ui.screen_callbacks import (
-    CALLBACK_DATA_LIMIT,
-    CardAction,
-    LogsPage,
+from telegram_frontend.bot.features.logs.callbacks import LogsPage, logs_query_key
+from telegram_frontend.bot.features.performance.callbacks import (
     PerformanceChart,
     PerformancePeriod,
-    Screen,
-    ScreenRefresh,
+)
+from telegram_frontend.bot.features.strategy.callbacks import (
+    CardAction,
     StrategyCard,
     StrategyConfirm,
     StrategyPage,
-    logs_query_key,
     strategy_hash,
     strategy_id_of,
     strategy_ref,
 )
+from telegram_frontend.bot.features.system.callbacks import Screen, ScreenRefresh
+from telegram_frontend.bot.ui.callbacks import CALLBACK_DATA_LIMIT
 from telegram_frontend.services.admin.logs import LEVELS
 from telegram_frontend.services.trading.performance import Period
 

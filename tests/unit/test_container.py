@@ -14,14 +14,14 @@ from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
-from telegram_frontend.services.account.portfolio import PortfolioService
+from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.charts.service import ChartService
 from telegram_frontend.services.monitoring.service import MonitoringService
-from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.trading.service import TradingService
 
 SERVICES = [
@@ -35,9 +35,9 @@ SERVICES = [
     BackendClients,
     MonitoringService,
     TradingService,
-    PortfolioService,
+    CredentialsService,
     ChartService,
-    ReportService,
+    CsvReportWriter,
 ]
 
 

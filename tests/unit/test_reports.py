@@ -16,9 +16,9 @@ from telegram_frontend.core.errors import ValidationFailed
 from telegram_frontend.services.reports.csv_writer import (
     EPOCH,
     CsvReport,
+    CsvReportWriter,
     PerformanceRow,
     Period,
-    ReportService,
     cell,
     parse_period,
     performance_from_snapshots,
@@ -52,11 +52,11 @@ def header(report: CsvReport) -> list[str]:
 
 
 @pytest.fixture
-def service() -> ReportService:
-    return ReportService(clock=lambda: NOW)
+def service() -> CsvReportWriter:
+    return CsvReportWriter(clock=lambda: NOW)
 
 
-def test_trades_csv_keeps_exact_decimals_and_utc_times(service: ReportService) -> None:
+def test_trades_csv_keeps_exact_decimals_and_utc_times(service: CsvReportWriter) -> None:
     rows = [
         DecisionLog(
             decision_time=datetime(2026, 11, 20, 10, 0), instance_id="conservative-btc",
@@ -91,7 +91,7 @@ def test_trades_csv_keeps_exact_decimals_and_utc_times(service: ReportService) -
     assert report.rows == 3
 
 
-def test_trades_outside_the_period_or_not_executed_are_left_out(service: ReportService) -> None:
+def test_trades_outside_the_period_or_not_executed_are_left_out(service: CsvReportWriter) -> None:
     def log(when: datetime, executed: bool) -> DecisionLog:
         return DecisionLog(decision_time=when, trade_executed=executed, executed_price="1")
 
@@ -110,7 +110,7 @@ def test_trades_outside_the_period_or_not_executed_are_left_out(service: ReportS
     assert service.trades_csv(rows, parse_period("all", now=NOW + timedelta(seconds=1))).rows == 5
 
 
-def test_file_has_no_bom_and_uses_crlf(service: ReportService) -> None:
+def test_file_has_no_bom_and_uses_crlf(service: CsvReportWriter) -> None:
     report = service.trades_csv([], WEEK)
     assert not report.content.startswith(b"\xef\xbb\xbf")
     assert report.content.endswith(b"order_id\r\n")
@@ -118,7 +118,7 @@ def test_file_has_no_bom_and_uses_crlf(service: ReportService) -> None:
     assert report.media_type == "text/csv"
 
 
-def test_formula_cells_are_neutralised_but_numbers_are_not(service: ReportService) -> None:
+def test_formula_cells_are_neutralised_but_numbers_are_not(service: CsvReportWriter) -> None:
     hostile = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
                "\tTAB", "\rCR"]  # fmt: skip
     rows = [
@@ -147,7 +147,7 @@ def test_cells_print_values_exactly() -> None:
     assert cell(berlin) == "2026-07-01T12:00:00Z"
 
 
-def test_orders_csv_reads_the_orders_table_rows(service: ReportService) -> None:
+def test_orders_csv_reads_the_orders_table_rows(service: CsvReportWriter) -> None:
     rows = [
         OrderRecord(symbol="BTCUSDT", order_id="1001", client_order_id="=x", side="BUY",
                     type="LIMIT", status="CLOSED_TP", price="65000.10", orig_qty="0.01000000",
@@ -176,7 +176,7 @@ def snapshot(instance: str, hours_ago: float, balance: str, **extra: object) -> 
     )  # fmt: skip
 
 
-def test_performance_is_the_change_over_the_period(service: ReportService) -> None:
+def test_performance_is_the_change_over_the_period(service: CsvReportWriter) -> None:
     snapshots = [
         snapshot("btc", 24 * 8, "10000.00", total_trades=3, winning_trades=2,
                  total_realized_pnl="5", current_drawdown="9.9"),
@@ -204,7 +204,7 @@ def test_performance_is_the_change_over_the_period(service: ReportService) -> No
     assert report.filename == "performance_2026-11-17_2026-11-24.csv"
 
 
-def test_performance_accepts_plain_dicts(service: ReportService) -> None:
+def test_performance_accepts_plain_dicts(service: CsvReportWriter) -> None:
     report = service.performance_csv([{"strategy_name": "@evil", "pnl": "-1.50"}], WEEK)
     row = read(report)[0]
     assert (row["strategy"], row["pnl"], row["trades"]) == ("'@evil", "-1.50", "")
@@ -262,7 +262,7 @@ def test_period_parser_rejects_with_a_clear_sentence(text: str, says: str) -> No
     assert len(caught.value.user_message) < 200
 
 
-def test_file_names_name_the_days_covered(service: ReportService) -> None:
+def test_file_names_name_the_days_covered(service: CsvReportWriter) -> None:
     assert report_filename("trades", service.period("2026-11-01..2026-11-24")) == (
         "trades_2026-11-01_2026-11-24.csv"
     )

@@ -7,13 +7,11 @@ from functools import cache
 from aiogram import Router
 
 from telegram_frontend.bot import error_handler
-from telegram_frontend.bot.features.access import handlers as access
 from telegram_frontend.bot.features.admin import handlers as admin
-from telegram_frontend.bot.features.alert_rules import handlers as alert_rules
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
-from telegram_frontend.bot.features.config_secrets import handlers as config_secrets
 from telegram_frontend.bot.features.fallback import handlers as fallback
+from telegram_frontend.bot.features.logs import handlers as logs
 from telegram_frontend.bot.features.orders import handlers as orders
 from telegram_frontend.bot.features.panic import handlers as panic
 from telegram_frontend.bot.features.performance import handlers as performance
@@ -22,22 +20,21 @@ from telegram_frontend.bot.features.reports import handlers as reports
 from telegram_frontend.bot.features.start import handlers as start
 from telegram_frontend.bot.features.strategy import handlers as strategy
 from telegram_frontend.bot.features.system import handlers as system
+from telegram_frontend.bot.ui.command_catalog import use_root
 
 # The one list of the bot's features, in the order they are tried; the fallbacks come last.
 FEATURES = (
     start,
-    access,
     portfolio,
     orders,
     panic,
     config,
-    config_secrets,
     admin,
     system,
+    logs,
     strategy,
     performance,
     alerts,
-    alert_rules,
     reports,
     fallback,
 )
@@ -45,9 +42,13 @@ FEATURES = (
 
 @cache
 def root_router() -> Router:
-    """Built once: aiogram routers can be attached to only one parent."""
+    """Built once: aiogram routers can be attached to only one parent.
+
+    The tree is registered with the command catalog, which /help and the command menus read.
+    """
     root = Router(name="root")
     root.include_routers(*(feature.get_router() for feature in FEATURES), error_handler.router)
+    use_root(root)
     return root
 
 

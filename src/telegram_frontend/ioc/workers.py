@@ -1,4 +1,6 @@
-"""The notification workers, each started only when its source is configured.
+"""Every background worker of the product, built from the container (one place to add one).
+
+The notification workers start only when their source is configured.
 
 The dispatcher always runs (anything may queue a message); the trade poller and the risk monitor
 need the trading database; the health watcher needs at least one service to watch; the
@@ -10,10 +12,12 @@ from __future__ import annotations
 from aiogram import Bot
 from dishka import AsyncContainer
 
+from telegram_frontend.bot.ui.command_menus import menu_sync_worker
 from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.monitoring.service import MonitoringService
@@ -29,6 +33,7 @@ from telegram_frontend.workers.delivery_limiter import DeliveryLimiter
 from telegram_frontend.workers.digest_scheduler import DigestScheduler
 from telegram_frontend.workers.health_watcher import HealthWatcher
 from telegram_frontend.workers.heartbeat import HeartbeatWatcher
+from telegram_frontend.workers.log_sink import LogSinkWorker
 from telegram_frontend.workers.notification_dispatcher import (
     DispatcherConfig,
     NotificationDispatcher,
@@ -108,4 +113,14 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
             interval_seconds=settings.alert_poll_seconds,
         )
     )
+    return workers
+
+
+async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:
+    """What `app.Frontend` supervises; none when `WORKERS_ENABLED` is off (tests)."""
+    if not settings.workers_enabled:
+        return []
+    workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
+    workers.append(await menu_sync_worker(container))
+    workers += await notification_workers(container, settings)
     return workers

@@ -68,7 +68,12 @@ class SandboxWorld:
     def __init__(self, config: WorldConfig) -> None:
         self.config = config
         self.market = SimulatedMarket()
-        self.emulator = TelegramEmulator(port=config.emulator_port, limits=config.limits)
+        self.emulator = TelegramEmulator(
+            port=config.emulator_port,
+            limits=config.limits,
+            tokens=[SANDBOX_TOKEN],
+            allow_insecure_webhooks=True,  # the sandbox frontend listens on plain localhost
+        )
         self.backends = FakeBackends(
             market=self.market, trading_database_url=config.trading_database_url
         )

@@ -7,7 +7,6 @@ the next crossing fires again. A rule whose data is unavailable just waits.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from telegram_frontend.services.notifications.alert_rules import ANY, AlertServi
 from telegram_frontend.services.notifications.alert_texts import rule_notice
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.trading.price_source import PriceSource
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
@@ -85,7 +85,7 @@ def read_rule(rule: AlertRule, inputs: Inputs) -> Reading | None:
     return Reading(value <= limit, value, snap.instance_id)
 
 
-class AlertEvaluator:
+class AlertEvaluator(PeriodicWorker):
     name = "alert_evaluator"
 
     def __init__(
@@ -106,14 +106,6 @@ class AlertEvaluator:
         self._trading_db = trading_db
         self._monitoring = monitoring
         self.interval = interval_seconds
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.check_once()
-            except FrontendError as exc:
-                log.warning("alert_check_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
 
     async def _inputs(self, rules: list[AlertRule]) -> Inputs:
         kinds = {RuleKind(r.kind) for r in rules}

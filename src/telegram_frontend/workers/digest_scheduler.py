@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.notifications.digests import DigestService
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
 
-class DigestScheduler:
+class DigestScheduler(PeriodicWorker):
     name = "digests"
 
     def __init__(self, digests: DigestService, interval_seconds: float = 60.0) -> None:
         self._digests = digests
         self.interval = interval_seconds
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self._digests.send_due()
-            except FrontendError as exc:
-                log.warning("digests_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
+    async def check_once(self) -> int:
+        return await self._digests.send_due()

@@ -8,11 +8,9 @@ count as UP, so a service found down at the first start is reported, one found u
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.monitoring.service import (
     MonitoringService,
@@ -22,6 +20,7 @@ from telegram_frontend.services.monitoring.service import (
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import service_notice
 from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
@@ -29,7 +28,7 @@ STATE_KEY = "health_watcher"
 UP, DOWN = "up", "down"
 
 
-class HealthWatcher:
+class HealthWatcher(PeriodicWorker):
     name = "health_watcher"
 
     def __init__(
@@ -45,14 +44,6 @@ class HealthWatcher:
         self._notifications = notifications
         self.interval = interval_seconds
         self.flap_polls = flap_polls
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.check_once()
-            except FrontendError as exc:
-                log.warning("health_check_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
 
     async def check_once(self) -> int:
         snapshot = await self._monitoring.snapshot(force=True)

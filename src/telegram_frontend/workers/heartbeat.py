@@ -7,26 +7,25 @@ When neither moved for `stale_seconds`, users are told once; when data flows aga
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
 from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import heartbeat_notice
 from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
 STATE_KEY = "heartbeat"
 
 
-class HeartbeatWatcher:
+class HeartbeatWatcher(PeriodicWorker):
     name = "heartbeat"
 
     def __init__(
@@ -47,14 +46,6 @@ class HeartbeatWatcher:
         self.stale_seconds = stale_seconds
         self.interval = interval_seconds
         self._clock = clock
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.check_once()
-            except FrontendError as exc:
-                log.warning("heartbeat_check_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
 
     async def last_activity(self) -> datetime | None:
         """The newest trace of life we can see, or None when no source tells anything."""

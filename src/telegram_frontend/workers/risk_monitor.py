@@ -8,14 +8,12 @@ restart repeats it, and "back within the limit" is said once when it recovers.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot, TradingDatabase
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.notifications.service import NotificationService
@@ -23,6 +21,7 @@ from telegram_frontend.services.notifications.texts import risk_notice
 from telegram_frontend.services.notifications.types import Notice
 from telegram_frontend.services.notifications.worker_state import load_state, save_state
 from telegram_frontend.services.trading.records import macd_risk_level
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
@@ -58,7 +57,7 @@ def _decimal(value: object) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-class RiskMonitor:
+class RiskMonitor(PeriodicWorker):
     name = "risk_monitor"
 
     def __init__(
@@ -74,14 +73,6 @@ class RiskMonitor:
         self._config = config
         self._notifications = notifications
         self.interval = interval_seconds
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.check_once()
-            except FrontendError as exc:
-                log.warning("risk_check_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
 
     async def measure(self) -> list[Measurement]:
         """Drawdown and daily loss (both as positive percentages) of each strategy's newest row."""

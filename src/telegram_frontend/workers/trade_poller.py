@@ -7,17 +7,16 @@ at the newest trade: history is not replayed to users.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 from telegram_frontend.clients.trading_db.reader import DecisionLog, TradeCursor, TradingDatabase
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import trade_notice
 from telegram_frontend.services.notifications.worker_state import load_state, read_state, save_state
+from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
 
@@ -44,7 +43,7 @@ def cursor_after(trade: DecisionLog) -> TradeCursor:
     return TradeCursor(id=trade.id, decision_time=trade.decision_time)
 
 
-class TradePoller:
+class TradePoller(PeriodicWorker):
     name = "trade_poller"
 
     def __init__(
@@ -61,16 +60,11 @@ class TradePoller:
         self.interval = interval_seconds
         self.batch = batch
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.poll_once()
-            except FrontendError as exc:
-                log.warning("trade_poll_failed", error=exc.user_message)
-            await asyncio.sleep(self.interval)
-
     async def cursor(self) -> TradeCursor | None:
         return decode_cursor(await read_state(self._db, CURSOR_KEY))
+
+    async def check_once(self) -> int:
+        return await self.poll_once()
 
     async def poll_once(self) -> int:
         """Notify every trade after the cursor, batch by batch; returns how many."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from telegram_frontend.core.access import SYSTEM, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog
-from telegram_frontend.services.account.orders import OrderService
+from telegram_frontend.services.account.credentials import CredentialsService
 from tests.e2e.api.support import ApiKeys, bearer, issue_keys
 from tests.e2e.harness import RunningFrontend, World, running_frontend
 
@@ -61,7 +61,8 @@ async def test_stopping_a_macd_instance_is_a_409_with_the_reason_and_is_audited(
 async def test_a_trader_key_cancels_an_open_order_on_binance_and_it_is_audited(
     api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
 ) -> None:
-    orders = await api_world.app.frontend.container.get(OrderService)
+    credentials = await api_world.app.frontend.container.get(CredentialsService)
+    orders = await credentials.orders_for(SYSTEM)
     placed = await orders.place_order(
         SYSTEM, "BTCUSDT", "BUY", "LIMIT", Decimal("0.001"), Decimal("10000")
     )

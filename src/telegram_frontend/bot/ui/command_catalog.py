@@ -1,7 +1,9 @@
 """The command list is read from the handlers themselves: /help and the Telegram menus agree.
 
 A handler declares `flags={"role": Role.X, "command": CommandInfo(...)}`; this module walks the
-dispatcher's routers and collects them, so there is no second list to keep in sync.
+dispatcher's routers and collects them, so there is no second list to keep in sync. The router
+tree registers itself here (`use_root`, from `bot/dispatcher.py`), so /help and the menus read it
+without importing the dispatcher.
 """
 
 from __future__ import annotations
@@ -28,6 +30,19 @@ class CommandInfo:
 class CatalogEntry:
     info: CommandInfo
     role: Role | str
+
+
+_ROOT: list[Router] = []  # the one root router of the bot, once `bot/dispatcher.py` built it
+
+
+def use_root(root: Router) -> None:
+    """Make `root` the router tree that `commands()` reads (called once, by the dispatcher)."""
+    _ROOT[:] = [root]
+
+
+def commands() -> list[CatalogEntry]:
+    """Every command of the registered router tree (none before the tree is built)."""
+    return catalog(_ROOT[0]) if _ROOT else []
 
 
 def _walk(router: Router) -> Iterator[Router]:

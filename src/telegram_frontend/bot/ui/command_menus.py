@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from dishka import AsyncContainer
 
-from telegram_frontend.bot.ui.command_catalog import catalog, visible_to
+from telegram_frontend.bot.ui.command_catalog import commands, visible_to
 from telegram_frontend.core.access import SYSTEM, Role
 from telegram_frontend.core.formatters import truncate
 from telegram_frontend.core.i18n import translate
@@ -32,14 +32,12 @@ _GRANTING = (Role.VIEWER, Role.TRADER, Role.ADMIN)
 
 def menu_for(role: Role | None, language: str) -> list[BotCommand]:
     """The commands `role` may use (None: a stranger), described in `language`."""
-    from telegram_frontend.bot.dispatcher import root_router
-
     granted = role if role in _GRANTING else None
     return [
         BotCommand(
             command=info.name, description=truncate(translate(info.description, language), 256)
         )
-        for info in visible_to(catalog(root_router()), granted)
+        for info in visible_to(commands(), granted)
     ]
 
 

@@ -1,7 +1,7 @@
 """Inline keyboard builders shared by the bot's screens: one look for paging, refresh, confirm.
 
 Builders take already-packed callback data (from each feature's `CallbackData` factory), so any
-router can use them; labels are translated in the reader's language when built.
+feature can use them; labels are translated in the reader's language when built.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.i18n import _
 
 Row = list[InlineKeyboardButton]
@@ -29,6 +30,15 @@ def refresh_button(data: str) -> InlineKeyboardButton:
 
 def refresh_row(data: str) -> Row:
     return [refresh_button(data)]
+
+
+def page_count(total: int, size: int) -> int:
+    """How many pages of `size` items `total` items fill (at least one, even when empty)."""
+    return max(1, -(-total // size))
+
+
+def clamp_page(page: int, pages: int) -> int:
+    return min(max(page, 0), pages - 1)
 
 
 def pagination_row(page: int, pages: int, data_for: Callable[[int], str]) -> Row:
@@ -59,6 +69,15 @@ def confirm_row(confirm_data: str, cancel_data: str, confirm_text: str | None = 
         button("✅ " + (confirm_text or _("Confirm")), confirm_data),
         button("✖️ " + _("Cancel"), cancel_data),
     ]
+
+
+def confirm_keyboard(scope: str, token: str) -> InlineKeyboardMarkup:
+    """✅ Confirm / ✖️ Cancel for one pending confirmation owned by `scope`."""
+    row = confirm_row(
+        Confirm(scope=scope, token=token, yes=True).pack(),
+        Confirm(scope=scope, token=token, yes=False).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def choice_row(choices: Sequence[tuple[str, str]], current: str | None = None) -> Row:

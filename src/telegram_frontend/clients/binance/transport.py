@@ -23,6 +23,7 @@ import httpx
 from pydantic import SecretStr
 
 from telegram_frontend.clients.binance.models import SymbolFilters
+from telegram_frontend.clients.json_body import NotJson, exact_json
 from telegram_frontend.core.errors import ExchangeError
 from telegram_frontend.core.settings import Settings
 
@@ -257,8 +258,8 @@ class BinanceTransport:
 
 def _json(response: httpx.Response) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        return exact_json(response)
+    except NotJson:
         raise ExchangeError("Binance answered with something that is not JSON.") from None
 
 

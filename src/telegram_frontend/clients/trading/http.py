@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 import math
 import random
@@ -18,11 +17,11 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
 import httpx
 
+from telegram_frontend.clients.json_body import NotJson, exact_json
 from telegram_frontend.core.errors import (
     BackendError,
     BackendRejected,
@@ -346,10 +345,7 @@ def _detail(response: httpx.Response) -> str:
 
 
 def _json(service: str, response: httpx.Response) -> Any:
-    """Parse with Decimal floats: JSON numbers are exact money, not binary approximations."""
-    if not response.content:
-        return None
     try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
+        return exact_json(response)
+    except NotJson:
         raise BackendUnavailable(service, "it answered with something that is not JSON") from None

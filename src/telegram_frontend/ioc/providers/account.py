@@ -8,7 +8,6 @@ from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
-from telegram_frontend.ioc.providers.binance import risk_limits_from
 from telegram_frontend.services.account.actions import AccountActions
 from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
@@ -41,7 +40,6 @@ class AccountProvider(Provider):
             config,
             factory,
             settings.secret_key,
-            risk_limits=lambda: risk_limits_from(config),
             notifications=notifications,
         )
 

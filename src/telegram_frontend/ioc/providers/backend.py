@@ -11,7 +11,7 @@ from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.monitoring.backend_metrics import CALL_OBSERVER
 from telegram_frontend.services.monitoring.service import MonitoringService
-from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.reports.export import ReportExporter
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 from telegram_frontend.services.trading.service import TradingService
@@ -37,7 +37,7 @@ class BackendProvider(Provider):
         )
 
     @provide
-    def exporter(self, trading: TradingService, reports: ReportService) -> ReportExporter:
+    def exporter(self, trading: TradingService, reports: CsvReportWriter) -> ReportExporter:
         return ReportExporter(trading, reports)
 
     @provide

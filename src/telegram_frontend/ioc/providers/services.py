@@ -19,7 +19,7 @@ from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.charts.service import ChartService
 from telegram_frontend.services.notifications.service import NotificationService
-from telegram_frontend.services.reports.csv_writer import ReportService
+from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 
 
@@ -65,8 +65,8 @@ class CoreServicesProvider(Provider):
         )
 
     @provide
-    def reports(self) -> ReportService:
-        return ReportService()
+    def reports(self) -> CsvReportWriter:
+        return CsvReportWriter()
 
     @provide
     def charts(self) -> Iterator[ChartService]:

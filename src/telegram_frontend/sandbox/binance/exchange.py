@@ -1,6 +1,6 @@
 """The matching engine and accounts behind the fake Binance: orders, fills, fees and balances.
 
-Kept apart from the HTTP layer (`fake_binance.py`) so the rules of the exchange (balance locking,
+Kept apart from the HTTP layer (`server.py`) so the rules of the exchange (balance locking,
 fills at the simulated market price, fees taken from the asset received) read in one place.
 Errors are Binance's own codes and texts, raised as `BinanceApiError`.
 """
@@ -19,52 +19,11 @@ from telegram_frontend.sandbox.binance.market import (
     BinanceApiError,
     FakeFilters,
     f8,
-    missing,
     split_symbol,
     symbol_info,
+    symbol_param,
 )
-
-
-@dataclass
-class FakeOrder:
-    symbol: str
-    order_id: int
-    client_order_id: str
-    side: str
-    type: str
-    price: Decimal
-    orig_qty: Decimal
-    time_in_force: str
-    time: int
-    status: str = "NEW"
-    executed_qty: Decimal = ZERO
-    quote_qty: Decimal = ZERO
-    update_time: int = 0
-    fills: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "symbol": self.symbol,
-            "orderId": self.order_id,
-            "orderListId": -1,
-            "clientOrderId": self.client_order_id,
-            "price": f8(self.price),
-            "origQty": f8(self.orig_qty),
-            "executedQty": f8(self.executed_qty),
-            "cummulativeQuoteQty": f8(self.quote_qty),
-            "status": self.status,
-            "timeInForce": self.time_in_force,
-            "type": self.type,
-            "side": self.side,
-            "stopPrice": f8(ZERO),
-            "icebergQty": f8(ZERO),
-            "time": self.time,
-            "updateTime": self.update_time or self.time,
-            "isWorking": True,
-            "workingTime": self.time,
-            "origQuoteOrderQty": f8(ZERO),
-            "selfTradePreventionMode": "EXPIRE_MAKER",
-        }
+from telegram_frontend.sandbox.binance.orders import FakeOrder, HistoryQuery, OrderRequest
 
 
 @dataclass
@@ -103,9 +62,7 @@ class FakeExchange:
     # -- market data -------------------------------------------------------------------------
 
     def symbol(self, raw: str | None) -> str:
-        if not raw:
-            raise missing("symbol")
-        sym = raw.upper()
+        sym = symbol_param(raw)
         if sym not in self.filters or not self.market.has(sym):
             raise BinanceApiError(-1121, "Invalid symbol.")
         return sym
@@ -159,34 +116,37 @@ class FakeExchange:
 
     # -- orders ------------------------------------------------------------------------------
 
-    def place(
-        self,
-        account: FakeAccount,
-        sym: str,
-        side: str,
-        order_type: str,
-        qty: Decimal,
-        price: Decimal | None,
-        tif: str,
-        client_id: str | None,
-        now_ms: int,
-    ) -> FakeOrder:
-        """Check filters and balance like Binance, then fill a market order or rest a limit one."""
+    def place(self, account: FakeAccount, request: OrderRequest, now_ms: int) -> FakeOrder:
+        """Check filters and balance like Binance, then fill, rest or expire the order.
+
+        A crossing order fills whole at the market price (the fake's book is deep enough); a
+        LIMIT IOC/FOK one that does not cross expires at once, a LIMIT_MAKER one that would
+        cross is refused.
+        """
         if not account.can_trade:
             raise BinanceApiError(-2010, "This action is disabled on this account.")
+        sym, side, price = request.symbol, request.side, request.price
         market_price = self.market.price(sym)
+        qty = request.quantity
+        if qty is None:
+            qty = self._quantity_for_quote(sym, request.quote_qty or ZERO, market_price)
         self.filters[sym].check(qty, price, price if price is not None else market_price)
+        if request.client_id and any(
+            o.client_order_id == request.client_id for o in self.open_orders(account, None)
+        ):
+            raise BinanceApiError(-2010, "Duplicate order sent.")
         base, quote = split_symbol(sym)
         order = FakeOrder(
             symbol=sym,
             order_id=self._order_id(),
-            client_order_id=client_id or secrets.token_hex(11),
+            client_order_id=request.client_id or secrets.token_hex(11),
             side=side,
-            type=order_type,
+            type=request.type,
             price=price if price is not None else ZERO,
             orig_qty=qty,
-            time_in_force=tif if order_type == "LIMIT" else "GTC",
+            time_in_force=request.time_in_force,
             time=now_ms,
+            orig_quote_qty=request.quote_qty or ZERO,
         )
         cost_price = price if price is not None else market_price
         if side == "BUY" and account.balance(quote)[0] < qty * cost_price:
@@ -196,12 +156,49 @@ class FakeExchange:
         crosses = price is None or (
             market_price <= price if side == "BUY" else market_price >= price
         )
+        if crosses and request.type == "LIMIT_MAKER":
+            raise BinanceApiError(-2010, "Order would immediately match and take.")
         if crosses:
             self._fill(account, order, market_price, maker=False, now_ms=now_ms, from_locked=False)
+        elif request.time_in_force in ("IOC", "FOK"):
+            order.status, order.update_time = "EXPIRED", now_ms
         else:
             self._lock(account, order)
         account.orders[order.order_id] = order
         return order
+
+    def _quantity_for_quote(self, sym: str, quote_qty: Decimal, price: Decimal) -> Decimal:
+        """A quoteOrderQty MARKET order: the most base the quote amount buys, in LOT_SIZE steps."""
+        rules = self.filters[sym]
+        steps = ((quote_qty / price - rules.lot_min) // rules.step_size) if price else ZERO
+        if steps < 0:
+            raise BinanceApiError(-1013, "Filter failure: LOT_SIZE")
+        return rules.lot_min + steps * rules.step_size
+
+    def orders_page(
+        self, account: FakeAccount, sym: str, query: HistoryQuery
+    ) -> list[dict[str, Any]]:
+        """allOrders: from `orderId` up, or within the time window, else the most recent."""
+        orders = sorted(
+            (o for o in account.orders.values() if o.symbol == sym), key=lambda o: o.order_id
+        )
+        if query.start is not None or query.end is not None:
+            orders = [o for o in orders if query.in_window(o.time)]
+        elif query.order_id is not None:
+            orders = [o for o in orders if o.order_id >= query.order_id]
+        return [o.to_json() for o in query.page(orders)]
+
+    def trades_page(
+        self, account: FakeAccount, sym: str, query: HistoryQuery
+    ) -> list[dict[str, Any]]:
+        """myTrades: of one order, from a trade id, or within the time window."""
+        trades = [t for t in account.trades if t["symbol"] == sym]
+        if query.order_id is not None:
+            trades = [t for t in trades if t["orderId"] == query.order_id]
+        if query.from_id is not None:
+            trades = [t for t in trades if t["id"] >= query.from_id]
+        trades = [t for t in trades if query.in_window(t["time"])]
+        return query.page(trades)
 
     def find(
         self, account: FakeAccount, sym: str, order_id: int | None, client_id: str | None

@@ -6,16 +6,21 @@ the filters are plausible per price level (the market's own tick, a lot step wor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.backends.market import INTERVAL_MS, SimulatedMarket
+from telegram_frontend.sandbox.binance.calendar import EXTRA_INTERVALS, open_times
 
+ORDER_TYPES = ("LIMIT", "LIMIT_MAKER", "MARKET")
+"""Only what the fake executes as Binance does (no stop or take-profit orders)."""
 QUOTE_ASSETS = ("FDUSD", "USDT", "BUSD", "USDC", "BTC", "ETH", "BNB")
 EIGHT = Decimal("0.00000001")
 ZERO = Decimal(0)
 DAY_MS = 86_400_000
+SYMBOL_RE = re.compile(r"^[A-Z0-9-_.]{1,20}$")
 
 
 class BinanceApiError(Exception):
@@ -32,6 +37,19 @@ def missing(name: str) -> BinanceApiError:
     return BinanceApiError(
         -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
     )
+
+
+def symbol_param(raw: str | None) -> str:
+    """The symbol as sent: Binance checks its characters (no lowercase) before looking it up."""
+    if not raw:
+        raise missing("symbol")
+    if not SYMBOL_RE.match(raw):
+        raise BinanceApiError(
+            -1100,
+            "Illegal characters found in parameter 'symbol'; "
+            f"legal range is '{SYMBOL_RE.pattern}'.",
+        )
+    return raw
 
 
 def f8(value: Decimal) -> str:
@@ -129,9 +147,13 @@ def symbol_info(sym: str, filters: FakeFilters) -> dict[str, Any]:
         "quoteAsset": quote,
         "quotePrecision": 8,
         "quoteAssetPrecision": 8,
-        "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
-        "icebergAllowed": True,
-        "ocoAllowed": True,
+        "orderTypes": list(ORDER_TYPES),
+        "icebergAllowed": False,
+        "ocoAllowed": False,
+        "otoAllowed": False,
+        "quoteOrderQtyMarketAllowed": True,
+        "allowTrailingStop": False,
+        "cancelReplaceAllowed": False,
         "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": False,
         "permissions": [],
@@ -181,23 +203,113 @@ def kline_rows(
     end_ms: int | None,
 ) -> list[list[Any]]:
     """/api/v3/klines: arrays, prices as strings, times as integers, like Binance."""
+    if interval in INTERVAL_MS:
+        candles = [
+            (c.open_time, c.close_time, c.open, c.high, c.low, c.close, c.volume)
+            for c in market.klines(sym, interval, limit, start_ms, end_ms)
+        ]
+    else:
+        now = market.now_ms()
+        spans = open_times(interval, start_ms, min(end_ms or now, now), limit)
+        candles = [_sampled_candle(market, sym, interval, t, close) for t, close in spans]
     rows: list[list[Any]] = []
-    for c in market.klines(sym, interval, limit, start_ms, end_ms):
-        quote_volume = c.volume * c.close
+    for open_time, close_time, open_, high, low, close, volume in candles:
+        quote_volume = volume * close
         rows.append(
             [
-                c.open_time,
-                f8(c.open),
-                f8(c.high),
-                f8(c.low),
-                f8(c.close),
-                f8(c.volume),
-                c.close_time,
+                open_time,
+                f8(open_),
+                f8(high),
+                f8(low),
+                f8(close),
+                f8(volume),
+                close_time,
                 f8(quote_volume),
                 100,
-                f8(c.volume / 2),
+                f8(volume / 2),
                 f8(quote_volume / 2),
                 "0",
             ]
+        )
+    return rows
+
+
+Sampled = tuple[int, int, Decimal, Decimal, Decimal, Decimal, Decimal]
+
+
+def _sampled_candle(
+    market: SimulatedMarket, sym: str, interval: str, open_time: int, close_time: int
+) -> Sampled:
+    """A candle of an interval the shared market does not model, sampled from its prices."""
+    last = min(close_time, max(open_time, market.now_ms()))
+    samples = [market.price(sym, open_time + (last - open_time) * k // 8) for k in range(9)]
+    volume = Decimal(EXTRA_INTERVALS[interval]) / Decimal(60_000) * Decimal("0.5")
+    return (
+        open_time,
+        close_time,
+        samples[0],
+        max(samples),
+        min(samples),
+        samples[-1],
+        volume.quantize(EIGHT),
+    )
+
+
+def _unit_qty(sym: str, level: int) -> Decimal:
+    """A deterministic, plausible quantity for one book level or public trade."""
+    digest = sum(ord(ch) for ch in sym) * 31 + level * 17
+    return Decimal(1 + digest % 97) / Decimal(100)
+
+
+def tick_of(price: Decimal) -> Decimal:
+    return Decimal("0.01") if price >= 10 else Decimal("0.0001")
+
+
+def depth_json(market: SimulatedMarket, sym: str, limit: int, update_id: int) -> dict[str, Any]:
+    """/api/v3/depth: the fake fills at the last price, so the book is built around it."""
+    last = market.price(sym)
+    tick = tick_of(last)
+    bids = [[f8(last - tick * k), f8(_unit_qty(sym, k))] for k in range(limit) if last > tick * k]
+    asks = [[f8(last + tick * (k + 1)), f8(_unit_qty(sym, -k - 1))] for k in range(limit)]
+    return {"lastUpdateId": update_id, "bids": bids, "asks": asks}
+
+
+def book_ticker_row(market: SimulatedMarket, sym: str) -> dict[str, Any]:
+    last = market.price(sym)
+    return {
+        "symbol": sym,
+        "bidPrice": f8(last),
+        "bidQty": f8(_unit_qty(sym, 0)),
+        "askPrice": f8(last + tick_of(last)),
+        "askQty": f8(_unit_qty(sym, -1)),
+    }
+
+
+def avg_price_json(market: SimulatedMarket, sym: str) -> dict[str, Any]:
+    """/api/v3/avgPrice: the mean of the last five minute closes."""
+    now = market.now_ms()
+    closes = [market.price(sym, now - 60_000 * k) for k in range(5)]
+    mean = sum(closes, ZERO) / Decimal(len(closes))
+    return {"mins": 5, "price": f8(mean), "closeTime": now}
+
+
+def recent_trades(market: SimulatedMarket, sym: str, limit: int) -> list[dict[str, Any]]:
+    """/api/v3/trades: one public trade per second up to now, oldest first."""
+    now = market.now_ms()
+    last_second = now // 1000
+    rows = []
+    for k in range(limit - 1, -1, -1):
+        second = last_second - k
+        price, qty = market.price(sym, second * 1000), _unit_qty(sym, int(second % 1000))
+        rows.append(
+            {
+                "id": int(second),
+                "price": f8(price),
+                "qty": f8(qty),
+                "quoteQty": f8(price * qty),
+                "time": int(second * 1000),
+                "isBuyerMaker": second % 2 == 0,
+                "isBestMatch": True,
+            }
         )
     return rows

@@ -31,10 +31,95 @@ WEIGHTS: dict[tuple[str, str], tuple[int, int]] = {
     ("GET", "/api/v3/openOrders"): (6, 80),
     ("GET", "/api/v3/allOrders"): (20, 20),
     ("GET", "/api/v3/myTrades"): (20, 20),
+    ("GET", "/api/v3/ticker/bookTicker"): (2, 4),
+    ("GET", "/api/v3/avgPrice"): (2, 2),
+    ("GET", "/api/v3/trades"): (25, 25),
+    ("GET", "/sapi/v1/margin/isolated/allPairs"): (10, 10),
+    ("GET", "/sapi/v1/capital/config/getall"): (10, 10),
+}
+_SIGNED = frozenset({"timestamp", "recvWindow", "signature"})
+_ORDER = frozenset(
+    {
+        "symbol",
+        "side",
+        "type",
+        "timeInForce",
+        "quantity",
+        "quoteOrderQty",
+        "price",
+        "newClientOrderId",
+        "strategyId",
+        "strategyType",
+        "stopPrice",
+        "trailingDelta",
+        "icebergQty",
+        "newOrderRespType",
+        "selfTradePreventionMode",
+        "pegPriceType",
+        "pegOffsetValue",
+        "pegOffsetType",
+    }
+)
+_LISTS = frozenset({"symbol", "symbols", "symbolStatus"})
+PARAMETERS: dict[tuple[str, str], frozenset[str]] = {
+    # what each endpoint reads; anything else is answered with -1104 as Binance does
+    ("GET", "/api/v3/ping"): frozenset(),
+    ("GET", "/api/v3/time"): frozenset(),
+    ("GET", "/api/v3/exchangeInfo"): _LISTS | {"permissions", "showPermissionSets"},
+    ("GET", "/api/v3/ticker/price"): _LISTS,
+    ("GET", "/api/v3/ticker/24hr"): _LISTS | {"type"},
+    ("GET", "/api/v3/ticker/bookTicker"): _LISTS,
+    ("GET", "/api/v3/klines"): frozenset(
+        {"symbol", "interval", "startTime", "endTime", "timeZone", "limit"}
+    ),
+    ("GET", "/api/v3/depth"): frozenset({"symbol", "limit", "symbolStatus"}),
+    ("GET", "/api/v3/avgPrice"): frozenset({"symbol"}),
+    ("GET", "/api/v3/trades"): frozenset({"symbol", "limit"}),
+    ("GET", "/api/v3/account"): _SIGNED | {"omitZeroBalances"},
+    ("POST", "/api/v3/order"): _SIGNED | _ORDER,
+    ("POST", "/api/v3/order/test"): _SIGNED | _ORDER | {"computeCommissionRates"},
+    ("GET", "/api/v3/order"): _SIGNED | {"symbol", "orderId", "origClientOrderId"},
+    ("DELETE", "/api/v3/order"): _SIGNED
+    | {"symbol", "orderId", "origClientOrderId", "newClientOrderId", "cancelRestrictions"},
+    ("GET", "/api/v3/openOrders"): _SIGNED | {"symbol"},
+    ("DELETE", "/api/v3/openOrders"): _SIGNED | {"symbol"},
+    ("GET", "/api/v3/allOrders"): _SIGNED | {"symbol", "orderId", "startTime", "endTime", "limit"},
+    ("GET", "/api/v3/myTrades"): _SIGNED
+    | {"symbol", "orderId", "startTime", "endTime", "fromId", "limit"},
+    ("GET", "/sapi/v1/margin/allPairs"): _SIGNED | {"symbol"},
+    ("GET", "/sapi/v1/margin/isolated/allPairs"): _SIGNED | {"symbol"},
+    ("GET", "/sapi/v1/capital/config/getall"): _SIGNED,
+    ("GET", "/fapi/v1/exchangeInfo"): frozenset(),
+    ("GET", "/dapi/v1/exchangeInfo"): frozenset(),
 }
 
 
+def check_parameters(method: str, path: str, params: Mapping[str, str]) -> None:
+    """Binance reads only the parameters an endpoint knows and refuses a request with others."""
+    known = PARAMETERS.get((method, path))
+    if known is None:
+        return
+    read = sum(1 for name in params if name in known)
+    if read != len(params):
+        raise BinanceApiError(
+            -1104,
+            f"Not all sent parameters were read; read '{read}' parameter(s) "
+            f"but was sent '{len(params)}'.",
+        )
+
+
+def depth_weight(limit: int) -> int:
+    if limit <= 100:
+        return 5
+    if limit <= 500:
+        return 25
+    return 50 if limit <= 1000 else 250
+
+
 def request_weight(method: str, path: str, params: Mapping[str, str]) -> int:
+    if path == "/api/v3/depth":
+        raw = params.get("limit", "")
+        return depth_weight(int(raw) if raw.isdigit() else 100)
     with_symbol, without = WEIGHTS.get((method, path), (1, 1))
     return with_symbol if "symbol" in params else without
 

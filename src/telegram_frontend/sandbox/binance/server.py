@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -26,21 +25,20 @@ from typing import Any
 
 from aiohttp import web
 
-from telegram_frontend.sandbox.backends.market import INTERVAL_MS, SimulatedMarket
-from telegram_frontend.sandbox.binance.exchange import FakeAccount, FakeExchange, FakeOrder
+from telegram_frontend.sandbox.backends.market import SimulatedMarket
+from telegram_frontend.sandbox.binance.exchange import FakeAccount, FakeExchange
 from telegram_frontend.sandbox.binance.market import (
     BinanceApiError,
     FakeFilters,
     f8,
-    kline_rows,
-    missing,
-    ticker_24h_row,
 )
+from telegram_frontend.sandbox.binance.order_params import history_query, read_new_order
+from telegram_frontend.sandbox.binance.orders import FakeOrder
+from telegram_frontend.sandbox.binance.public_routes import PublicHandler, PublicRoutes
 from telegram_frontend.sandbox.binance.requests import (
     KEY_RE,
     authenticate,
-    choice_param,
-    decimal_param,
+    check_parameters,
     int_param,
     request_weight,
 )
@@ -81,6 +79,7 @@ class FakeBinance:
     ) -> None:
         self.market = market or SimulatedMarket()
         self.exchange = FakeExchange(self.market, fee_rate)
+        self.public = PublicRoutes(self.exchange, self.server_time, weight_limit)
         self.host, self.port = host, port
         self.weight_limit = weight_limit
         self.clock_skew_ms = 0
@@ -229,6 +228,7 @@ class FakeBinance:
             params = dict(request.query)
             if request.can_read_body:
                 params.update({k: str(v) for k, v in (await request.post()).items()})
+            check_parameters(request.method, request.path, params)
             self.exchange.match_resting(self.server_time())
             return web.json_response(await handler(request, params))
 
@@ -245,82 +245,25 @@ class FakeBinance:
         )
 
     def _routes(self) -> list[tuple[str, str, Handler]]:
+        public: list[tuple[str, str, Handler]] = [
+            (method, path, _ignoring_request(handler))
+            for method, path, handler in self.public.routes()
+        ]
         return [
-            ("GET", "/api/v3/ping", self._ping),
-            ("GET", "/api/v3/time", self._time),
-            ("GET", "/api/v3/exchangeInfo", self._exchange_info),
-            ("GET", "/api/v3/ticker/price", self._ticker_price),
-            ("GET", "/api/v3/ticker/24hr", self._ticker_24h),
-            ("GET", "/api/v3/klines", self._klines),
+            *public,
             ("GET", "/api/v3/account", self._account),
             ("POST", "/api/v3/order", self._new_order),
+            ("POST", "/api/v3/order/test", self._test_order),
             ("GET", "/api/v3/order", self._query_order),
             ("DELETE", "/api/v3/order", self._cancel_order),
             ("GET", "/api/v3/openOrders", self._open_orders),
             ("DELETE", "/api/v3/openOrders", self._cancel_open_orders),
             ("GET", "/api/v3/allOrders", self._all_orders),
             ("GET", "/api/v3/myTrades", self._my_trades),
+            ("GET", "/sapi/v1/margin/allPairs", self._margin_pairs),
+            ("GET", "/sapi/v1/margin/isolated/allPairs", self._isolated_pairs),
+            ("GET", "/sapi/v1/capital/config/getall", self._coins),
         ]
-
-    # -- public endpoints --------------------------------------------------------------------
-
-    async def _ping(self, request: web.Request, params: Params) -> Any:
-        return {}
-
-    async def _time(self, request: web.Request, params: Params) -> Any:
-        return {"serverTime": self.server_time()}
-
-    async def _exchange_info(self, request: web.Request, params: Params) -> Any:
-        symbols = self._symbols(params) or sorted(self.exchange.filters)
-        return {
-            "timezone": "UTC",
-            "serverTime": self.server_time(),
-            "rateLimits": [
-                {
-                    "rateLimitType": "REQUEST_WEIGHT",
-                    "interval": "MINUTE",
-                    "intervalNum": 1,
-                    "limit": self.weight_limit,
-                },
-            ],
-            "exchangeFilters": [],
-            "symbols": [self.exchange.symbol_info(s) for s in symbols],
-        }
-
-    async def _ticker_price(self, request: web.Request, params: Params) -> Any:
-        rows = [{"symbol": s, "price": f8(self.market.price(s))} for s in self._some(params)]
-        return rows[0] if "symbol" in params else rows
-
-    async def _ticker_24h(self, request: web.Request, params: Params) -> Any:
-        rows = [ticker_24h_row(self.market, s) for s in self._some(params)]
-        return rows[0] if "symbol" in params else rows
-
-    async def _klines(self, request: web.Request, params: Params) -> Any:
-        sym = self.exchange.symbol(params.get("symbol"))
-        interval = params.get("interval") or ""
-        if not interval:
-            raise missing("interval")
-        if interval not in INTERVAL_MS:
-            raise BinanceApiError(-1120, "Invalid interval.")
-        limit = min(int_param(params, "limit") or 500, 1000)
-        start, end = int_param(params, "startTime"), int_param(params, "endTime")
-        return kline_rows(self.market, sym, interval, limit, start, end)
-
-    def _symbols(self, params: Params) -> list[str]:
-        if params.get("symbol"):
-            return [self.exchange.symbol(params["symbol"])]
-        if not params.get("symbols"):
-            return []
-        try:
-            names = json.loads(params["symbols"])
-        except ValueError:
-            names = None
-        if not isinstance(names, list):
-            raise BinanceApiError(-1100, "Illegal characters found in parameter 'symbols'.")
-        return [self.exchange.symbol(str(n)) for n in names]
-
-    def _some(self, params: Params) -> list[str]:
-        return self._symbols(params) or sorted(self.exchange.filters)
 
     # -- signed endpoints --------------------------------------------------------------------
 
@@ -330,33 +273,29 @@ class FakeBinance:
 
     async def _new_order(self, request: web.Request, params: Params) -> Any:
         account = await self._auth(request, params)
-        sym = self.exchange.symbol(params.get("symbol"))
-        side = choice_param(params, "side", ("BUY", "SELL"), -1117, "Invalid side.")
-        kind = choice_param(params, "type", ("MARKET", "LIMIT"), -1116, "Invalid orderType.")
-        qty = decimal_param(params, "quantity", required=True) or Decimal(0)
-        price = decimal_param(params, "price", required=kind == "LIMIT")
-        tif = params.get("timeInForce")
-        if kind == "MARKET" and price is not None:
-            raise BinanceApiError(-1106, "Parameter 'price' sent when not required.")
-        if kind == "LIMIT" and not tif:
-            raise missing("timeInForce")
-        if tif and tif not in ("GTC", "IOC", "FOK"):
-            raise BinanceApiError(-1115, "Invalid timeInForce.")
-        order = self.exchange.place(
-            account,
-            sym,
-            side,
-            kind,
-            qty,
-            price,
-            tif or "GTC",
-            params.get("newClientOrderId"),
-            self.server_time(),
-        )
-        answer = order.to_json() | {"transactTime": order.time}
-        if params.get("newOrderRespType", "FULL" if kind == "MARKET" else "ACK") != "ACK":
-            answer["fills"] = list(order.fills)
-        return answer
+        order_request, resp_type = read_new_order(self.exchange, params)
+        order = self.exchange.place(account, order_request, self.server_time())
+        return order.answer(resp_type)
+
+    async def _test_order(self, request: web.Request, params: Params) -> Any:
+        """Checks the order as /order would, places nothing; optionally shows the fee rates."""
+        await self._auth(request, params)
+        read_new_order(self.exchange, params)
+        if params.get("computeCommissionRates") != "true":
+            return {}
+        rate = f8(self.exchange.fee_rate)
+        zero = f8(Decimal(0))
+        return {
+            "standardCommissionForOrder": {"maker": rate, "taker": rate},
+            "specialCommissionForOrder": {"maker": zero, "taker": zero},
+            "taxCommissionForOrder": {"maker": zero, "taker": zero},
+            "discount": {
+                "enabledForAccount": False,
+                "enabledForSymbol": False,
+                "discountAsset": "BNB",
+                "discount": zero,
+            },
+        }
 
     async def _query_order(self, request: web.Request, params: Params) -> Any:
         account = await self._auth(request, params)
@@ -388,17 +327,31 @@ class FakeBinance:
     async def _all_orders(self, request: web.Request, params: Params) -> Any:
         account = await self._auth(request, params)
         sym = self.exchange.symbol(params.get("symbol"))
-        limit = min(int_param(params, "limit") or 500, 1000)
-        orders = sorted(
-            (o for o in account.orders.values() if o.symbol == sym), key=lambda o: o.order_id
-        )
-        return [o.to_json() for o in orders[-limit:]]
+        query = history_query(params, with_from_id=False)
+        return self.exchange.orders_page(account, sym, query)
 
     async def _my_trades(self, request: web.Request, params: Params) -> Any:
         account = await self._auth(request, params)
         sym = self.exchange.symbol(params.get("symbol"))
-        limit = min(int_param(params, "limit") or 500, 1000)
-        return [t for t in account.trades if t["symbol"] == sym][-limit:]
+        query = history_query(params, with_from_id=True)
+        return self.exchange.trades_page(account, sym, query)
+
+    async def _margin_pairs(self, request: web.Request, params: Params) -> Any:
+        """A MARKET_DATA endpoint: the API key must be valid, no signature is needed."""
+        api_key = request.headers.get("X-MBX-APIKEY", "")
+        if not KEY_RE.match(api_key):
+            raise BinanceApiError(-2014, "API-key format invalid.", 401)
+        if api_key not in self.exchange.accounts:
+            raise BinanceApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        return await self.public.margin_pairs(params)
+
+    async def _isolated_pairs(self, request: web.Request, params: Params) -> Any:
+        await self._auth(request, params)
+        return await self.public.margin_pairs(params)
+
+    async def _coins(self, request: web.Request, params: Params) -> Any:
+        await self._auth(request, params)
+        return await self.public.coins(params)
 
     def _lookup(self, account: FakeAccount, params: Params) -> FakeOrder | None:
         sym = self.exchange.symbol(params.get("symbol"))
@@ -410,6 +363,13 @@ class FakeBinance:
                 "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
             )
         return self.exchange.find(account, sym, order_id, client_id)
+
+
+def _ignoring_request(handler: PublicHandler) -> Handler:
+    async def run(request: web.Request, params: Params) -> Any:
+        return await handler(params)
+
+    return run
 
 
 async def _serve(args: argparse.Namespace) -> None:

@@ -33,6 +33,8 @@ POLL_CONFLICT = (
     "make sure that only one bot instance is running"
 )
 MAX_POLL_TIMEOUT_S = 50
+WEBHOOK_PORTS = (80, 88, 443, 8443)
+RESOLVE_FAILED = "Failed to resolve host: Name or service not known"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -78,9 +80,7 @@ async def set_webhook(ctx: BotApiContext, call: BotCall) -> bool:
     url = params.text("url") or ""
     if not url:
         return await delete_webhook(ctx, call)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    _check_webhook_url(url, insecure_allowed=ctx.allow_insecure_webhooks)
     secret = params.text("secret_token")
     if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
         raise bad_request("secret token contains unallowed characters")
@@ -96,6 +96,22 @@ async def set_webhook(ctx: BotApiContext, call: BotCall) -> bool:
     await ctx.webhook.configure(config)
     ctx.world.updates.signal.notify()
     return True
+
+
+def _check_webhook_url(url: str, *, insecure_allowed: bool) -> None:
+    """Telegram delivers only over HTTPS to ports 80, 88, 443 or 8443."""
+    parts = urlsplit(url)
+    schemes = ("http", "https") if insecure_allowed else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad_request(
+            "bad webhook: Failed to resolve host: Name or service not known"
+        ) from None
+    if not insecure_allowed and port is not None and port not in WEBHOOK_PORTS:
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
 
 
 async def delete_webhook(ctx: BotApiContext, call: BotCall) -> bool:

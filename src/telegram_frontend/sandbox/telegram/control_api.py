@@ -22,6 +22,7 @@ the awaited change happens, so callers never sleep a fixed time.
     POST   /sandbox/reset                      forget everything
     GET    /sandbox/files/{file_id}            the bytes of a file the bot sent
     GET    /sandbox/commands | /sandbox/updates | /sandbox/health
+Every route plays the primary bot's world; `?bot_id=N` addresses the world of another bot token.
 Errors come back as {"ok": false, "error": "..."} with status 400 or 404.
 """
 
@@ -35,6 +36,7 @@ from aiohttp import web
 
 from telegram_frontend.sandbox.telegram.faults import FaultRule
 from telegram_frontend.sandbox.telegram.flood import FloodLimits
+from telegram_frontend.sandbox.telegram.params import BotApiContext
 from telegram_frontend.sandbox.telegram.state import (
     CallbackRecord,
     ChatRecord,
@@ -115,30 +117,38 @@ class ControlApi:
         router.add_get("/sandbox/commands", self.commands)
         router.add_get("/sandbox/updates", self.updates)
 
-    @property
-    def world(self) -> EmulatorWorld:
-        return self.emulator.world
+    def _context(self, request: web.Request) -> BotApiContext:
+        raw = request.query.get("bot_id")
+        return self.emulator.context_for(int(raw)) if raw else self.emulator.context
+
+    def _world(self, request: web.Request) -> EmulatorWorld:
+        return self._context(request).world
+
+    def _bot_id(self, request: web.Request) -> int:
+        raw = request.query.get("bot_id")
+        return int(raw) if raw else self.emulator.bot_id()
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "base_url": self.emulator.base_url})
 
     def _user(self, request: web.Request, body: dict[str, Any]) -> UserProfile:
-        return self.world.user(
+        return self._world(request).user(
             int(request.match_info["user_id"]),
             first_name=body.get("first_name"),
             username=body.get("username"),
             language_code=body.get("language_code"),
         )
 
-    def _chat_of(self, user: UserProfile, body: dict[str, Any]) -> ChatRecord:
+    @staticmethod
+    def _chat_of(world: EmulatorWorld, user: UserProfile, body: dict[str, Any]) -> ChatRecord:
         chat_id = int(body.get("chat_id") or user.id)
         if chat_id == user.id:
-            return self.world.register_chat(
+            return world.register_chat(
                 chat_id, "private", first_name=user.first_name, username=user.username
             )
         if chat_id > 0:
             raise ControlError(400, "a private chat's id is its user's id")
-        return self.world.register_chat(chat_id, body.get("chat_type"), title=body.get("title"))
+        return world.register_chat(chat_id, body.get("chat_type"), title=body.get("title"))
 
     async def user_message(self, request: web.Request) -> web.Response:
         """A user writes to the bot: the message is stored and queued as a `message` update."""
@@ -146,18 +156,19 @@ class ControlApi:
         text = body.get("text")
         if not isinstance(text, str) or not text:
             raise ControlError(400, "text is required")
+        world = self._world(request)
         user = self._user(request, body)
-        chat = self._chat_of(user, body)
+        chat = self._chat_of(world, user, body)
         if chat.type == "private" and user.blocked_bot:
-            self._set_blocked(user, False)
-        message = self.world.add_user_message(
+            self._set_blocked(request, user, False)
+        message = world.add_user_message(
             user,
             chat,
             text,
             thread_id=body.get("message_thread_id"),
             reply_to=body.get("reply_to_message_id"),
         )
-        update_id = self.world.updates.push("message", self.world.message_json(message))
+        update_id = world.updates.push("message", world.message_json(message))
         return web.json_response(
             {"update_id": update_id, "message_id": message.message_id, "chat_id": chat.id}
         )
@@ -165,9 +176,10 @@ class ControlApi:
     async def user_callback(self, request: web.Request) -> web.Response:
         """A user presses an inline button; only buttons really on the message can be pressed."""
         body = await _body(request)
+        world = self._world(request)
         user = self._user(request, body)
         chat_id = int(body.get("chat_id") or user.id)
-        message = self.world.message(chat_id, int(body["message_id"]))
+        message = world.message(chat_id, int(body["message_id"]))
         if message is None:
             raise ControlError(404, f"message {body['message_id']} not found in chat {chat_id}")
         data = str(body["data"])
@@ -180,24 +192,25 @@ class ControlApi:
             message_id=message.message_id,
             data=data,
         )
-        self.world.callbacks[record.id] = record
+        world.callbacks[record.id] = record
         payload = {
             "id": record.id,
             "from": user.to_api(),
-            "message": self.world.message_json(message),
+            "message": world.message_json(message),
             "chat_instance": f"ci{abs(chat_id)}",
             "data": data,
         }
-        update_id = self.world.updates.push("callback_query", payload)
+        update_id = world.updates.push("callback_query", payload)
         return web.json_response({"update_id": update_id, "callback_query_id": record.id})
 
     async def callback_answer(self, request: web.Request) -> web.Response:
         """How the bot answered a pressed button; waits up to `timeout` s for the answer."""
         callback_id = request.match_info["callback_id"]
         deadline = time.monotonic() + _timeout(request)
+        context = self._context(request)
         while True:
-            answered = self.emulator.context.callback_answers.current()
-            record = self.world.callbacks.get(callback_id)
+            answered = context.callback_answers.current()
+            record = context.world.callbacks.get(callback_id)
             if record is None:
                 raise ControlError(404, f"callback query {callback_id} not found")
             remaining = deadline - time.monotonic()
@@ -207,23 +220,24 @@ class ControlApi:
 
     async def block(self, request: web.Request) -> web.Response:
         user = self._user(request, {})
-        self._set_blocked(user, True)
+        self._set_blocked(request, user, True)
         return web.json_response({"ok": True, "user_id": user.id, "blocked": True})
 
     async def unblock(self, request: web.Request) -> web.Response:
         user = self._user(request, {})
-        self._set_blocked(user, False)
+        self._set_blocked(request, user, False)
         return web.json_response({"ok": True, "user_id": user.id, "blocked": False})
 
-    def _set_blocked(self, user: UserProfile, blocked: bool) -> None:
+    def _set_blocked(self, request: web.Request, user: UserProfile, blocked: bool) -> None:
         """Blocking changes the bot's membership; Telegram tells the bot with my_chat_member."""
         if user.blocked_bot == blocked:
             return
         user.blocked_bot = blocked
-        chat = self.world.register_chat(
+        world = self._world(request)
+        chat = world.register_chat(
             user.id, "private", first_name=user.first_name, username=user.username
         )
-        bot = bot_user(self.emulator.bot_id())
+        bot = bot_user(self._bot_id(request))
         member = {"status": "member", "user": bot}
         kicked = {"status": "kicked", "user": bot, "until_date": 0}
         old, new = (member, kicked) if blocked else (kicked, member)
@@ -234,16 +248,17 @@ class ControlApi:
             "old_chat_member": old,
             "new_chat_member": new,
         }
-        self.world.updates.push("my_chat_member", payload)
+        world.updates.push("my_chat_member", payload)
 
     async def register_chat(self, request: web.Request) -> web.Response:
         """Make a chat known to Telegram without anyone writing in it (a group the bot is in)."""
         body = await _body(request)
         chat_id = int(body.get("chat_id") or body["id"])
         fields = {k: body.get(k) for k in ("title", "username", "first_name")}
-        chat = self.world.register_chat(chat_id, body.get("type"), **fields)
+        world = self._world(request)
+        chat = world.register_chat(chat_id, body.get("type"), **fields)
         if chat.type == "private":
-            self.world.user(chat_id, first_name=chat.first_name, username=chat.username)
+            world.user(chat_id, first_name=chat.first_name, username=chat.username)
         return web.json_response(chat.to_api())
 
     async def chat_messages(self, request: web.Request) -> web.Response:
@@ -252,15 +267,16 @@ class ControlApi:
         include_deleted = request.query.get("include_deleted", "") in ("1", "true")
         after = request.query.get("after_revision")
         deadline = time.monotonic() + _timeout(request)
+        world = self._world(request)
         while True:
-            changed = self.world.changed.current()
-            chat = self.world.chats.get(chat_id)
+            changed = world.changed.current()
+            chat = world.chats.get(chat_id)
             revision = chat.revision if chat else 0
             remaining = deadline - time.monotonic()
             if after is None or revision > int(after) or remaining <= 0:
                 break
             await wait_event(changed, remaining)
-        messages = self.world.chat_messages(chat_id, include_deleted)
+        messages = world.chat_messages(chat_id, include_deleted)
         return web.json_response(
             {
                 "chat_id": chat_id,
@@ -282,15 +298,16 @@ class ControlApi:
         return web.json_response({"faults": []})
 
     async def stats(self, request: web.Request) -> web.Response:
-        stats = self.emulator.stats.to_json()
-        stats["pending_updates"] = len(self.world.updates.pending)
+        context = self._context(request)
+        stats = context.stats.to_json()
+        stats["pending_updates"] = len(context.world.updates.pending)
         return web.json_response(stats)
 
     async def limits(self, request: web.Request) -> web.Response:
-        return web.json_response(self.emulator.flood.limits.to_json())
+        return web.json_response(self._context(request).flood.limits.to_json())
 
     async def set_limits(self, request: web.Request) -> web.Response:
-        flood = self.emulator.flood
+        flood = self._context(request).flood
         flood.configure(FloodLimits.from_json(await _body(request), flood.limits))
         return web.json_response(flood.limits.to_json())
 
@@ -299,21 +316,21 @@ class ControlApi:
         return web.json_response({"ok": True})
 
     async def file(self, request: web.Request) -> web.Response:
-        stored = self.world.files.get(request.match_info["file_id"])
+        stored = self._world(request).files.get(request.match_info["file_id"])
         if stored is None:
             raise ControlError(404, "file not found")
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     async def commands(self, request: web.Request) -> web.Response:
         listed = []
-        for ((kind, chat_id, user_id), language), commands in self.world.commands.items():
+        for ((kind, chat_id, user_id), language), commands in self._world(request).commands.items():
             scope = {"type": kind, "chat_id": chat_id, "user_id": user_id}
             scope = {k: v for k, v in scope.items() if v is not None}
             listed.append({"scope": scope, "language_code": language, "commands": commands})
         return web.json_response({"command_sets": listed})
 
     async def updates(self, request: web.Request) -> web.Response:
-        pending = [update.to_api() for update in self.world.updates.pending]
+        pending = [update.to_api() for update in self._world(request).updates.pending]
         return web.json_response({"pending": pending})
 
 

@@ -46,6 +46,8 @@ __all__ = ["FloodLimits", "TelegramEmulator", "WebhookPolicy", "main"]
 
 TOKEN_PATTERN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{35}")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UNCLAIMED = 0
+"""The key of the world users act in before any bot token is known."""
 METHODS: dict[str, tuple[str, MethodHandler]] = {
     name.lower(): (name, handler) for name, handler in {**BOT_METHODS, **MESSAGE_METHODS}.items()
 }
@@ -55,9 +57,15 @@ log = logging.getLogger(__name__)
 class TelegramEmulator:
     """The emulated Bot API server; `start()` binds it, `base_url` is where aiogram should point.
 
-    `tokens`: the accepted bot tokens; None accepts any well-formed `<digits>:<35 chars>` token.
+    `tokens`: the accepted bot tokens (others get 401 Unauthorized, as on Telegram); None accepts
+    any well-formed `<digits>:<35 chars>` token. Each bot (the id before the colon) has its own
+    world, as on Telegram: updates, chats, message ids, webhook, flood limits. The control API
+    plays users of the primary bot (the first given token, else the first bot that called) unless
+    a request names another with `?bot_id=`.
     `limits`: flood control rates (on by default, as on Telegram).
     `strict_html_entities`: refuse `&nbsp;`-like entities that Telegram would show literally.
+    `allow_insecure_webhooks`: accept http:// webhooks on any port (the sandbox's own webhook
+    tests listen on plain localhost); off by default, like Telegram.
 
         async with TelegramEmulator() as emulator:
             bot = Bot(TOKEN, session=AiohttpSession(api=emulator.api_server))
@@ -73,16 +81,20 @@ class TelegramEmulator:
         *,
         strict_html_entities: bool = True,
         webhook_policy: WebhookPolicy | None = None,
+        allow_insecure_webhooks: bool = False,
     ) -> None:
         self.host = host
         self.port = port
-        self.tokens: set[str] | None = None if tokens is None else set(tokens)
+        given = None if tokens is None else list(tokens)
+        self.tokens: set[str] | None = None if given is None else set(given)
         self.initial_limits = limits or FloodLimits()
         self.strict_html_entities = strict_html_entities
         self.webhook_policy = webhook_policy or WebhookPolicy()
+        self.allow_insecure_webhooks = allow_insecure_webhooks
         self.faults = FaultInjector()
-        self.primary_bot_id: int | None = None
-        self.context = self._new_context()
+        self.configured_bot_id: int | None = bot_id_of(given[0]) if given else None
+        self.primary_bot_id = self.configured_bot_id
+        self.contexts: dict[int, BotApiContext] = {}
         self._runner: web.AppRunner | None = None
 
     def _new_context(self) -> BotApiContext:
@@ -95,7 +107,21 @@ class TelegramEmulator:
             stats=stats,
             webhook=webhook,
             strict_html_entities=self.strict_html_entities,
+            allow_insecure_webhooks=self.allow_insecure_webhooks,
         )
+
+    def context_for(self, bot_id: int) -> BotApiContext:
+        """The world of one bot, created when it is first needed."""
+        context = self.contexts.get(bot_id)
+        if context is None:
+            context = self.contexts[bot_id] = self._new_context()
+        return context
+
+    @property
+    def context(self) -> BotApiContext:
+        """The primary bot's world (the one the control API and the web chat play); before any
+        bot is known, a world the first bot to call will own."""
+        return self.context_for(UNCLAIMED if self.primary_bot_id is None else self.primary_bot_id)
 
     @property
     def world(self) -> EmulatorWorld:
@@ -127,6 +153,10 @@ class TelegramEmulator:
         if self.tokens is None:
             self.tokens = set()
         self.tokens.add(token)
+        if self.configured_bot_id is None:
+            self.configured_bot_id = bot_id_of(token)
+        if self.primary_bot_id is None:
+            self._claim(bot_id_of(token))
 
     def accepts(self, token: str) -> bool:
         if self.tokens is not None:
@@ -134,7 +164,7 @@ class TelegramEmulator:
         return TOKEN_PATTERN.fullmatch(token) is not None
 
     def bot_id(self) -> int:
-        """The bot users talk to: the last one that called the API, else the first known token."""
+        """The bot users talk to: the first configured token's, else the first that called."""
         if self.primary_bot_id is not None:
             return self.primary_bot_id
         return bot_id_of(sorted(self.tokens)[0]) if self.tokens else 1
@@ -155,17 +185,20 @@ class TelegramEmulator:
         log.info("Telegram Bot API emulator listening on %s", self.base_url)
 
     async def stop(self) -> None:
-        await self._retire(self.context)
+        for context in list(self.contexts.values()):
+            await self._retire(context)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     async def reset(self) -> None:
-        """Forget every chat, message, update, fault and counter; limits go back to the initial."""
-        old = self.context
-        self.context = self._new_context()
+        """Forget every chat, message, update, fault and counter; limits go back to the initial.
+        Without configured tokens, the next bot to call becomes the primary one again."""
+        old, self.contexts = list(self.contexts.values()), {}
+        self.primary_bot_id = self.configured_bot_id
         self.faults.clear()
-        await self._retire(old)
+        for context in old:
+            await self._retire(context)
 
     @staticmethod
     async def _retire(context: BotApiContext) -> None:
@@ -196,7 +229,7 @@ class TelegramEmulator:
             self.stats.record(name, 401)
             raise BotApiError(401, "Unauthorized")
         if entry is None:
-            self.stats.record(name, 404)
+            self.context_of(token).stats.record(name, 404)
             raise BotApiError(404, "Not Found")
         return entry
 
@@ -204,8 +237,7 @@ class TelegramEmulator:
         """Run one Bot API method; raise BotApiError as the HTTP layer would answer it."""
         name, handler = self._resolve(token, method)
         bot_id = bot_id_of(token)
-        self.primary_bot_id = bot_id
-        context = self.context
+        context = self.context_of(token)
         try:
             result = await handler(context, BotCall(token, bot_id, name, params))
         except BotApiError as error:
@@ -213,6 +245,20 @@ class TelegramEmulator:
             raise
         context.stats.record(name, 200)
         return result
+
+    def context_of(self, token: str) -> BotApiContext:
+        """The world of the bot behind an accepted token."""
+        bot_id = bot_id_of(token)
+        if self.primary_bot_id is None:
+            self._claim(bot_id)
+        return self.context_for(bot_id)
+
+    def _claim(self, bot_id: int) -> None:
+        """The first bot to call becomes primary and owns what users did before it came."""
+        self.primary_bot_id = bot_id
+        unclaimed = self.contexts.pop(UNCLAIMED, None)
+        if unclaimed is not None and bot_id not in self.contexts:
+            self.contexts[bot_id] = unclaimed
 
     async def execute_reply(self, token: str, method: str, values: dict[str, Any]) -> None:
         """A method returned in a webhook response: executed, its outcome only logged."""
@@ -239,7 +285,8 @@ class TelegramEmulator:
     def _answer_fault(self, request: web.Request, method: str, fault: FaultRule) -> web.Response:
         """Answer a scripted error, or drop the connection without an answer."""
         name = METHODS[method.lower()][0]
-        self.stats.record(name, fault.status or 599, flood=fault.status == 429, fault=True)
+        stats = self.context_of(request.match_info["token"]).stats
+        stats.record(name, fault.status or 599, flood=fault.status == 429, fault=True)
         if fault.status == DROP:
             if request.transport is not None:
                 request.transport.close()
@@ -250,7 +297,8 @@ class TelegramEmulator:
     async def _handle_download(self, request: web.Request) -> web.StreamResponse:
         if not self.accepts(request.match_info["token"]):
             return web.json_response(BotApiError(401, "Unauthorized").to_json(), status=401)
-        stored = self.world.files_by_path.get(request.match_info["path"])
+        world = self.context_of(request.match_info["token"]).world
+        stored = world.files_by_path.get(request.match_info["path"])
         if stored is None:
             return web.json_response(BotApiError(404, "Not Found").to_json(), status=404)
         content_type = stored.mime_type or _content_type_of(stored.file_path)
@@ -291,9 +339,17 @@ async def read_params(request: web.Request) -> Params:
     return Params(values, uploads)
 
 
-async def serve(host: str, port: int, limits: FloodLimits, tokens: list[str] | None) -> None:
+async def serve(
+    host: str,
+    port: int,
+    limits: FloodLimits,
+    tokens: list[str] | None,
+    allow_insecure_webhooks: bool = False,
+) -> None:
     """Run until cancelled (Ctrl-C)."""
-    emulator = TelegramEmulator(host, port, tokens=tokens, limits=limits)
+    emulator = TelegramEmulator(
+        host, port, tokens=tokens, limits=limits, allow_insecure_webhooks=allow_insecure_webhooks
+    )
     await emulator.start()
     print(f"Telegram Bot API emulator on {emulator.base_url} (control API: /sandbox/)", flush=True)
     try:
@@ -308,6 +364,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", action="append", help="accept only these tokens (repeatable)")
     parser.add_argument("--no-flood-control", action="store_true")
+    parser.add_argument(
+        "--allow-insecure-webhooks",
+        action="store_true",
+        help="accept http:// webhook URLs on any port (local testing only)",
+    )
     parser.add_argument("--private-per-s", type=float, default=FloodLimits.per_private_chat_per_s)
     parser.add_argument("--group-per-min", type=float, default=FloodLimits.per_group_per_min)
     parser.add_argument("--global-per-s", type=float, default=FloodLimits.global_per_s)
@@ -320,7 +381,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     logging.basicConfig(level=logging.INFO)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port, limits, args.token))
+        asyncio.run(serve(args.host, args.port, limits, args.token, args.allow_insecure_webhooks))
 
 
 if __name__ == "__main__":

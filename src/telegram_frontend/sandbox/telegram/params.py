@@ -105,6 +105,7 @@ class BotApiContext:
     stats: CallStats
     webhook: WebhookDelivery
     strict_html_entities: bool = True
+    allow_insecure_webhooks: bool = False
     poll_generation: int = 0
     closing: bool = False
     callback_answers: ChangeSignal = field(default_factory=ChangeSignal)

@@ -18,6 +18,11 @@ from telegram_frontend.sandbox.telegram.html_parser import (
     parse_html,
     utf16_len,
 )
+from telegram_frontend.sandbox.telegram.markdown_parser import (
+    MarkdownParseError,
+    parse_markdown,
+    parse_markdown_v2,
+)
 
 MAX_TEXT_UTF16 = 4096
 MAX_CAPTION_UTF16 = 1024
@@ -114,8 +119,11 @@ def _parse(raw: str, parse_mode: str | None, entities: Any, strict: bool) -> Par
         except HtmlParseError as error:
             raise bad_request(f"can't parse entities: {error}") from error
     if mode in ("markdown", "markdownv2"):
-        # Lenient on purpose: the project formats with HTML; keep the text as sent.
-        return ParsedText(raw)
+        parser = parse_markdown_v2 if mode == "markdownv2" else parse_markdown
+        try:
+            return parser(raw)
+        except MarkdownParseError as error:
+            raise bad_request(f"can't parse entities: {error}") from error
     if mode:
         raise bad_request(f"unsupported parse_mode {parse_mode}")
     return ParsedText(raw, _explicit_entities(entities, utf16_len(raw)))

@@ -1,8 +1,8 @@
 """The emulated Telegram world: users, chats, messages, files, callback queries, update queue.
 
-One world per emulator, shared by every accepted bot token (the sandbox runs one bot). Every change
-to a message bumps a global revision and wakes waiters, so tests and the terminal chat wait for
-events instead of sleeping.
+One world per bot: each token's bot has its own chats, message ids and updates, as on Telegram.
+Every change to a message bumps the world's revision and wakes waiters, so tests and the terminal
+chat wait for events instead of sleeping.
 """
 
 from __future__ import annotations

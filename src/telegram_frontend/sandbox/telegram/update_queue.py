@@ -97,12 +97,12 @@ class UpdateQueue:
         return update_id
 
     def set_allowed(self, allowed: list[str] | None) -> None:
-        """None keeps the previous setting; an empty list means the default set."""
+        """None keeps the previous setting; an empty list means the default set. Like Telegram,
+        only updates created later are filtered: those already queued are still delivered."""
         if allowed is None:
             return
         self.allowed_list = list(allowed)
         self.allowed = frozenset(allowed) if allowed else DEFAULT_UPDATE_TYPES
-        self.pending = [u for u in self.pending if u.kind in self.allowed]
 
     def confirm(self, offset: int) -> None:
         """Forget updates below `offset`; a negative offset keeps only the last -offset ones."""

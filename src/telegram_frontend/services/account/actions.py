@@ -29,7 +29,11 @@ from telegram_frontend.services.account.credentials import (
     InvalidTotpCode,
     TotpRequired,
 )
-from telegram_frontend.services.account.order_input import parse_symbol
+from telegram_frontend.services.account.order_input import (
+    TIME_IN_FORCE,
+    parse_choice,
+    parse_symbol,
+)
 from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -149,12 +153,15 @@ class AccountActions:
         order_type: str,
         quantity: Decimal | str,
         price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
     ) -> PlacedOrder:
         """A MARKET or LIMIT order after every check (role, mainnet, risk limits, filters)."""
 
         async def run() -> PlacedOrder:
             orders = await self._credentials.orders_for(actor)
-            return await orders.place_order(actor, symbol, side, order_type, quantity, price)
+            return await orders.place_order(
+                actor, symbol, side, order_type, quantity, price, time_in_force
+            )
 
         def details(placed: PlacedOrder) -> dict[str, Any]:
             return {
@@ -210,6 +217,7 @@ class AccountActions:
         order_type: str,
         quantity: Decimal | str,
         price: Decimal | str | None = None,
+        time_in_force: str = "GTC",
     ) -> Proposal:
         """Every check (input, mainnet, filters, risk) runs before a token exists."""
         require(actor, Role.TRADER)
@@ -221,6 +229,7 @@ class AccountActions:
             "order_type": checked.order_type,
             "quantity": str(checked.quantity),
             "price": None if checked.price is None else str(checked.price),
+            "time_in_force": parse_choice(time_in_force, TIME_IN_FORCE, "time in force"),
         }
         return await self._propose(actor, PLACE_ORDER, payload)
 
@@ -255,6 +264,7 @@ class AccountActions:
                 payload["order_type"],
                 payload["quantity"],
                 payload.get("price"),
+                payload.get("time_in_force") or "GTC",
             )
         if pending.action == PANIC:
             if payload.get("totp") and (

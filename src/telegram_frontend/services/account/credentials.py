@@ -9,7 +9,7 @@ line or an error text: decrypted values are handed to the log redactor as soon a
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,8 +34,9 @@ from telegram_frontend.core.logging import REDACTOR
 from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import User
 from telegram_frontend.models.base import utcnow
-from telegram_frontend.services.account.orders import OrderService, RiskLimits
-from telegram_frontend.services.account.portfolio import DEFAULT_DUST_USDT, PortfolioService
+from telegram_frontend.services.account.limits import AccountLimits
+from telegram_frontend.services.account.orders import OrderService
+from telegram_frontend.services.account.portfolio import PortfolioService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.notifications.service import NotificationService
@@ -49,8 +50,6 @@ TOTP_LOCK_SECONDS = 900
 _KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
 _CODE_FORMAT = re.compile(r"\d{6}")
 ENCRYPTED_COLUMNS = ("binance_api_key_enc", "binance_api_secret_enc", "totp_secret_enc")
-
-RiskLimitsSource = Callable[[], Awaitable[RiskLimits]]
 
 
 class MalformedKey(ValidationFailed):
@@ -164,7 +163,6 @@ class CredentialsService:
         config: ConfigService,
         factory: BinanceClientFactory,
         secret_key: SecretStr | None,
-        risk_limits: RiskLimitsSource | None = None,
         notifications: NotificationService | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -176,7 +174,7 @@ class CredentialsService:
         self._config = config
         self._factory = factory
         self._secret_key = secret_key
-        self._risk_limits = risk_limits
+        self._limits = AccountLimits(config)
 
     # -- the account an actor acts on ---------------------------------------------------------
 
@@ -193,7 +191,7 @@ class CredentialsService:
             client=client,
             own_keys=own,
             portfolio=PortfolioService(client, dust_threshold_usdt=await self.dust_threshold()),
-            orders=OrderService(client, self._risk_limits),
+            orders=OrderService(client, self._limits.risk_limits),
         )
 
     async def portfolio_for(self, actor: Actor) -> PortfolioService:
@@ -204,12 +202,7 @@ class CredentialsService:
 
     async def dust_threshold(self) -> Decimal:
         """`binance.dust_usdt` from the versioned configuration, read fresh each time."""
-        raw = await self._config.get("binance.dust_usdt")
-        try:
-            value = Decimal(str(raw))
-        except ArithmeticError:
-            return DEFAULT_DUST_USDT
-        return value if value.is_finite() and value >= 0 else DEFAULT_DUST_USDT
+        return await self._limits.dust_threshold()
 
     # -- Binance keys --------------------------------------------------------------------------
 

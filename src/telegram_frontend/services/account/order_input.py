@@ -18,6 +18,7 @@ MAX_AMOUNT = Decimal("1e12")
 MIN_EXPONENT = -18  # Binance quotes at most 8 decimals; anything finer is a mistake
 SIDES = ("BUY", "SELL")
 TYPES = ("MARKET", "LIMIT")
+TIME_IN_FORCE = ("GTC", "IOC", "FOK")
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,7 @@ class CsvReport:
     media_type: str = "text/csv"
 
 
-class ReportService:
+class CsvReportWriter:
     """Builds the CSV files; the rows come from the caller (trading database, Binance)."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:

@@ -1,7 +1,7 @@
 """Reports of what the strategies did, as CSV files: the one place that gathers their rows.
 
 The bot's `/report` and any other door call `export()`; the rows come from the trading
-service (never from a client directly) and the file format from `ReportService`.
+service (never from a client directly) and the file format from `CsvReportWriter`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 from telegram_frontend.clients.trading_db.reader import TradeCursor
 from telegram_frontend.core.access import Actor
 from telegram_frontend.core.errors import ValidationFailed
-from telegram_frontend.services.reports.csv_writer import CsvReport, ReportService
+from telegram_frontend.services.reports.csv_writer import CsvReport, CsvReportWriter
 from telegram_frontend.services.trading.service import TradingService
 
 ExportKind = Literal["trades", "orders"]
@@ -22,7 +22,7 @@ PAGE = 500
 class ReportExporter:
     """Collects up to `MAX_ROWS` rows for a period and renders them as a CSV report."""
 
-    def __init__(self, trading: TradingService, reports: ReportService) -> None:
+    def __init__(self, trading: TradingService, reports: CsvReportWriter) -> None:
         self._trading = trading
         self._reports = reports
 

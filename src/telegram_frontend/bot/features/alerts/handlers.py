@@ -9,6 +9,7 @@ would use; routes to group chats are admin-only at the door and again in the cor
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -17,29 +18,37 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.alert_rules.handlers import rules_entry
+from telegram_frontend.bot.features.alerts import rule_handlers
+from telegram_frontend.bot.features.alerts.callbacks import AlertsCb
+from telegram_frontend.bot.features.alerts.keyboards import settings_keyboard
 from telegram_frontend.bot.features.alerts.texts import (
-    AlertsCb,
     digest_text,
-    parse_weekday,
+    digest_time_prompt,
+    done_text,
+    failed_text,
+    mode_set_text,
+    mode_toast,
+    quiet_prompt,
     quiet_text,
-    settings_keyboard,
+    retry_text,
+    route_text,
+    routes_text,
     settings_text,
-    type_label,
+    test_sent_text,
 )
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError, ValidationFailed
-from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.notifications.alert_rules import AlertService
 from telegram_frontend.services.notifications.preferences import (
+    WEEKDAYS,
     NotificationPreferences,
     parse_kind,
 )
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import test_notice
-from telegram_frontend.services.notifications.types import Mode, NoticeType
+from telegram_frontend.services.notifications.types import Mode
 
 router = Router(name="alerts")
 
@@ -71,22 +80,9 @@ async def show_settings(
         await target.answer(text, reply_markup=markup)
 
 
-def _quiet_prompt(zone: str) -> str:
-    return esc(
-        _(
-            "Send your quiet hours as start and end in your time zone ({zone}), "
-            "like 22:00 07:00, or off. /cancel leaves."
-        ).format(zone=zone)
-    )
-
-
-def _time_prompt() -> str:
-    return esc(
-        _(
-            "Send the digest time like 08:00; for the weekly digest add the day, "
-            "like mon 08:00. /cancel leaves."
-        )
-    )
+def parse_weekday(raw: str) -> int | None:
+    text = raw.strip().lower()[:3]
+    return WEEKDAYS.index(text) if text in WEEKDAYS else None
 
 
 async def _apply_quiet(actor: Actor, prefs: NotificationPreferences, raw: str) -> str:
@@ -97,7 +93,7 @@ async def _apply_quiet(actor: Actor, prefs: NotificationPreferences, raw: str) -
         view = await prefs.set_quiet_hours(actor, parts[0], parts[1])
     else:
         raise ValidationFailed("Send two times like 22:00 07:00, or off.")
-    return "✅ " + esc(quiet_text(view))
+    return done_text(quiet_text(view))
 
 
 async def _apply_digest_time(actor: Actor, prefs: NotificationPreferences, raw: str) -> str:
@@ -111,7 +107,7 @@ async def _apply_digest_time(actor: Actor, prefs: NotificationPreferences, raw: 
     if len(parts) != 1:
         raise ValidationFailed("Send a time like 08:00, or a day and a time like mon 08:00.")
     view = await prefs.set_digest(actor, at=parts[0], weekday=weekday)
-    return "✅ " + esc(digest_text(view))
+    return done_text(digest_text(view))
 
 
 async def _apply_args(
@@ -137,7 +133,7 @@ async def _apply_args(
             view = await prefs.set_digest(actor, daily=on)
         else:
             view = await prefs.set_digest(actor, weekly=on)
-        return "✅ " + esc(digest_text(view))
+        return done_text(digest_text(view))
     if len(args) == 2:
         kind = parse_kind(head)
         try:
@@ -145,9 +141,7 @@ async def _apply_args(
         except ValueError:
             raise ValidationFailed("The mode is one of on, silent, off.") from None
         await prefs.set_mode(actor, kind, mode)
-        return "✅ " + esc(
-            _("{kind} notifications: {mode}.").format(kind=type_label(kind), mode=mode.value)
-        )
+        return mode_set_text(kind, mode)
     raise ValidationFailed(f"Unknown /alerts arguments. Usage: /alerts {USAGE}")
 
 
@@ -155,7 +149,7 @@ async def _send_test(actor: Actor, notifications: NotificationService) -> str:
     assert actor.user_id is not None
     key = f"test:{actor.user_id}:{secrets.token_hex(6)}"
     await notifications.notify_now(test_notice(actor.user_id, key))
-    return esc(_("A test notification is on its way."))
+    return test_sent_text()
 
 
 @router.message(
@@ -172,45 +166,27 @@ async def routes_command(
     args = (command.args or "").split()
     try:
         if args[0].lower() == "routes":
-            await message.answer(await _routes_text(actor, prefs))
+            await message.answer(routes_text(await prefs.routes(actor)))
             return
         if len(args) < 3 or not all(_is_int(a) for a in args[2:]):
             raise ValidationFailed(
                 "Usage: /alerts route TYPE CHAT_ID [TOPIC_ID] or /alerts unroute TYPE CHAT_ID."
             )
         kind, chat_id = parse_kind(args[1]), int(args[2])
-        if args[0].lower() == "unroute":
+        removed = args[0].lower() == "unroute"
+        topic = int(args[3]) if len(args) > 3 and not removed else None
+        if removed:
             await prefs.remove_route(actor, kind, chat_id)
-            text = _("{kind} notifications no longer go to chat {chat}.").format(
-                kind=type_label(kind), chat=chat_id
-            )
         else:
-            topic = int(args[3]) if len(args) > 3 else None
             await prefs.set_route(actor, kind, chat_id, topic)
-            text = _("{kind} notifications also go to chat {chat}.").format(
-                kind=type_label(kind), chat=chat_id
-            )
-            if topic is not None:
-                text += " " + _("Topic: {topic}.").format(topic=topic)
     except FrontendError as exc:
-        await message.answer("❌ " + esc(exc.user_message))
+        await message.answer(failed_text(exc.user_message))
         return
-    await message.answer("✅ " + esc(text))
+    await message.answer(route_text(kind, chat_id, topic, removed=removed))
 
 
 def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
-
-
-async def _routes_text(actor: Actor, prefs: NotificationPreferences) -> str:
-    routes = await prefs.routes(actor)
-    if not routes:
-        return esc(_("No routes: notifications go to users only."))
-    lines = [b(_("Routes to group chats"))]
-    for route in routes:
-        topic = f" / {route.thread_id}" if route.thread_id else ""
-        lines.append(f"{esc(type_label(NoticeType(route.type)))} → {code(route.chat_id)}{topic}")
-    return "\n".join(lines)
 
 
 @router.message(
@@ -233,7 +209,7 @@ async def alerts_command(
 ) -> None:
     args = (command.args or "").split()
     if args and args[0].lower() in ("rules", "add"):
-        await rules_entry(message, actor, state, alerts, args)
+        await rule_handlers.rules_entry(message, actor, state, alerts, args)
         return
     await state.clear()
     if not args:
@@ -242,7 +218,7 @@ async def alerts_command(
     try:
         text = await _apply_args(actor, args, prefs, notifications)
     except FrontendError as exc:
-        await message.answer("❌ " + esc(exc.user_message))
+        await message.answer(failed_text(exc.user_message))
         return
     await message.answer(text)
 
@@ -257,9 +233,7 @@ async def cycle_mode(
 ) -> None:
     kind = parse_kind(callback_data.arg)
     view = await prefs.cycle_mode(actor, kind)
-    await query.answer(
-        _("{kind}: {mode}").format(kind=type_label(kind), mode=view.modes[kind].value)
-    )
+    await query.answer(mode_toast(kind, view.modes[kind]))
     if isinstance(query.message, Message):
         await show_settings(query.message, actor, prefs, alerts, edit=True)
 
@@ -300,10 +274,10 @@ async def ask_for_time(
     if callback_data.action == "quiet":
         view = await prefs.view(actor)
         await state.set_state(AlertsForm.quiet)
-        await query.message.answer("🌙 " + _quiet_prompt(view.timezone))
+        await query.message.answer(quiet_prompt(view.timezone))
     else:
         await state.set_state(AlertsForm.digest_time)
-        await query.message.answer("🕗 " + _time_prompt())
+        await query.message.answer(digest_time_prompt())
 
 
 @router.message(AlertsForm.quiet, F.text, ~F.text.startswith("/"), flags={"role": Role.VIEWER})
@@ -313,9 +287,7 @@ async def quiet_answer(
     try:
         text = await _apply_quiet(actor, prefs, message.text or "")
     except ValidationFailed as exc:
-        await message.answer(
-            "❌ " + esc(exc.user_message) + "\n" + esc(_("Try again, or /cancel."))
-        )
+        await message.answer(retry_text(exc.user_message))
         return
     await state.clear()
     await message.answer(text)
@@ -330,9 +302,7 @@ async def digest_time_answer(
     try:
         text = await _apply_digest_time(actor, prefs, message.text or "")
     except ValidationFailed as exc:
-        await message.answer(
-            "❌ " + esc(exc.user_message) + "\n" + esc(_("Try again, or /cancel."))
-        )
+        await message.answer(retry_text(exc.user_message))
         return
     await state.clear()
     await message.answer(text)
@@ -346,6 +316,9 @@ async def test_button(
     await _send_test(actor, notifications)
 
 
+@cache
 def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router
+    """The feature's routers (settings first, then the rules dialog), for `bot/dispatcher.py`."""
+    feature = Router(name="alerts_feature")
+    feature.include_routers(router, rule_handlers.router)
+    return feature

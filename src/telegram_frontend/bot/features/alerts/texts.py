@@ -1,47 +1,22 @@
-"""What /alerts shows: the settings screen, the rules list, their buttons and callback data.
+"""What /alerts says: the settings screen, the rules list, the dialogs' questions and answers.
 
 Kept apart from the handlers so the settings router and the rules router draw the same screens.
 """
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from collections.abc import Sequence
 
-from telegram_frontend.core.formatters import b, esc
+from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _
-from telegram_frontend.models import AlertRule
+from telegram_frontend.models import AlertRule, NotificationRoute
+from telegram_frontend.services.monitoring.service import SERVICES
 from telegram_frontend.services.notifications.alert_rules import RuleKind
 from telegram_frontend.services.notifications.alert_texts import describe_rule, kind_label
-from telegram_frontend.services.notifications.preferences import WEEKDAYS, Preferences
+from telegram_frontend.services.notifications.preferences import Preferences
 from telegram_frontend.services.notifications.types import Mode, NoticeType
 
 MODE_ICON = {Mode.ON: "🔔", Mode.SILENT: "🔕", Mode.OFF: "🚫"}
-
-
-class AlertsCb(CallbackData, prefix="alx"):
-    """A button of the settings screen: `action` (mode, quiet, daily, weekly, ...) and its arg."""
-
-    action: str
-    arg: str = ""
-
-
-class RuleCb(CallbackData, prefix="alr"):
-    """Pause, resume or delete one rule (the owner is checked by the service)."""
-
-    action: str
-    rule_id: int
-
-
-class RuleConfirm(CallbackData, prefix="alc"):
-    """Yes/no on deleting a rule; the rule itself is in the server-side token."""
-
-    token: str
-    yes: bool
-
-
-class RuleKindCb(CallbackData, prefix="alk"):
-    kind: str
 
 
 def type_label(kind: NoticeType) -> str:
@@ -109,45 +84,6 @@ def settings_text(prefs: Preferences, rules: list[AlertRule]) -> str:
     return "\n".join(lines)
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def settings_keyboard(prefs: Preferences) -> InlineKeyboardMarkup:
-    modes = [
-        _button(
-            f"{MODE_ICON[prefs.modes[k]]} {type_label(k)}",
-            AlertsCb(action="mode", arg=k.value),
-        )
-        for k in NoticeType
-    ]
-    on_off = {True: "✅", False: "▫️"}
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            modes[:3],
-            modes[3:],
-            [
-                _button("🌙 " + _("Quiet hours"), AlertsCb(action="quiet")),
-                _button("🕗 " + _("Digest time"), AlertsCb(action="digest_time")),
-            ],
-            [
-                _button(
-                    f"{on_off[prefs.digest_daily]} " + _("Daily digest"), AlertsCb(action="daily")
-                ),
-                _button(
-                    f"{on_off[prefs.digest_weekly]} " + _("Weekly digest"),
-                    AlertsCb(action="weekly"),
-                ),
-            ],
-            [
-                _button("📋 " + _("My rules"), AlertsCb(action="rules")),
-                _button("➕ " + _("Add rule"), AlertsCb(action="add")),
-            ],
-            [_button("🧪 " + _("Send a test"), AlertsCb(action="test"))],
-        ]
-    )
-
-
 def rules_text(rules: list[AlertRule]) -> str:
     if not rules:
         return esc(_("You have no alert rules yet. Press “Add rule” or send /alerts add."))
@@ -159,46 +95,126 @@ def rules_text(rules: list[AlertRule]) -> str:
     return "\n".join(lines)
 
 
-def rules_keyboard(rules: list[AlertRule]) -> InlineKeyboardMarkup:
-    rows = []
-    for rule in rules:
-        toggle = (
-            _button(
-                "⏸ " + _("Pause #{id}").format(id=rule.id), RuleCb(action="pause", rule_id=rule.id)
-            )
-            if rule.active
-            else _button(
-                "▶️ " + _("Resume #{id}").format(id=rule.id),
-                RuleCb(action="resume", rule_id=rule.id),
-            )
-        )
-        delete = _button(
-            "🗑 " + _("Delete #{id}").format(id=rule.id), RuleCb(action="delete", rule_id=rule.id)
-        )
-        rows.append([toggle, delete])
-    rows.append([_button("➕ " + _("Add rule"), AlertsCb(action="add"))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+# -- answers of the settings commands and dialogs ------------------------------------------------
 
 
-def kinds_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(kind_label(kind), RuleKindCb(kind=kind.value))] for kind in RuleKind
-        ]
+def done_text(sentence: str) -> str:
+    """A change that was made, in one sentence."""
+    return "✅ " + esc(sentence)
+
+
+def failed_text(reason: str) -> str:
+    return "❌ " + esc(reason)
+
+
+def retry_text(reason: str) -> str:
+    """A dialog answer that did not fit: why, and that the question still stands."""
+    return "❌ " + esc(reason) + "\n" + esc(_("Try again, or /cancel."))
+
+
+def quiet_prompt(zone: str) -> str:
+    return "🌙 " + esc(
+        _(
+            "Send your quiet hours as start and end in your time zone ({zone}), "
+            "like 22:00 07:00, or off. /cancel leaves."
+        ).format(zone=zone)
     )
 
 
-def confirm_delete_keyboard(token: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button("✅ " + _("Delete it"), RuleConfirm(token=token, yes=True)),
-                _button(_("Keep it"), RuleConfirm(token=token, yes=False)),
-            ]
-        ]
+def digest_time_prompt() -> str:
+    return "🕗 " + esc(
+        _(
+            "Send the digest time like 08:00; for the weekly digest add the day, "
+            "like mon 08:00. /cancel leaves."
+        )
     )
 
 
-def parse_weekday(raw: str) -> int | None:
-    text = raw.strip().lower()[:3]
-    return WEEKDAYS.index(text) if text in WEEKDAYS else None
+def mode_set_text(kind: NoticeType, mode: Mode) -> str:
+    return done_text(
+        _("{kind} notifications: {mode}.").format(kind=type_label(kind), mode=mode.value)
+    )
+
+
+def mode_toast(kind: NoticeType, mode: Mode) -> str:
+    return _("{kind}: {mode}").format(kind=type_label(kind), mode=mode.value)
+
+
+def test_sent_text() -> str:
+    return esc(_("A test notification is on its way."))
+
+
+def route_text(kind: NoticeType, chat_id: int, topic: int | None, *, removed: bool) -> str:
+    """The answer to `/alerts route` or `/alerts unroute`."""
+    if removed:
+        return done_text(
+            _("{kind} notifications no longer go to chat {chat}.").format(
+                kind=type_label(kind), chat=chat_id
+            )
+        )
+    text = _("{kind} notifications also go to chat {chat}.").format(
+        kind=type_label(kind), chat=chat_id
+    )
+    if topic is not None:
+        text += " " + _("Topic: {topic}.").format(topic=topic)
+    return done_text(text)
+
+
+def routes_text(routes: Sequence[NotificationRoute]) -> str:
+    if not routes:
+        return esc(_("No routes: notifications go to users only."))
+    lines = [b(_("Routes to group chats"))]
+    for route in routes:
+        topic = f" / {route.thread_id}" if route.thread_id else ""
+        lines.append(f"{esc(type_label(NoticeType(route.type)))} → {code(route.chat_id)}{topic}")
+    return "\n".join(lines)
+
+
+# -- the rules dialog ----------------------------------------------------------------------------
+
+
+def dialog_start_text() -> str:
+    return "➕ " + esc(_("What should the alert watch? /cancel leaves."))
+
+
+def _target_question(kind: RuleKind) -> str:
+    if kind.target == "symbol":
+        return _("Which trading pair? Send it like BTCUSDT.")
+    if kind.target == "service":
+        return _("Which service? One of {names}, or any.").format(names=", ".join(SERVICES))
+    return _("Which strategy? Send its id, like conservative-btc, or any.")
+
+
+def target_question(kind: RuleKind) -> str:
+    """The chosen kind, and which symbol, service or strategy it should watch."""
+    return b(kind_label(kind)) + "\n" + esc(_target_question(kind))
+
+
+def threshold_question(kind: RuleKind) -> str:
+    if kind in (RuleKind.PRICE_ABOVE, RuleKind.PRICE_BELOW):
+        return esc(_("At what price? Send a number, like 65000."))
+    if kind is RuleKind.DRAWDOWN_ABOVE:
+        return esc(_("Above what drawdown, in percent? Send a number, like 10."))
+    return esc(_("Below what daily P&L, in USDT? Send a number, like -100."))
+
+
+def rule_added_text(rule: AlertRule) -> str:
+    return "✅ " + _("Alert added: {rule}.").format(rule=describe_rule(rule))
+
+
+def rule_switched_toast(rule: AlertRule, active: bool) -> str:
+    return (_("Resumed: {rule}") if active else _("Paused: {rule}")).format(rule=f"#{rule.id}")
+
+
+def delete_question(rule: AlertRule, ttl_seconds: float) -> str:
+    question = _("Delete the alert {rule}?").format(rule=describe_rule(rule))
+    expiry = _("This confirmation expires in {seconds} s.").format(seconds=int(ttl_seconds))
+    return "❓ " + question + "\n" + esc(expiry)
+
+
+def kept_text() -> str:
+    return esc(_("The alert was kept."))
+
+
+def deleted_text() -> str:
+    return "🗑 " + esc(_("The alert was deleted."))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from telegram_frontend.bot.features.fallback.texts import no_access_yet_text, unknown_command_text
 from telegram_frontend.bot.middlewares.access_gate import PUBLIC
 from telegram_frontend.core.access import Role
-from telegram_frontend.core.formatters import esc
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 
@@ -17,14 +17,10 @@ router = Router(name="fallback")
 @router.message(F.text.startswith("/"), flags={"role": PUBLIC})
 async def unknown_command(message: Message, user: User | None) -> None:
     if user is None or user.role in (Role.PENDING.value, Role.BLOCKED.value):
-        await message.answer(
-            _("You have no access to this bot yet. Send /start to ask for access.")
-        )
+        await message.answer(no_access_yet_text())
         return
     command = (message.text or "").split()[0][:64]
-    await message.answer(
-        _("Unknown command {command}. Send /help for the list.").format(command=esc(command))
-    )
+    await message.answer(unknown_command_text(command))
 
 
 @router.callback_query(flags={"role": PUBLIC})

@@ -12,37 +12,35 @@ from decimal import Decimal, InvalidOperation
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.portfolio.texts import (
-    account_label,
-    order_line,
+from telegram_frontend.bot.features.orders.callbacks import ORDERS_VIEW, CancelOrder, CancelSymbol
+from telegram_frontend.bot.features.orders.keyboards import orders_keyboard
+from telegram_frontend.bot.features.orders.texts import (
+    cancel_order_question,
+    cancel_symbol_question,
+    failed_text,
+    nothing_done_text,
+    order_usage_text,
     orders_page_text,
+    outcome_text,
+    place_question,
+    unavailable_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
-from telegram_frontend.bot.ui.callbacks import (
-    ORDERS_SCOPE,
-    Confirm,
-    Page,
-    clamp_page,
-    confirm_keyboard,
-    keyboard,
-    page_count,
-    pager_row,
-)
+from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
 from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import b, code, esc, money, paginate, qty
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.actions import AccountActions, PanicReport
+from telegram_frontend.services.account.actions import AccountActions
 from telegram_frontend.services.account.credentials import CredentialsService
-from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
 from telegram_frontend.services.account.portfolio import OrderWithFills, PortfolioService
 from telegram_frontend.services.admin.system_config import ConfigService
 
@@ -50,16 +48,6 @@ router = Router(name="orders")
 chat_action.install(router.message, router.callback_query)
 PAGE_SIZE = 6
 HISTORY_PER_SYMBOL = 10
-ORDERS_VIEW = "orders"
-
-
-class CancelOrder(CallbackData, prefix="aco"):
-    symbol: str
-    order_id: int
-
-
-class CancelSymbol(CallbackData, prefix="acs"):
-    symbol: str
 
 
 async def _history(
@@ -90,7 +78,7 @@ async def _render(
     page: int,
     credentials: CredentialsService,
     config: ConfigService,
-) -> tuple[str, list[list[InlineKeyboardButton]]]:
+) -> tuple[str, InlineKeyboardMarkup | None]:
     account = await credentials.account_for(actor)
     open_orders = await account.portfolio.open_orders(actor)
     allowed = await config.get("risk.allowed_symbols") or []
@@ -112,22 +100,8 @@ async def _render(
         user.timezone,
         notes,
     )
-    rows: list[list[InlineKeyboardButton]] = []
-    if actor.role.allows(Role.TRADER):
-        for order in open_page:
-            data = CancelOrder(symbol=order.symbol, order_id=order.order_id).pack()
-            label = "✖ " + _("Cancel #{order_id}").format(order_id=order.order_id)
-            rows.append([InlineKeyboardButton(text=label, callback_data=data)])
-        counts: dict[str, int] = {}
-        for order in open_orders:
-            counts[order.symbol] = counts.get(order.symbol, 0) + 1
-        for symbol, count in sorted(counts.items()):
-            label = "✖ " + _("Cancel all {symbol} ({count})").format(symbol=symbol, count=count)
-            rows.append(
-                [InlineKeyboardButton(text=label, callback_data=CancelSymbol(symbol=symbol).pack())]
-            )
-    rows.append(pager_row(ORDERS_VIEW, page, page < pages - 1))
-    return text, rows
+    can_cancel = actor.role.allows(Role.TRADER)
+    return text, orders_keyboard(open_page, open_orders, can_cancel, page, pages)
 
 
 @router.message(
@@ -146,13 +120,11 @@ async def orders(
     config: FromDishka[ConfigService],
 ) -> None:
     try:
-        text, rows = await _render(actor, user, 0, credentials, config)
+        text, keyboard = await _render(actor, user, 0, credentials, config)
     except FrontendError as exc:
-        await message.answer(
-            "⚠️ " + esc(_("Orders are not available: {reason}").format(reason=exc.user_message))
-        )
+        await message.answer(unavailable_text(exc.user_message))
         return
-    await message.answer(text, reply_markup=keyboard(rows))
+    await message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(
@@ -167,16 +139,13 @@ async def orders_page(
     config: FromDishka[ConfigService],
 ) -> None:
     """Prev/Next: the same message, edited to show another page."""
-    text, rows = await _render(actor, user, callback_data.page, credentials, config)
-    await edit_screen(query, paginate([text]), keyboard(rows))
+    text, keyboard = await _render(actor, user, callback_data.page, credentials, config)
+    await edit_screen(query, paginate([text]), keyboard)
 
 
-async def _ask(query: CallbackQuery, question: str, token: str, ttl: float) -> None:
+async def _ask(query: CallbackQuery, question: str, token: str) -> None:
     if isinstance(query.message, Message):
-        expiry = _("This confirmation expires in {seconds} s.").format(seconds=int(ttl))
-        await query.message.answer(
-            question + "\n" + esc(expiry), reply_markup=confirm_keyboard(ORDERS_SCOPE, token)
-        )
+        await query.message.answer(question, reply_markup=confirm_keyboard(ORDERS_SCOPE, token))
     await query.answer()
 
 
@@ -190,10 +159,10 @@ async def ask_cancel_order(
     proposal = await actions.propose_cancel_order(
         actor, callback_data.symbol, callback_data.order_id
     )
-    question = _("Cancel order {order} on {symbol}?").format(
-        order=code(f"#{callback_data.order_id}"), symbol=b(callback_data.symbol)
+    question = cancel_order_question(
+        callback_data.symbol, callback_data.order_id, proposal.ttl_seconds
     )
-    await _ask(query, "❓ " + question, proposal.token, proposal.ttl_seconds)
+    await _ask(query, question, proposal.token)
 
 
 @router.callback_query(CancelSymbol.filter(), flags={"role": Role.TRADER})
@@ -204,42 +173,8 @@ async def ask_cancel_symbol(
     actions: FromDishka[AccountActions],
 ) -> None:
     proposal = await actions.propose_cancel_all(actor, callback_data.symbol)
-    question = _("Cancel every open order on {symbol}?").format(symbol=b(callback_data.symbol))
-    await _ask(query, "❓ " + question, proposal.token, proposal.ttl_seconds)
-
-
-def _outcome_text(result: object, user: User) -> str:
-    if isinstance(result, CancelResult):
-        if result.count == 0:
-            return "ℹ️ " + esc(
-                _("There was no open order on {symbol}.").format(symbol=result.symbol)
-            )
-        return "✅ " + esc(
-            _("Cancelled {count} open order(s) on {symbol}.").format(
-                count=result.count, symbol=result.symbol
-            )
-        )
-    if isinstance(result, PlacedOrder):
-        return (
-            "✅ "
-            + esc(_("Order placed:"))
-            + " "
-            + order_line(result.order, user.timezone)
-            + "\n"
-            + esc(
-                _("Estimated value: {value} USDT").format(
-                    value=money(result.estimated_notional_usdt)
-                )
-            )
-        )
-    if isinstance(result, Order):
-        return "✅ " + esc(
-            _("Order #{order_id} on {symbol} cancelled.").format(
-                order_id=result.order_id, symbol=result.symbol
-            )
-        )
-    assert not isinstance(result, PanicReport)
-    return "✅"
+    question = cancel_symbol_question(callback_data.symbol, proposal.ttl_seconds)
+    await _ask(query, question, proposal.token)
 
 
 @router.callback_query(
@@ -257,7 +192,7 @@ async def confirm_order_action(
     if not callback_data.yes:
         await actions.abandon(actor, callback_data.token)
         if message is not None:
-            await message.edit_text(esc(_("Nothing was done.")))
+            await message.edit_text(nothing_done_text())
         await query.answer(_("Nothing was done."))
         return
     try:
@@ -271,26 +206,30 @@ async def confirm_order_action(
         return
     except FrontendError as exc:
         if message is not None:
-            await message.edit_text("❌ " + esc(exc.user_message))
+            await message.edit_text(failed_text(exc.user_message))
         await query.answer(_("It did not work."))
         return
     if message is not None:
-        await message.edit_text(_outcome_text(result, user))
+        await message.edit_text(outcome_text(result, user.timezone))
     await query.answer(_("Done."))
 
 
-def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None] | None:
+def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None, str] | None:
+    """`buy|sell SYMBOL QTY [PRICE [GTC|IOC|FOK]]`; the time in force only with a price."""
     parts = args.split()
-    if len(parts) not in (3, 4) or parts[0].lower() not in ("buy", "sell"):
+    if len(parts) not in (3, 4, 5) or parts[0].lower() not in ("buy", "sell"):
+        return None
+    tif = parts[4].upper() if len(parts) == 5 else "GTC"
+    if tif not in ("GTC", "IOC", "FOK"):
         return None
     try:
         quantity = Decimal(parts[2].replace(",", "."))
-        price = Decimal(parts[3].replace(",", ".")) if len(parts) == 4 else None
+        price = Decimal(parts[3].replace(",", ".")) if len(parts) >= 4 else None
     except InvalidOperation:
         return None
     if not quantity.is_finite() or (price is not None and not price.is_finite()):
         return None
-    return parts[0].upper(), parts[1].upper(), quantity, price
+    return parts[0].upper(), parts[1].upper(), quantity, price, tif
 
 
 @router.message(
@@ -298,7 +237,10 @@ def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None] | None:
     flags={
         "role": Role.TRADER,
         "command": CommandInfo(
-            "order", "Place a market or limit order", "buy|sell SYMBOL QTY [PRICE]", order=23
+            "order",
+            "Place a market or limit order",
+            "buy|sell SYMBOL QTY [PRICE [GTC|IOC|FOK]]",
+            order=23,
         ),
     },
 )
@@ -312,31 +254,15 @@ async def place_order(
     """Ask for confirmation; every check (risk limits, filters, mainnet) runs before sending."""
     parsed = _parse_order(command.args or "")
     if parsed is None:
-        await message.answer(
-            esc(_("Usage: /order buy|sell SYMBOL QUANTITY [LIMIT PRICE]"))
-            + "\n"
-            + esc(_("Example: /order buy BTCUSDT 0.001 (market) or /order sell ETHUSDT 0.1 4000"))
-        )
+        await message.answer(order_usage_text())
         return
-    side, symbol, quantity, price = parsed
+    side, symbol, quantity, price, tif = parsed
     kind = "LIMIT" if price is not None else "MARKET"
-    proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price)
+    proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price, tif)
     _client, own = await credentials.client_for(actor)
-    at = _("at {price}").format(price=qty(price)) if price is not None else _("at the market price")
-    question = _("Place {side} {kind} {quantity} {symbol} {at} on {account}?").format(
-        side=b(side),
-        kind=esc(kind),
-        quantity=b(qty(quantity)),
-        symbol=b(symbol),
-        at=esc(at),
-        account=esc(account_label(own)),
-    )
-    checks = _(
-        "It is checked against the risk limits and Binance's filters before it is sent. "
-        "This confirmation expires in {seconds} s."
-    ).format(seconds=int(proposal.ttl_seconds))
+    question = place_question(side, kind, tif, quantity, symbol, price, own, proposal.ttl_seconds)
     await message.answer(
-        "❓ " + question + "\n" + esc(checks),
+        question,
         reply_markup=confirm_keyboard(ORDERS_SCOPE, proposal.token),
     )
 

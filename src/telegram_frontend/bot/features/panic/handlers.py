@@ -12,13 +12,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.portfolio.texts import account_label, panic_report_blocks
+from telegram_frontend.bot.features.panic.texts import (
+    expired_text,
+    panic_report_blocks,
+    prompt_text,
+    wrong_code_text,
+)
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, ValidationFailed
-from telegram_frontend.core.formatters import b, code, esc, paginate
-from telegram_frontend.core.i18n import _
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.services.account.actions import AccountActions, PanicReport
 from telegram_frontend.services.account.credentials import CredentialsService
 
@@ -51,35 +55,7 @@ async def panic(
     _client, own = await credentials.client_for(actor)
     await state.set_state(PanicForm.code)
     await state.update_data(token=challenge.token)
-    seconds = int(challenge.ttl_seconds)
-    lines = [
-        "🛑 "
-        + b(_("Panic"))
-        + ": "
-        + esc(
-            _(
-                "this stops every strategy that can be stopped and cancels every open order "
-                "on {account}."
-            ).format(account=account_label(own))
-        )
-    ]
-    if challenge.totp:
-        lines.append(
-            esc(
-                _(
-                    "To go ahead, type the current code from your authenticator app "
-                    "within {seconds} s."
-                ).format(seconds=seconds)
-            )
-        )
-    else:
-        lines.append(
-            _("To go ahead, type this code within {seconds} s: {code}").format(
-                seconds=seconds, code=code(challenge.code)
-            )
-        )
-    lines.append(esc(_("A wrong code does nothing. /cancel leaves.")))
-    await message.answer("\n".join(lines))
+    await message.answer(prompt_text(challenge, own))
 
 
 @router.message(
@@ -100,12 +76,10 @@ async def panic_code(
     try:
         result = await actions.confirm(actor, token, message.text or "")
     except ConfirmationExpired:
-        await message.answer(esc(_("This confirmation expired. Send /panic to start again.")))
+        await message.answer(expired_text())
         return
     except ValidationFailed:
-        await message.answer(
-            "❌ " + esc(_("The code did not match; nothing was done. Send /panic to try again."))
-        )
+        await message.answer(wrong_code_text())
         return
     assert isinstance(result, PanicReport)
     for part in paginate(panic_report_blocks(result)):

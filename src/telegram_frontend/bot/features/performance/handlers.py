@@ -7,19 +7,22 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.strategy.texts import (
+from telegram_frontend.bot.features.performance.callbacks import (
+    PerformanceChart,
+    PerformancePeriod,
+)
+from telegram_frontend.bot.features.performance.keyboards import period_keyboard
+from telegram_frontend.bot.features.performance.texts import (
     PERIOD_LABELS,
     chart_caption,
-    performance_blocks,
+    screen_blocks,
+    unknown_period_text,
 )
-from telegram_frontend.bot.features.system.texts import notes_block
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
-from telegram_frontend.bot.ui.keyboards import button, choice_row, markup
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
-from telegram_frontend.bot.ui.screen_callbacks import PerformanceChart, PerformancePeriod
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.formatters import esc, paginate
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.charts.inputs import StrategyComparison
@@ -44,18 +47,12 @@ def parse_period(text: str | None) -> Period | None:
         return None
 
 
-def _keyboard(period: Period) -> InlineKeyboardMarkup | None:
-    choices = [(str(PERIOD_LABELS[p]), PerformancePeriod(period=p).pack()) for p in Period]
-    chart = [button("📊 " + _("Chart"), PerformanceChart(period=period).pack())]
-    return markup([choice_row(choices, PerformancePeriod(period=period).pack()), chart])
-
-
 async def _screen(
     trading: TradingService, actor: Actor, period: Period
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     found = await trading.performance(actor, period)
-    blocks = performance_blocks(found.items, period) + notes_block(found.unavailable)
-    return paginate(blocks), _keyboard(period)
+    blocks = screen_blocks(found.items, period, found.unavailable)
+    return paginate(blocks), period_keyboard(period)
 
 
 @router.message(
@@ -76,14 +73,7 @@ async def performance_command(
 ) -> None:
     period = parse_period(command.args)
     if period is None:
-        await message.answer(
-            esc(
-                _("Unknown period “{period}”. Use one of: {choices}.").format(
-                    period=(command.args or "").strip()[:20],
-                    choices=", ".join(p.value for p in Period),
-                )
-            )
-        )
+        await message.answer(unknown_period_text(command.args or ""))
         return
     pages, keyboard = await _screen(trading, actor, period)
     await answer_pages(message, pages, keyboard)

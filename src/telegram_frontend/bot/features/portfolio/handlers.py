@@ -11,37 +11,27 @@ import hashlib
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from dishka import AsyncContainer
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.bot.features.portfolio.callbacks import AllocationChart
+from telegram_frontend.bot.features.portfolio.keyboards import allocation_keyboard
 from telegram_frontend.bot.features.portfolio.texts import (
-    account_label,
+    allocation_caption,
+    binance_problem_block,
     portfolio_blocks,
     positions_blocks,
+    positions_unavailable_blocks,
+    problem_block,
     strategy_balance_blocks,
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.pages import answer_pages
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ExchangeError, FrontendError
-from telegram_frontend.core.formatters import (
-    TELEGRAM_CAPTION_LIMIT,
-    Block,
-    b,
-    esc,
-    money,
-    paginate,
-    text_block,
-    truncate,
-)
+from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.formatters import Block, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService
@@ -52,19 +42,6 @@ from telegram_frontend.services.trading.service import TradingService
 
 router = Router(name="portfolio")
 chat_action.install(router.message, router.callback_query)
-
-
-class AllocationChart(CallbackData, prefix="apc"):
-    """The allocation donut of the presser's own view of the portfolio."""
-
-
-def _binance_problem(exc: FrontendError) -> Block:
-    text = "⚠️ " + esc(
-        _("Binance balances are not available: {reason}").format(reason=exc.user_message)
-    )
-    if isinstance(exc, ExchangeError):
-        text += "\n" + esc(_("Add your own API keys in /config, or ask an admin to set them up."))
-    return text_block(text)
 
 
 @router.message(
@@ -86,31 +63,20 @@ async def portfolio(
 ) -> None:
     """The Binance account valued now, then the strategies' virtual balances."""
     blocks: list[Block] = []
-    chart_button = None
+    chart_button: InlineKeyboardMarkup | None = None
     try:
         account = await credentials.account_for(actor)
         held = await account.portfolio.portfolio(actor)
         blocks += portfolio_blocks(held, account.own_keys, user.timezone)
         if held.holdings:
-            chart_button = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [
-                        InlineKeyboardButton(
-                            text="📊 " + _("Allocation"), callback_data=AllocationChart().pack()
-                        )
-                    ]
-                ]
-            )
+            chart_button = allocation_keyboard()
     except FrontendError as exc:
-        blocks.append(_binance_problem(exc))
+        blocks.append(binance_problem_block(exc))
     try:
         blocks += strategy_balance_blocks(await trading.list_strategies(actor))
     except FrontendError as exc:
-        blocks.append(text_block("⚠️ " + esc(exc.user_message)))
-    parts = paginate(blocks)
-    for index, part in enumerate(parts):
-        last = index == len(parts) - 1
-        await message.answer(part, reply_markup=chart_button if last else None)
+        blocks.append(problem_block(exc.user_message))
+    await answer_pages(message, paginate(blocks), chart_button)
 
 
 def _slices(held: Portfolio) -> list[AllocationSlice]:
@@ -152,12 +118,9 @@ async def allocation_chart(
         theme=theme,
         as_of=held.as_of,
     )
-    caption = _("Allocation of {account}: {total}").format(
-        account=esc(account_label(account.own_keys)), total=b(money(held.total_usdt, unit="USDT"))
-    )
     await query.message.answer_photo(
         BufferedInputFile(chart.png, filename="allocation.png"),
-        caption=caption if len(caption) < TELEGRAM_CAPTION_LIMIT else esc(truncate(caption, 900)),
+        caption=allocation_caption(account.own_keys, held),
     )
 
 
@@ -174,12 +137,7 @@ async def positions(
     try:
         blocks = positions_blocks(await trading.positions(actor), user.timezone)
     except FrontendError as exc:
-        blocks = [
-            text_block(
-                "⚠️ "
-                + esc(_("Positions are not available: {reason}").format(reason=exc.user_message))
-            )
-        ]
+        blocks = positions_unavailable_blocks(exc.user_message)
     for part in paginate(blocks):
         await message.answer(part)
 

@@ -1,20 +1,21 @@
-"""How the account looks in a chat: portfolio, strategy balances, positions, orders, panic report.
+"""How the account looks in a chat: the portfolio, the strategies' balances, the positions.
 
 Pure functions from the services' results to HTML blocks (escaped through `formatters`), so the
-routers stay thin and each picture is built in one place.
+handlers stay thin and each picture is built in one place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-from telegram_frontend.clients.binance.models import Order
+from telegram_frontend.bot.ui.account import account_label
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.core.availability import Partial
+from telegram_frontend.core.errors import ExchangeError, FrontendError
 from telegram_frontend.core.formatters import (
+    TELEGRAM_CAPTION_LIMIT,
     Block,
     b,
-    code,
     esc,
     i,
     money,
@@ -24,17 +25,12 @@ from telegram_frontend.core.formatters import (
     signed,
     table,
     text_block,
+    truncate,
     when,
 )
 from telegram_frontend.core.i18n import _
-from telegram_frontend.services.account.actions import PanicItem, PanicReport
-from telegram_frontend.services.account.portfolio import OrderWithFills, Portfolio
+from telegram_frontend.services.account.portfolio import Portfolio
 from telegram_frontend.services.trading.records import Position, Strategy
-
-
-def account_label(own_keys: bool) -> str:
-    return _("your own Binance account") if own_keys else _("the system Binance account")
-
 
 # -- /portfolio ----------------------------------------------------------------------------------
 
@@ -83,6 +79,28 @@ def portfolio_blocks(portfolio: Portfolio, own_keys: bool, tz: str) -> list[Bloc
     return blocks
 
 
+def binance_problem_block(exc: FrontendError) -> Block:
+    """Why the account's balances are missing (and, for a refused key, what to do about it)."""
+    text = "⚠️ " + esc(
+        _("Binance balances are not available: {reason}").format(reason=exc.user_message)
+    )
+    if isinstance(exc, ExchangeError):
+        text += "\n" + esc(_("Add your own API keys in /config, or ask an admin to set them up."))
+    return text_block(text)
+
+
+def problem_block(reason: str) -> Block:
+    return text_block("⚠️ " + esc(reason))
+
+
+def allocation_caption(own_keys: bool, portfolio: Portfolio) -> str:
+    """The chart's caption, within Telegram's caption limit."""
+    caption = _("Allocation of {account}: {total}").format(
+        account=esc(account_label(own_keys)), total=b(money(portfolio.total_usdt, unit="USDT"))
+    )
+    return caption if len(caption) < TELEGRAM_CAPTION_LIMIT else esc(truncate(caption, 900))
+
+
 def strategy_balance_blocks(listing: Partial[Strategy]) -> list[Block]:
     """The strategies' virtual balances (they trade paper money inside the trading system)."""
     with_balance = [s for s in listing.items if s.balance is not None]
@@ -94,15 +112,17 @@ def strategy_balance_blocks(listing: Partial[Strategy]) -> list[Block]:
         blocks.append(text_block(_("Total: {total}").format(total=b(money(total, unit="USDT")))))
     elif not listing.unavailable:
         blocks.append(text_block(esc(_("No strategy reports a balance."))))
-    blocks += unavailable_blocks(listing)
+    blocks += notes_block(listing.unavailable)
     return blocks
 
 
-def unavailable_blocks(listing: Partial[Strategy]) -> list[Block]:
-    return [text_block("⚠️ " + esc(note.sentence)) for note in listing.unavailable]
-
-
 # -- /positions ----------------------------------------------------------------------------------
+
+
+def positions_unavailable_blocks(reason: str) -> list[Block]:
+    return [
+        text_block("⚠️ " + esc(_("Positions are not available: {reason}").format(reason=reason)))
+    ]
 
 
 def positions_blocks(positions: Sequence[Position], tz: str) -> list[Block]:
@@ -134,126 +154,4 @@ def positions_blocks(positions: Sequence[Position], tz: str) -> list[Block]:
             esc(_("Unrealized P&L in total: {pnl}")).format(pnl=b(signed(total, unit="USDT")))
         )
     )
-    return blocks
-
-
-# -- /orders -------------------------------------------------------------------------------------
-
-
-def _order_time(order: Order, tz: str) -> str:
-    stamp = order.timestamp_ms
-    if stamp is None:
-        return "—"
-    return when(datetime.fromtimestamp(stamp / 1000, UTC), tz)
-
-
-def order_line(order: Order, tz: str) -> str:
-    """One order on one line: id, symbol, side, type, amount, price, status and time."""
-    price = order.price if order.price > 0 else order.avg_price
-    at = f" @ {money(price, 8).rstrip('0').rstrip('.')}" if price else ""
-    filled = ""
-    if order.is_open and order.executed_qty > 0:
-        filled = " · " + _("filled {done} of {total}").format(
-            done=qty(order.executed_qty), total=qty(order.orig_qty)
-        )
-    return (
-        code(f"#{order.order_id}")
-        + " "
-        + esc(f"{order.symbol} {order.side} {order.order_type} {qty(order.orig_qty)}{at}")
-        + esc(filled)
-        + " · "
-        + esc(order.status)
-        + " · "
-        + esc(_order_time(order, tz))
-    )
-
-
-def history_line(item: OrderWithFills, tz: str) -> str:
-    line = order_line(item.order, tz)
-    fees = ", ".join(f"{qty(v)} {asset}" for asset, v in sorted(item.fees.items()) if v)
-    if fees:
-        line += " · " + esc(_("fee {fees}").format(fees=fees))
-    return line
-
-
-def orders_page_text(
-    open_page: Sequence[Order],
-    history_page: Sequence[OrderWithFills],
-    open_total: int,
-    own_keys: bool,
-    page: int,
-    pages: int,
-    tz: str,
-    notes: Sequence[str] = (),
-) -> str:
-    lines = [
-        "📋 "
-        + b(_("Orders"))
-        + " · "
-        + esc(account_label(own_keys))
-        + " · "
-        + esc(_("page {page} of {pages}").format(page=page + 1, pages=pages))
-    ]
-    if open_page:
-        lines.append(b(_("Open ({count})").format(count=open_total)))
-        lines += [order_line(o, tz) for o in open_page]
-    elif page == 0:
-        lines.append(esc(_("No open orders.")))
-    if history_page:
-        lines.append(b(_("Recent")))
-        lines += [history_line(h, tz) for h in history_page]
-    elif page == 0 and not notes:
-        lines.append(esc(_("No recent orders.")))
-    lines += ["⚠️ " + esc(note) for note in notes]
-    return "\n".join(lines)
-
-
-# -- /panic --------------------------------------------------------------------------------------
-
-
-_ICON = {"stopped": "✅", "cancelled": "✅", "unsupported": "⚠️", "failed": "❌"}
-
-
-def _panic_strategy_line(item: PanicItem) -> str:
-    name = item.strategy.name if item.strategy is not None else item.ref
-    label = f"{name} ({item.ref})" if name != item.ref else item.ref
-    if item.outcome == "stopped":
-        outcome = _("stopped")
-    elif item.outcome == "unsupported":
-        outcome = _("cannot be stopped by this backend")
-    else:
-        outcome = _("could not be stopped: {reason}").format(reason=item.reason)
-    return f"{_ICON[item.outcome]} {esc(label)} — {esc(outcome)}"
-
-
-def _panic_order_line(item: PanicItem) -> str:
-    order = item.order
-    what = item.ref
-    if order is not None:
-        price = f" @ {money(order.price)}" if order.price > 0 else ""
-        what = f"#{order.order_id} {order.symbol} {order.side} {qty(order.orig_qty)}{price}"
-    if item.outcome == "cancelled":
-        outcome = _("cancelled")
-    else:
-        outcome = _("not cancelled: {reason}").format(reason=item.reason)
-    return f"{_ICON[item.outcome]} {esc(what)} — {esc(outcome)}"
-
-
-def panic_report_blocks(report: PanicReport) -> list[Block]:
-    if report.complete:
-        head = "🛑 " + b(_("Panic done: everything that can be stopped was stopped."))
-    else:
-        head = "🛑 " + b(_("Panic finished, but not everything could be done: see below."))
-    blocks = [text_block(head)]
-    strategy_lines = [b(_("Strategies"))]
-    strategy_lines += [_panic_strategy_line(s) for s in report.strategies] or [
-        esc(_("No active strategy."))
-    ]
-    blocks.append(text_block("\n".join(strategy_lines)))
-    order_lines = [b(_("Orders on {account}").format(account=esc(account_label(report.own_keys))))]
-    order_lines += [_panic_order_line(o) for o in report.orders] or [esc(_("No open orders."))]
-    blocks.append(text_block("\n".join(order_lines)))
-    if report.notes:
-        notes = [b(_("Could not check"))] + ["⚠️ " + esc(note) for note in report.notes]
-        blocks.append(text_block("\n".join(notes)))
     return blocks

@@ -7,10 +7,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.bot.features.reports.texts import caption_text, usage_text
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.formatters import code, esc
-from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.reports.export import ReportExporter
 
@@ -36,15 +35,13 @@ async def report_command(
 ) -> None:
     parts = (command.args or "").split(maxsplit=1)
     if not parts:
-        await message.answer(
-            esc(_("Which report? For example: /report trades 7d or /report orders 30d."))
-        )
+        await message.answer(usage_text())
         return
     kind, period = parts[0].lower(), (parts[1] if len(parts) > 1 else "7d")
     report = await exporter.export(actor, kind, period, user.timezone)
-    caption = _("{rows} rows, period {period}.").format(rows=report.rows, period=code(period))
     await message.answer_document(
-        BufferedInputFile(report.content, filename=report.filename), caption=caption
+        BufferedInputFile(report.content, filename=report.filename),
+        caption=caption_text(report.rows, period),
     )
 
 

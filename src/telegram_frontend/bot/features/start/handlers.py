@@ -1,30 +1,32 @@
-"""/start and /help: the first thing any user, known or not, talks to."""
+"""/start and /help: the first thing any user, known or not, talks to.
+
+A stranger's /start becomes an access request for the admins (`access_handlers.py`).
+"""
 
 from __future__ import annotations
+
+from functools import cache
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.access.handlers import request_access
+from telegram_frontend.bot.features.start import access_handlers
+from telegram_frontend.bot.features.start.texts import (
+    ask_for_access_text,
+    help_lines,
+    no_access_text,
+    welcome_text,
+)
 from telegram_frontend.bot.middlewares.access_gate import PUBLIC
-from telegram_frontend.bot.ui.command_catalog import CommandInfo, catalog, visible_to
+from telegram_frontend.bot.ui.command_catalog import CommandInfo, commands, visible_to
 from telegram_frontend.core.access import Role
-from telegram_frontend.core.formatters import b, code, esc, paginate
-from telegram_frontend.core.i18n import _
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.users import UserService
 
 router = Router(name="start")
-
-
-def _next_steps(role: Role) -> str:
-    if role == Role.VIEWER:
-        return _("Try /status for the system overview, /portfolio and /strategy.")
-    if role == Role.TRADER:
-        return _("Try /status, /strategy to start or stop strategies, /orders and /alerts.")
-    return _("Try /status, /users for access requests and /config for system settings.")
 
 
 @router.message(
@@ -34,20 +36,12 @@ def _next_steps(role: Role) -> str:
 async def start(message: Message, user: User | None, users: FromDishka[UserService]) -> None:
     """Known users get a welcome; anyone else becomes an access request for the admins."""
     if user is None or user.role == Role.PENDING.value:
-        await request_access(message, users)
+        await access_handlers.request_access(message, users)
         return
     if user.role == Role.BLOCKED.value:
-        await message.answer(_("You have no access to this bot."))
+        await message.answer(no_access_text())
         return
-    role = Role(user.role)
-    name = user.full_name or user.username or str(user.id)
-    await message.answer(
-        _("Welcome, {name}! You are signed in as {role}.").format(name=b(name), role=b(role.value))
-        + "\n"
-        + esc(_next_steps(role))
-        + "\n"
-        + esc(_("Send /help for every command you can use."))
-    )
+    await message.answer(welcome_text(user, Role(user.role)))
 
 
 @router.message(
@@ -56,21 +50,17 @@ async def start(message: Message, user: User | None, users: FromDishka[UserServi
 )
 async def help_command(message: Message, user: User | None) -> None:
     """Lists exactly the commands this user's role allows, from the handlers' own flags."""
-    from telegram_frontend.bot.dispatcher import root_router
-
     role = Role(user.role) if user is not None else None
     if role is None or not role.allows(Role.VIEWER):
-        await message.answer(_("Send /start to ask an administrator for access."))
+        await message.answer(ask_for_access_text())
         return
-    lines = [b(_("Commands you can use"))]
-    for info in visible_to(catalog(root_router()), role):
-        usage = f" {esc(info.usage)}" if info.usage else ""
-        lines.append(f"/{info.name}{usage} — {esc(_(info.description))}")
-    lines.append("\n" + _("Your role: {role}").format(role=code(role.value)))
-    for part in paginate(lines):
+    for part in paginate(help_lines(visible_to(commands(), role), role)):
         await message.answer(part)
 
 
+@cache
 def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router
+    """/start and /help, then the admins' decisions on access requests, for `bot/dispatcher.py`."""
+    feature = Router(name="start_feature")
+    feature.include_routers(router, access_handlers.router)
+    return feature

@@ -12,27 +12,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.strategy.texts import (
-    button_label,
-    card_blocks,
-    confirm_text,
-    list_header,
-    list_line,
-    switched_text,
-)
-from telegram_frontend.bot.features.system.texts import notes_block
-from telegram_frontend.bot.middlewares import chat_action
-from telegram_frontend.bot.ui.command_catalog import CommandInfo
-from telegram_frontend.bot.ui.keyboards import (
-    Row,
-    button,
-    confirm_row,
-    markup,
-    pagination_row,
-    refresh_button,
-)
-from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
-from telegram_frontend.bot.ui.screen_callbacks import (
+from telegram_frontend.bot.features.strategy.callbacks import (
     CardAction,
     StrategyCard,
     StrategyConfirm,
@@ -40,12 +20,32 @@ from telegram_frontend.bot.ui.screen_callbacks import (
     is_hashed,
     strategy_hash,
     strategy_id_of,
-    strategy_ref,
 )
+from telegram_frontend.bot.features.strategy.keyboards import (
+    card_keyboard,
+    confirm_keyboard,
+    list_keyboard,
+)
+from telegram_frontend.bot.features.strategy.texts import (
+    cancelled_text,
+    cannot_switch_text,
+    card_blocks,
+    confirm_text,
+    equity_caption,
+    equity_title,
+    expired_text,
+    failed_text,
+    list_blocks,
+    switched_text,
+)
+from telegram_frontend.bot.middlewares import chat_action
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
+from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, NotFound
-from telegram_frontend.core.formatters import Block, esc, paginate, text_block
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -63,33 +63,16 @@ SLOW = "typing"
 ACTIONS = {True: "strategy.start", False: "strategy.stop"}
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
-
-
 async def _list_screen(
     trading: TradingService, actor: Actor, page: int
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     found = await trading.list_strategies(actor)
     strategies = found.items
-    pages = _pages(len(strategies))
-    page = min(max(0, page), pages - 1)
+    pages = page_count(len(strategies), PAGE_SIZE)
+    page = clamp_page(page, pages)
     shown = strategies[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    blocks: list[Block] = [text_block(list_header(len(strategies), page, pages))]
-    if not strategies and not found.unavailable:
-        blocks.append(text_block(esc(_("No strategies are configured."))))
-    blocks += [text_block(list_line(s)) for s in shown]
-    blocks += notes_block(found.unavailable)
-    rows: list[Row] = [
-        [
-            button(
-                button_label(s), StrategyCard(action=CardAction.OPEN, ref=strategy_ref(s.id)).pack()
-            )
-        ]
-        for s in shown
-    ]
-    rows.append(pagination_row(page, pages, lambda p: StrategyPage(page=p).pack()))
-    return paginate(blocks), markup(rows)
+    blocks = list_blocks(strategies, shown, found.unavailable, page, pages)
+    return paginate(blocks), list_keyboard(shown, page, pages)
 
 
 async def resolve(trading: TradingService, actor: Actor, ref: str) -> str:
@@ -102,25 +85,6 @@ async def resolve(trading: TradingService, actor: Actor, ref: str) -> str:
             if strategy_hash(strategy.id) == ref[1:]:
                 return strategy.id
     raise NotFound(_("This strategy no longer exists."))
-
-
-def _card_keyboard(strategy: Strategy, role: Role) -> InlineKeyboardMarkup | None:
-    ref = strategy_ref(strategy.id)
-
-    def data(action: CardAction) -> str:
-        return StrategyCard(action=action, ref=ref).pack()
-
-    controls: Row = []
-    if role.allows(Role.TRADER) and strategy.can_start_stop:
-        if strategy.active is not True:
-            controls.append(button("▶️ " + _("Start"), data(CardAction.START)))
-        if strategy.active is not False:
-            controls.append(button("⏹ " + _("Stop"), data(CardAction.STOP)))
-    tools: Row = [refresh_button(data(CardAction.REFRESH))]
-    if strategy.kind is StrategyKind.MACD:
-        tools.append(button("📈 " + _("Chart"), data(CardAction.CHART)))
-    back = [button("◀ " + _("All strategies"), StrategyPage(page=0).pack())]
-    return markup([controls, tools, back])
 
 
 async def _last_signal(
@@ -142,7 +106,7 @@ async def _card_screen(
     signal = await _last_signal(trading, actor, strategy)
     trader = actor.role.allows(Role.TRADER)
     blocks = card_blocks(strategy, signal, user.timezone, show_controls_note=trader)
-    return paginate(blocks), _card_keyboard(strategy, actor.role)
+    return paginate(blocks), card_keyboard(strategy, actor.role)
 
 
 @router.message(
@@ -220,13 +184,12 @@ async def strategy_chart(
     chart = await charts.equity(
         [ChartPoint(p.at, p.equity) for p in points],
         version=f"{len(points)}:{points[-1].at.isoformat()}",
-        title=_("Equity of {id}, last 7 days").format(id=strategy_id),
+        title=equity_title(strategy_id),
         tz=user.timezone,
         theme=theme,
     )
-    caption = esc(_("Equity of {id}, last 7 days").format(id=strategy_id))
     await query.message.answer_photo(
-        BufferedInputFile(chart.png, filename="equity.png"), caption=caption[:1024]
+        BufferedInputFile(chart.png, filename="equity.png"), caption=equity_caption(strategy_id)
     )
     await query.answer()
 
@@ -250,20 +213,11 @@ async def ask_to_switch(
         await query.answer(_("This message is too old; send the command again."), show_alert=True)
         return
     if not strategy.can_start_stop:
-        note = strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
         await query.answer()
-        await query.message.answer("ℹ️ " + esc(note))
+        await query.message.answer(cannot_switch_text(strategy))
         return
     pending = await confirmations.issue(actor.label, ACTIONS[start], {"strategy_id": strategy.id})
-    keyboard = markup(
-        [
-            confirm_row(
-                StrategyConfirm(token=pending.token, ok=True).pack(),
-                StrategyConfirm(token=pending.token, ok=False).pack(),
-                _("Start") if start else _("Stop"),
-            )
-        ]
-    )
+    keyboard = confirm_keyboard(pending.token, start)
     await query.message.answer(
         confirm_text(strategy, start, confirmations.ttl), reply_markup=keyboard
     )
@@ -293,12 +247,12 @@ async def confirm_switch(
     except ConfirmationExpired as exc:
         await query.answer(exc.user_message, show_alert=True)
         if message is not None and _carries(message, query.data):  # not for crafted data
-            await message.edit_text("⌛ " + esc(exc.user_message))
+            await message.edit_text(expired_text(exc.user_message))
         return
     if not callback_data.ok:
         await query.answer(_("Cancelled"))
         if message is not None:
-            await message.edit_text(esc(_("Cancelled; nothing was changed.")))
+            await message.edit_text(cancelled_text())
         return
     start = pending.action == ACTIONS[True]
     strategy_id = str(pending.payload.get("strategy_id", ""))
@@ -309,7 +263,7 @@ async def confirm_switch(
     except FrontendError as exc:
         await query.answer(_("Not done"), show_alert=False)
         if message is not None:
-            await message.edit_text("❌ " + esc(exc.user_message))
+            await message.edit_text(failed_text(exc.user_message))
         return
     await query.answer(_("Started") if start else _("Stopped"))
     if message is not None:

@@ -1,11 +1,12 @@
-"""The text of /strategy (list and card) and /performance, as escaped HTML blocks."""
+"""The text of /strategy (the list, a card, the start/stop confirmation), as escaped HTML."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
+from telegram_frontend.core.availability import Unavailable
 from telegram_frontend.core.formatters import (
     Block,
     b,
@@ -14,30 +15,13 @@ from telegram_frontend.core.formatters import (
     i,
     money,
     pct,
-    pre_block,
     signed,
-    table,
     text_block,
     truncate,
     when,
 )
-from telegram_frontend.core.i18n import _, __
-from telegram_frontend.services.trading.performance import Period
-from telegram_frontend.services.trading.records import Strategy, StrategyPerformance
-
-PERIOD_TITLES = {
-    Period.DAY: __("last 24 hours"),
-    Period.WEEK: __("last 7 days"),
-    Period.MONTH: __("last 30 days"),
-    Period.ALL: __("all time"),
-}
-PERIOD_LABELS = {
-    Period.DAY: "24h",
-    Period.WEEK: "7d",
-    Period.MONTH: "30d",
-    Period.ALL: __("All"),
-}
-NAME_WIDTH = 18
+from telegram_frontend.core.i18n import _
+from telegram_frontend.services.trading.records import Strategy
 
 
 def state_icon(strategy: Strategy) -> str:
@@ -137,71 +121,41 @@ def switched_text(strategy: Strategy, start: bool) -> str:
     return "✅ " + text.format(name=b(strategy.name)) + " " + esc(state)
 
 
-def _name(row: StrategyPerformance) -> str:
-    return truncate(row.name or row.instance_id, NAME_WIDTH)
+def list_blocks(
+    strategies: Sequence[Strategy],
+    shown: Sequence[Strategy],
+    notes: Sequence[Unavailable],
+    page: int,
+    pages: int,
+) -> list[Block]:
+    """One page of the list: the header, a line per strategy shown, what could not be asked."""
+    blocks: list[Block] = [text_block(list_header(len(strategies), page, pages))]
+    if not strategies and not notes:
+        blocks.append(text_block(esc(_("No strategies are configured."))))
+    blocks += [text_block(list_line(s)) for s in shown]
+    return blocks + notes_block(notes)
 
 
-def ranked(rows: Sequence[StrategyPerformance]) -> list[StrategyPerformance]:
-    """Best P&L first; strategies without figures last, by name."""
-    return sorted(
-        rows,
-        key=lambda r: (r.pnl is None, -(r.pnl or Decimal(0)), r.name or r.instance_id),
-    )
+def equity_title(strategy_id: str) -> str:
+    return _("Equity of {id}, last 7 days").format(id=strategy_id)
 
 
-def performance_blocks(rows: Sequence[StrategyPerformance], period: Period) -> list[Block]:
-    title = "🏆 " + b(_("Performance, {period}").format(period=str(PERIOD_TITLES[period])))
-    if not rows:
-        return [text_block(title), text_block(esc(_("No strategy has figures yet.")))]
-    ordered = ranked(rows)
-    body = [
-        [
-            str(n),
-            _name(r),
-            "—" if r.trades is None else str(r.trades),
-            pct(r.win_rate),
-            signed(r.pnl),
-            pct(r.max_drawdown_pct),
-            money(r.sharpe),
-        ]
-        for n, r in enumerate(ordered, start=1)
-    ]
-    pnls = [r.pnl for r in rows if r.pnl is not None]
-    trades = [r.trades for r in rows if r.trades is not None]
-    total = [
-        "",
-        _("Total"),
-        str(sum(trades)) if trades else "—",
-        "",
-        signed(sum(pnls, Decimal(0))) if pnls else "—",
-        "",
-        "",
-    ]
-    header = ["#", _("Strategy"), _("Trades"), _("Win"), _("P&L"), _("DD"), _("Sharpe")]
-    blocks = [text_block(title), pre_block(table([*body, total], header))]
-    legend = _("Win = win rate, DD = max drawdown, P&L in USDT over the period.")
-    blocks.append(text_block(i(legend)))
-    backend = sorted(
-        (r.ranking for r in rows if r.ranking is not None and r.ranking.strategy_name),
-        key=lambda rk: -(rk.average_profit or Decimal(0)),
-    )
-    if backend:
-        names = ", ".join(
-            f"{n}. {rk.strategy_name} ({signed(rk.average_profit)})"
-            for n, rk in enumerate(backend, start=1)
-        )
-        blocks.append(
-            text_block(esc(_("Backend ranking by average profit: {list}").format(list=names)))
-        )
-    return blocks
+def equity_caption(strategy_id: str) -> str:
+    return esc(equity_title(strategy_id))[:1024]
 
 
-def chart_caption(rows: Sequence[StrategyPerformance], period: Period) -> str:
-    """A caption ≤ 1024 characters: the period and the best strategy."""
-    title = _("Strategies compared, {period}").format(period=str(PERIOD_TITLES[period]))
-    best = next((r for r in ranked(rows) if r.pnl is not None), None)
-    if best is not None:
-        title += "\n" + _("Best: {name} {pnl}").format(
-            name=best.name or best.instance_id, pnl=signed(best.pnl, 2, "USDT")
-        )
-    return esc(truncate(title, 1000))
+def cannot_switch_text(strategy: Strategy) -> str:
+    note = strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
+    return "ℹ️ " + esc(note)
+
+
+def expired_text(reason: str) -> str:
+    return "⌛ " + esc(reason)
+
+
+def cancelled_text() -> str:
+    return esc(_("Cancelled; nothing was changed."))
+
+
+def failed_text(reason: str) -> str:
+    return "❌ " + esc(reason)

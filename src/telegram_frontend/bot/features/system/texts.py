@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from telegram_frontend.core.availability import Unavailable
+from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.core.formatters import (
     Block,
     age,
@@ -139,10 +139,6 @@ def _trading_lines(glance: TradingGlance, tz: str) -> list[str]:
     elif glance.strategies_total is not None or glance.open_positions is not None:
         lines.append(esc(_("Last trade: none yet")))
     return lines
-
-
-def notes_block(notes: tuple[Unavailable, ...] | list[Unavailable]) -> list[Block]:
-    return [text_block("⚠️ " + esc(note.sentence)) for note in notes]
 
 
 def status_blocks(overview: StatusOverview, tz: str) -> list[Block]:

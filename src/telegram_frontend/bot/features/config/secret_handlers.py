@@ -15,11 +15,26 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.config.handlers import Cfg
+from telegram_frontend.bot.features.config.callbacks import SECRET_ACTIONS, Cfg
+from telegram_frontend.bot.features.config.texts import (
+    key_prompt,
+    keys_rejected_text,
+    keys_removed_text,
+    keys_saved_text,
+    malformed_key_text,
+    malformed_secret_text,
+    secret_prompt,
+    totp_code_invalid_text,
+    totp_disable_invalid_text,
+    totp_disable_prompt,
+    totp_expired_text,
+    totp_off_text,
+    totp_on_text,
+    totp_setup_text,
+)
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.crypto import SecretKeyMissing
 from telegram_frontend.core.errors import FrontendError
-from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.account.credentials import (
@@ -33,7 +48,6 @@ from telegram_frontend.services.account.credentials import (
 
 router = Router(name="config_secrets")
 log = get_logger(__name__)
-SECRET_ACTIONS = {"keys", "rmkeys", "totp_on", "totp_off"}
 
 
 class SecretDialog(StatesGroup):
@@ -51,15 +65,6 @@ async def _delete(message: Message) -> None:
         log.warning(
             "secret_message_not_deleted", message_id=message.message_id, error=type(exc).__name__
         )
-
-
-def _key_prompt() -> str:
-    return esc(
-        _(
-            "Send your Binance API key. The message is deleted right after reading. "
-            "Use a key that may trade but never withdraw. /cancel leaves."
-        )
-    )
 
 
 @router.callback_query(Cfg.filter(F.action.in_(SECRET_ACTIONS)), flags={"role": Role.VIEWER})
@@ -96,35 +101,18 @@ async def _start_secret_dialog(
 ) -> None:
     if action == "keys":
         await state.set_state(SecretDialog.api_key)
-        await message.answer("🔑 " + _key_prompt())
+        await message.answer("🔑 " + key_prompt())
     elif action == "rmkeys":
         removed = await credentials.remove_binance_keys(actor)
-        text = (
-            _("Your Binance keys were removed; the system account is used again.")
-            if removed
-            else _("You have no stored Binance keys.")
-        )
-        await message.answer(esc(text))
+        await message.answer(keys_removed_text(removed))
     elif action == "totp_on":
         setup = await credentials.begin_totp(actor)
-        shown = await message.answer(
-            "🔐 "
-            + esc(_("Add this to your authenticator app. The secret is shown only once:"))
-            + "\n"
-            + code(setup.secret)
-            + "\n"
-            + code(setup.uri)
-            + "\n"
-            + esc(_("Then send the 6-digit code the app shows. /cancel leaves."))
-        )
+        shown = await message.answer(totp_setup_text(setup))
         await state.set_state(SecretDialog.totp_enable)
         await state.update_data(setup_message_id=shown.message_id)
     else:
         await state.set_state(SecretDialog.totp_disable)
-        await message.answer(
-            "🔐 "
-            + esc(_("Send a current code from your authenticator app to switch two-factor off."))
-        )
+        await message.answer(totp_disable_prompt())
 
 
 @router.message(SecretDialog.api_key, F.text, ~F.text.startswith("/"), flags={"role": Role.VIEWER})
@@ -136,21 +124,11 @@ async def api_key_answer(
     try:
         key = check_key_format(text, "key")
     except MalformedKey:
-        await message.answer(
-            "❌ "
-            + esc(
-                _(
-                    "That does not look like a Binance API key (letters and digits). "
-                    "Send the key again, or /cancel."
-                )
-            )
-        )
+        await message.answer(malformed_key_text())
         return
     await state.update_data(sealed_key=credentials.seal(key))
     await state.set_state(SecretDialog.api_secret)
-    await message.answer(
-        "🔑 " + esc(_("Now send the API secret. It is deleted right after reading too."))
-    )
+    await message.answer(secret_prompt())
 
 
 @router.message(
@@ -168,40 +146,18 @@ async def api_secret_answer(
     try:
         hint = await credentials.store_binance_keys(actor, credentials.unseal(sealed), text)
     except MalformedKey:
-        await message.answer(
-            "❌ "
-            + esc(
-                _(
-                    "That does not look like a Binance API secret (letters and digits). "
-                    "Send the secret again, or /cancel."
-                )
-            )
-        )
+        await message.answer(malformed_secret_text())
         return
     except KeysRejected as exc:
         await state.set_state(SecretDialog.api_key)
         await state.update_data(sealed_key=None)
-        await message.answer(
-            "❌ "
-            + esc(
-                _("Binance did not accept these keys, so nothing was stored: {reason}").format(
-                    reason=exc.reason
-                )
-            )
-            + "\n"
-            + _key_prompt()
-        )
+        await message.answer(keys_rejected_text(exc.reason))
         return
     except FrontendError:
         await state.clear()
         raise
     await state.clear()
-    await message.answer(
-        "✅ "
-        + _("Keys saved ({hint}) after Binance accepted them.").format(hint=b(hint))
-        + " "
-        + esc(_("/portfolio and /orders now show your own account."))
-    )
+    await message.answer(keys_saved_text(hint))
 
 
 @router.message(
@@ -216,14 +172,11 @@ async def totp_enable_answer(
     try:
         await credentials.confirm_totp(actor, message.text or "")
     except InvalidTotpCode:
-        await message.answer(
-            "❌ "
-            + esc(_("That code is not valid. Check the app and send the current code, or /cancel."))
-        )
+        await message.answer(totp_code_invalid_text())
         return
     except TotpSetupExpired:
         await state.clear()
-        await message.answer(esc(_("The set-up expired. Start it again from /config.")))
+        await message.answer(totp_expired_text())
         return
     setup_id = (await state.get_data()).get("setup_message_id")
     await state.clear()
@@ -232,9 +185,7 @@ async def totp_enable_answer(
             await message.bot.delete_message(message.chat.id, int(setup_id))
         except TelegramAPIError:
             log.warning("totp_setup_message_not_deleted")
-    await message.answer(
-        "✅ " + esc(_("Two-factor is on: /panic now asks for a code from your app."))
-    )
+    await message.answer(totp_on_text())
 
 
 @router.message(
@@ -249,14 +200,7 @@ async def totp_disable_answer(
     try:
         await credentials.disable_totp(actor, message.text or "")
     except InvalidTotpCode:
-        await message.answer(
-            "❌ " + esc(_("That code is not valid. Send the current code, or /cancel."))
-        )
+        await message.answer(totp_disable_invalid_text())
         return
     await state.clear()
-    await message.answer("✅ " + esc(_("Two-factor is off.")))
-
-
-def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router
+    await message.answer(totp_off_text())

@@ -1,4 +1,4 @@
-"""Alert rules in the bot: list, add (a short dialog), pause/resume, delete (confirmed).
+"""Alert rules in the bot (`/alerts rules`, `/alerts add`): list, add, pause/resume, delete.
 
 The dialog asks kind → symbol, strategy or service → threshold; each answer is checked by
 `AlertService` and a bad one gets the reason and the same question again, keeping the answers
@@ -14,30 +14,41 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka
 
-from telegram_frontend.bot.features.alerts.texts import (
+from telegram_frontend.bot.features.alerts.callbacks import (
     AlertsCb,
     RuleCb,
     RuleConfirm,
     RuleKindCb,
+)
+from telegram_frontend.bot.features.alerts.keyboards import (
     confirm_delete_keyboard,
     kinds_keyboard,
     rules_keyboard,
+)
+from telegram_frontend.bot.features.alerts.texts import (
+    delete_question,
+    deleted_text,
+    dialog_start_text,
+    failed_text,
+    kept_text,
+    retry_text,
+    rule_added_text,
+    rule_switched_toast,
     rules_text,
+    target_question,
+    threshold_question,
 )
 from telegram_frontend.bot.ui.pages import NOT_MODIFIED
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, ValidationFailed
-from telegram_frontend.core.formatters import b, esc
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.admin.confirmations import ConfirmationService
-from telegram_frontend.services.monitoring.service import SERVICES
 from telegram_frontend.services.notifications.alert_rules import (
     AlertService,
     RuleKind,
     parse_rule_kind,
     parse_target,
 )
-from telegram_frontend.services.notifications.alert_texts import describe_rule, kind_label
 
 router = Router(name="alert_rules")
 DELETE_ACTION = "alert.delete"
@@ -49,24 +60,8 @@ class RuleForm(StatesGroup):
     threshold = State()
 
 
-def _target_question(kind: RuleKind) -> str:
-    if kind.target == "symbol":
-        return _("Which trading pair? Send it like BTCUSDT.")
-    if kind.target == "service":
-        return _("Which service? One of {names}, or any.").format(names=", ".join(SERVICES))
-    return _("Which strategy? Send its id, like conservative-btc, or any.")
-
-
-def _threshold_question(kind: RuleKind) -> str:
-    if kind in (RuleKind.PRICE_ABOVE, RuleKind.PRICE_BELOW):
-        return _("At what price? Send a number, like 65000.")
-    if kind is RuleKind.DRAWDOWN_ABOVE:
-        return _("Above what drawdown, in percent? Send a number, like 10.")
-    return _("Below what daily P&L, in USDT? Send a number, like -100.")
-
-
 def _again(exc: FrontendError) -> str:
-    return "❌ " + esc(exc.user_message) + "\n" + esc(_("Try again, or /cancel."))
+    return retry_text(exc.user_message)
 
 
 async def rules_entry(
@@ -87,17 +82,14 @@ async def rules_entry(
             raise ValidationFailed("Usage: /alerts add KIND TARGET [THRESHOLD].")
         rule = await alerts.add_rule(actor, kind, args[2], args[3] if len(args) > 3 else None)
     except FrontendError as exc:
-        await message.answer("❌ " + esc(exc.user_message))
+        await message.answer(failed_text(exc.user_message))
         return
-    await message.answer("✅ " + _("Alert added: {rule}.").format(rule=describe_rule(rule)))
+    await message.answer(rule_added_text(rule))
 
 
 async def _start_dialog(message: Message, state: FSMContext) -> None:
     await state.set_state(RuleForm.kind)
-    await message.answer(
-        "➕ " + esc(_("What should the alert watch? /cancel leaves.")),
-        reply_markup=kinds_keyboard(),
-    )
+    await message.answer(dialog_start_text(), reply_markup=kinds_keyboard())
 
 
 @router.callback_query(AlertsCb.filter(F.action == "add"), flags={"role": Role.VIEWER})
@@ -121,7 +113,7 @@ async def rules_button(
 async def _chosen_kind(target: Message, state: FSMContext, kind: RuleKind) -> None:
     await state.update_data(kind=kind.value)
     await state.set_state(RuleForm.target)
-    await target.answer(b(kind_label(kind)) + "\n" + esc(_target_question(kind)))
+    await target.answer(target_question(kind))
 
 
 @router.callback_query(RuleForm.kind, RuleKindCb.filter(), flags={"role": Role.VIEWER})
@@ -164,7 +156,7 @@ async def target_answer(
     await state.update_data(target=target)
     if kind.needs_threshold:
         await state.set_state(RuleForm.threshold)
-        await message.answer(esc(_threshold_question(kind)))
+        await message.answer(threshold_question(kind))
         return
     await _save(message, actor, state, alerts, None)
 
@@ -186,7 +178,7 @@ async def _save(
         await message.answer(_again(exc))
         return
     await state.clear()
-    await message.answer("✅ " + _("Alert added: {rule}.").format(rule=describe_rule(rule)))
+    await message.answer(rule_added_text(rule))
 
 
 @router.callback_query(
@@ -197,9 +189,7 @@ async def pause_or_resume(
 ) -> None:
     active = callback_data.action == "resume"
     rule = await alerts.set_active(actor, callback_data.rule_id, active)
-    await query.answer(
-        (_("Resumed: {rule}") if active else _("Paused: {rule}")).format(rule=f"#{rule.id}")
-    )
+    await query.answer(rule_switched_toast(rule, active))
     if isinstance(query.message, Message):
         rules = await alerts.list_rules(actor)
         await query.message.edit_text(rules_text(rules), reply_markup=rules_keyboard(rules))
@@ -217,12 +207,8 @@ async def ask_delete(
     pending = await confirmations.issue(actor.label, DELETE_ACTION, {"rule_id": rule.id})
     await query.answer()
     if isinstance(query.message, Message):
-        question = _("Delete the alert {rule}?").format(rule=describe_rule(rule))
-        expiry = _("This confirmation expires in {seconds} s.").format(
-            seconds=int(confirmations.ttl)
-        )
         await query.message.answer(
-            "❓ " + question + "\n" + esc(expiry),
+            delete_question(rule, confirmations.ttl),
             reply_markup=confirm_delete_keyboard(pending.token),
         )
 
@@ -240,7 +226,7 @@ async def confirm_delete(
         await query.answer(_("Kept."))
         if isinstance(query.message, Message):
             try:
-                await query.message.edit_text(esc(_("The alert was kept.")))
+                await query.message.edit_text(kept_text())
             except TelegramBadRequest as exc:  # pressed twice: the message already says so
                 if NOT_MODIFIED not in exc.message:
                     raise
@@ -255,9 +241,4 @@ async def confirm_delete(
         return
     await query.answer(_("Deleted."))
     if isinstance(query.message, Message):
-        await query.message.edit_text("🗑 " + esc(_("The alert was deleted.")))
-
-
-def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router
+        await query.message.edit_text(deleted_text())

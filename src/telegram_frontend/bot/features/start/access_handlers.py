@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.bot.features.start.callbacks import AccessDecision
+from telegram_frontend.bot.features.start.keyboards import decision_keyboard
+from telegram_frontend.bot.features.start.texts import (
+    PENDING_TEXT,
+    admin_welcome_text,
+    decided_text,
+    decision_text,
+    outcome_word,
+    request_text,
+)
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError
-from telegram_frontend.core.formatters import b, code, esc
-from telegram_frontend.core.i18n import _, __, use_locale
+from telegram_frontend.core.i18n import _, use_locale
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.users import UserService
@@ -23,39 +31,6 @@ from telegram_frontend.services.notifications.types import Audience, Notice, Not
 router = Router(name="access_requests")
 log = get_logger(__name__)
 
-PENDING_TEXT = __(
-    "Your access request has been sent to the administrators.\n"
-    "You will get a message here as soon as it is decided."
-)
-
-
-class AccessDecision(CallbackData, prefix="acc"):
-    """An admin's decision on a pending user: role "viewer", "trader" or "blocked"."""
-
-    user_id: int
-    role: str
-
-
-def decision_keyboard(user_id: int) -> InlineKeyboardMarkup:
-    def button(text: str, role: Role) -> InlineKeyboardButton:
-        data = AccessDecision(user_id=user_id, role=role.value).pack()
-        return InlineKeyboardButton(text=text, callback_data=data)
-
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("Approve as viewer"), Role.VIEWER),
-                button(_("Approve as trader"), Role.TRADER),
-            ],
-            [button(_("Reject"), Role.BLOCKED)],
-        ]
-    )
-
-
-def _describe(user: User) -> str:
-    handle = f" @{esc(user.username)}" if user.username else ""
-    return f"{b(user.full_name or '?')}{handle} (id {code(user.id)})"
-
 
 async def request_access(message: Message, users: UserService) -> None:
     """Register the sender as pending and ask every admin (once, on the first request)."""
@@ -65,9 +40,7 @@ async def request_access(message: Message, users: UserService) -> None:
         sender.id, sender.username, sender.full_name, sender.language_code
     )
     if registration.user.role == Role.ADMIN.value:
-        await message.answer(
-            _("Welcome, {name}! You are an admin. Send /help.").format(name=b(sender.full_name))
-        )
+        await message.answer(admin_welcome_text(sender.full_name))
         return
     await message.answer(str(PENDING_TEXT))
     if registration.created:
@@ -77,7 +50,7 @@ async def request_access(message: Message, users: UserService) -> None:
 async def _tell_admins(bot: Bot, users: UserService, user: User) -> None:
     for admin in await users.admins():
         with use_locale(admin.language):
-            text = "🔔 " + _("Access request from {user}.").format(user=_describe(user))
+            text = request_text(user)
             keyboard = decision_keyboard(user.id)
         try:
             await bot.send_message(admin.id, text, reply_markup=keyboard)
@@ -101,16 +74,9 @@ async def decide(
         text = exc.user_message if isinstance(exc, FrontendError) else _("Unknown decision.")
         await query.answer(text, show_alert=True)
         return
-    outcome = (
-        _("rejected") if role == Role.BLOCKED else _("approved as {role}").format(role=role.value)
-    )
-    await query.answer(_("User {outcome}.").format(outcome=outcome))
+    await query.answer(_("User {outcome}.").format(outcome=outcome_word(role)))
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("Access request from {user}: {outcome} by {admin}.").format(
-                user=_describe(user), outcome=b(outcome), admin=esc(actor.name)
-            )
-        )
+        await query.message.edit_text(decided_text(user, role, actor.name))
     assert query.bot is not None
     await sync_user_menu(query.bot, user)
     await notifications.notify_now(_decision_notice(user.id, role, query.id))
@@ -120,11 +86,7 @@ def _decision_notice(user_id: int, role: Role, decision_id: str) -> Notice:
     """The user's answer goes through the outbox: it survives a Telegram outage or a restart."""
 
     def render(_audience: Audience) -> str:
-        if role == Role.BLOCKED:
-            return _("Your access request was declined.")
-        return _("Your access was approved: you are a {role}. Send /help to begin.").format(
-            role=b(role.value)
-        )
+        return decision_text(role)
 
     return Notice(
         type=NoticeType.SYSTEM,
@@ -140,8 +102,3 @@ def _decision_notice(user_id: int, role: Role, decision_id: str) -> Notice:
 @router.callback_query(F.data.startswith("acc:"), flags={"role": Role.ADMIN})
 async def malformed_decision(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer valid."), show_alert=True)
-
-
-def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router

@@ -1,8 +1,9 @@
-"""Callback data of the monitoring and strategy screens: small, typed, and ≤ 64 bytes packed.
+"""Callback data of /strategy: the list's pages, a card's actions, the start/stop confirmation.
 
-Actions are enums, so every value a button can carry is known (the authorization test presses
-all of them). Strategy ids can be long (`macd:<100 chars>`); such an id travels as a short hash
-(`#` + 16 hex) that the handler resolves against the strategy list.
+Small, typed, and ≤ 64 bytes packed. Actions are enums, so every value a button can carry is
+known (the authorization test presses all of them). Strategy ids can be long
+(`macd:<100 chars>`); such an id travels as a short hash (`#` + 16 hex) that the handler
+resolves against the strategy list.
 """
 
 from __future__ import annotations
@@ -12,25 +13,10 @@ import hashlib
 
 from aiogram.filters.callback_data import CallbackData
 
-from telegram_frontend.services.trading.performance import Period
-
-CALLBACK_DATA_LIMIT = 64
 _KIND_LETTERS = {"macd": "m", "grid": "g"}
 _LETTER_KINDS = {letter: kind for kind, letter in _KIND_LETTERS.items()}
 _HASH_MARK = "#"
 _MAX_PLAIN_REF = 40
-
-
-class Screen(enum.StrEnum):
-    """A screen with a Refresh button."""
-
-    STATUS = "s"
-    HEALTH = "h"
-    METRICS = "m"
-
-
-class ScreenRefresh(CallbackData, prefix="sys"):
-    screen: Screen
 
 
 class StrategyPage(CallbackData, prefix="sgl"):
@@ -61,24 +47,6 @@ class StrategyConfirm(CallbackData, prefix="sgk"):
     ok: bool
 
 
-class PerformancePeriod(CallbackData, prefix="pf"):
-    period: Period
-
-
-class PerformanceChart(CallbackData, prefix="pfc"):
-    """The comparison chart of /performance for one period."""
-
-    period: Period
-
-
-class LogsPage(CallbackData, prefix="lg"):
-    """A page of /logs; `query` is the key of the stored text filter ("" for none)."""
-
-    page: int
-    level: str
-    query: str
-
-
 def strategy_ref(strategy_id: str) -> str:
     """`macd:conservative-btc` → `mconservative-btc`; a long or odd id → `#<16 hex>`."""
     kind, _, backend_id = strategy_id.partition(":")
@@ -102,8 +70,3 @@ def strategy_id_of(ref: str) -> str | None:
 
 def is_hashed(ref: str) -> bool:
     return ref.startswith(_HASH_MARK)
-
-
-def logs_query_key(text: str) -> str:
-    """The short key a /logs text filter is stored under (same text, same key)."""
-    return hashlib.sha256(text.encode()).hexdigest()[:10] if text else ""

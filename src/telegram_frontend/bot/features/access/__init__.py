@@ -1,1 +1,0 @@
-"""bot.features.access package."""

@@ -1,1 +1,0 @@
-"""bot.features.alert_rules package."""

@@ -1,1 +1,0 @@
-"""bot.features.config_secrets package."""
