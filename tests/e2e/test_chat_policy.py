@@ -9,17 +9,26 @@ import httpx
 
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.services.admin.chat_policy import ChatPolicy
-from tests.e2e.harness import ADMIN_ID, World
+from tests.e2e.harness import ADMIN_ID, World, wait_for
 
 GROUP = -1_001_777
 TRADER = 71_201
 ADMIN = Actor(role=Role.ADMIN, user_id=ADMIN_ID, name="admin")
 
 
-async def group_texts(world: World) -> list[str]:
-    await asyncio.sleep(0.6)  # the bot answers asynchronously; give it time to (not) speak
-    messages = await world.app.client.messages(GROUP)
-    return [m.text or m.caption or "" for m in messages if m.from_bot]
+async def group_texts(world: World, expect: int = 1) -> list[str]:
+    """The bot's messages in the group once `expect` arrived, plus any extra that follows."""
+
+    async def texts() -> list[str]:
+        messages = await world.app.client.messages(GROUP)
+        return [m.text or m.caption or "" for m in messages if m.from_bot]
+
+    async def arrived() -> bool:
+        return len(await texts()) >= expect
+
+    await wait_for(arrived, timeout=15, what=f"{expect} bot message(s) in the group")
+    await asyncio.sleep(0.6)  # anything the bot should not have said would come now
+    return await texts()
 
 
 async def test_a_group_gets_one_short_answer_and_nothing_secret(world: World) -> None:
@@ -46,7 +55,7 @@ async def test_an_allowed_group_sees_monitoring_screens_but_no_account_or_secret
     assert len(shown) == 1 and "private chat" not in shown[0]
     for command in ("/portfolio", "/panic", "/config"):
         await world.app.client.send_message(TRADER, command, chat_id=GROUP, first_name="T")
-    texts = await group_texts(world)
+    texts = await group_texts(world, expect=2)
     assert len(texts) == 2 and "private chat" in texts[1]
     assert "USDT" not in "\n".join(texts)
 

@@ -13,7 +13,7 @@ from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog
 from telegram_frontend.services.admin.users import AlreadyDecided, UserService
-from tests.e2e.harness import ADMIN_ID, RunningFrontend, running_frontend, text_of
+from tests.e2e.harness import ADMIN_ID, RunningFrontend, running_frontend, text_of, wait_for
 
 REMOVED_ADMIN, TRADER_THEN_ADMIN = 5001, 5002
 ADMIN = Actor(role=Role.ADMIN, user_id=ADMIN_ID, name="admin")
@@ -77,3 +77,30 @@ async def test_an_access_request_is_decided_once(settings_env: dict[str, str]) -
         with pytest.raises(AlreadyDecided, match="already decided: the user is viewer"):
             await users.decide_request(ADMIN, 5003, Role.TRADER)
         assert await role_of(app, 5003) == Role.VIEWER.value
+
+
+async def test_a_stale_access_button_on_another_admins_copy_does_nothing(
+    settings_env: dict[str, str],
+) -> None:
+    second_admin = 1001
+    env = {**settings_env, "ADMIN_USER_IDS": f"{ADMIN_ID},{second_admin}"}
+    async with running_frontend(env) as app:
+        first = await app.admin()
+        second = await app.user_with_role(second_admin, Role.ADMIN, "Second")
+        stranger = app.chat(5004, "Eve\u202egnp.exe\x07", "eve")
+        await stranger.send("/start")
+        for admin_id in (ADMIN_ID, second_admin):
+
+            async def announced(admin_id: int = admin_id) -> bool:
+                messages = await app.client.messages(admin_id)
+                return any(m.from_bot and m.reply_markup for m in messages)
+
+            await wait_for(announced, what="the request with its buttons")  # batched, via outbox
+        texts = text_of(await app.client.messages(ADMIN_ID))
+        assert "Evegnp.exe" in texts and "\u202e" not in texts and "\x07" not in texts
+        approved = await first.press("Approve as viewer")
+        assert "approved as viewer" in (approved.edited.text if approved.edited else "")
+        stale = await second.press("Approve as trader")
+        assert "already decided" in (stale.answer.text or "")
+        assert await role_of(app, 5004) == Role.VIEWER.value
+        assert stale.edited is not None and not stale.edited.reply_markup

@@ -63,9 +63,10 @@ class UpdateSlots:
     waiting replies never starve the updates behind them.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, newcomers: int = 4) -> None:
         self.size = size
         self._semaphore = asyncio.Semaphore(size)
+        self._newcomers = asyncio.Semaphore(newcomers)
 
     @property
     def free(self) -> int:
@@ -91,6 +92,23 @@ class UpdateSlots:
         finally:
             await self._semaphore.acquire()
             slot.held = True
+
+
+@contextlib.asynccontextmanager
+async def newcomer_lane() -> AsyncIterator[None]:
+    """Strangers and pending users are handled in a narrow lane of their own.
+
+    The update gives its slot back and waits for one of a few newcomer places, so a /start
+    flood of hundreds of strangers queues there while known users keep every regular slot.
+    """
+    slot = _SLOT.get()
+    if slot is None or not slot.held or slot.task is not asyncio.current_task():
+        yield
+        return
+    slot.held = False
+    slot.slots._semaphore.release()
+    async with slot.slots._newcomers:
+        yield
 
 
 async def sleep_without_slot(seconds: float) -> None:

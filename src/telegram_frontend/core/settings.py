@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     default_language: Literal["en", "ru"] = "en"
     default_timezone: str = "UTC"
     rate_limit_per_minute: int = Field(default=20, ge=1)
-    access_requests_per_minute: int = Field(default=60, ge=1)
+    access_requests_per_minute: int = Field(default=300, ge=1)
     access_request_ttl_days: float = Field(default=7.0, gt=0)
     access_announce_seconds: float = Field(default=3.0, gt=0)
     confirmation_ttl_seconds: int = Field(default=60, ge=5)

@@ -19,6 +19,7 @@ from dishka import AsyncContainer
 from dishka.integrations.aiogram import CONTAINER_NAME
 
 from telegram_frontend.bot.middlewares.chat_policy import chat_allowed
+from telegram_frontend.clients.telegram_session import newcomer_lane
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.i18n import _, __, use_locale
 from telegram_frontend.core.logging import get_logger
@@ -121,4 +122,7 @@ class AccessMiddleware(BaseMiddleware):
                 return None
         data["user"] = user
         data["actor"] = actor_of(user) if user is not None else None
+        if user is None or user.role == Role.PENDING.value:
+            async with newcomer_lane():  # a /start flood cannot take the slots of known users
+                return await handler(event, data)
         return await handler(event, data)

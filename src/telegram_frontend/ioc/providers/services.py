@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from dishka import Provider, Scope, provide
 
+from telegram_frontend.bot.features.start.keyboards import decision_markup
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.rate_limiter import RateLimiter
@@ -62,6 +63,7 @@ class CoreServicesProvider(Provider):
             audit,
             per_minute=settings.access_requests_per_minute,
             ttl_days=settings.access_request_ttl_days,
+            markup=decision_markup,
         )
 
     @provide

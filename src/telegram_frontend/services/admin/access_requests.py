@@ -76,7 +76,7 @@ class AccessRequests:
         notifications: NotificationService,
         audit: AuditService,
         *,
-        per_minute: int = 60,
+        per_minute: int = 300,
         ttl_days: float = 7.0,
         markup: MarkupFactory | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -100,6 +100,10 @@ class AccessRequests:
             if await self._cache.incr(f"access-new:{bucket}", ttl=61) > self.per_minute:
                 return None
         return await self._users.register(user_id, username, full_name, language)
+
+    async def first_refusal(self, key: str) -> bool:
+        """True the first time in ten minutes that this refused stranger is told to wait."""
+        return await self._cache.add(key, "1", ttl=600)
 
     async def announce(self) -> int:
         """Tell the admins about requests not announced yet, one message per batch."""

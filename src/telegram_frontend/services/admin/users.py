@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telegram_frontend.core.access import Actor, Role, require
@@ -90,12 +91,14 @@ class UserService:
         """
         full_name = clean_name(full_name)
         username = clean_name(username, 64) or None
+        language = (language_code or "")[:2]
         async with self._db.session() as session:
-            user = await session.get(User, user_id)
-            created = user is None
-            if user is None:
-                language = (language_code or "")[:2]
-                user = User(
+            # Write first: a read-then-write transaction fails at once on SQLite when another
+            # writer committed meanwhile ("database is locked"), as a /start flood showed.
+            dialect = postgresql if self._db.is_postgres else sqlite
+            inserted = await session.execute(
+                dialect.insert(User)
+                .values(
                     id=user_id,
                     username=username,
                     full_name=full_name,
@@ -103,7 +106,12 @@ class UserService:
                     language=language if language in LANGUAGES else self._language,
                     timezone=self._timezone,
                 )
-                session.add(user)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(User.id)
+            )
+            created = inserted.scalar() is not None
+            user = await session.get(User, user_id, populate_existing=True)
+            assert user is not None
             if user_id in self.admin_ids and user.role != Role.ADMIN.value:
                 before = user.role
                 user.role = Role.ADMIN.value
