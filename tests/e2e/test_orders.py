@@ -5,13 +5,17 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
+import pyotp
 import pytest
 
 from telegram_frontend.bot.features.orders.callbacks import CancelOrder
 from telegram_frontend.bot.ui.callbacks import Confirm
-from telegram_frontend.core.access import Role
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.admin.system_config import ConfigService
 from tests.e2e.account_helpers import (
     audit_rows,
     button_texts,
@@ -193,3 +197,25 @@ async def test_ioc_or_fok_order_that_cannot_fill_is_reported_expired(
     assert world.binance.balance(system_api_key(world), "USDT")[1] == 0  # nothing locked
     [placed] = await audit_rows(world.app, "order.place")
     assert (placed.result, placed.details["status"]) == ("ok", "EXPIRED")
+
+
+async def test_an_order_asks_for_the_totp_code_when_two_factor_is_required(world: World) -> None:
+    trader = await world.app.user_with_role(71110, Role.TRADER)
+    container = world.app.frontend.container
+    actor = Actor(role=Role.TRADER, user_id=71110, name="t")
+    credentials = await container.get(CredentialsService)
+    setup = await credentials.begin_totp(actor)
+    totp = pyotp.TOTP(setup.secret)
+    await credentials.confirm_totp(actor, totp.now())
+    await (await container.get(ConfigService)).set(SYSTEM, "security.totp_for_actions", "on")
+
+    [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
+    assert "Two-factor is required" in (question.text or "")
+    assert question.reply_markup is None  # no button to press past the second factor
+    [wrong] = await trader.send("000000")
+    assert "not valid" in (wrong.text or "")
+    assert open_order_ids(world) == []
+    await trader.send("/order sell ETHUSDT 0.01 99999")
+    [done] = await trader.send(totp.at(time.time() + totp.interval))
+    assert (done.text or "").startswith("✅ Order placed: #")
+    assert len(open_order_ids(world)) == 1

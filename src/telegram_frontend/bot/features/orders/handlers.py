@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
@@ -26,6 +28,7 @@ from telegram_frontend.bot.features.orders.texts import (
     orders_page_text,
     outcome_text,
     place_question,
+    second_factor_prompt_text,
     unavailable_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
@@ -36,10 +39,10 @@ from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import paginate
+from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.actions import AccountActions
+from telegram_frontend.services.account.actions import AccountActions, Proposal
 from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.account.portfolio import OrderWithFills, PortfolioService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -143,10 +146,51 @@ async def orders_page(
     await edit_screen(query, paginate([text]), keyboard)
 
 
-async def _ask(query: CallbackQuery, question: str, token: str) -> None:
-    if isinstance(query.message, Message):
-        await query.message.answer(question, reply_markup=confirm_keyboard(ORDERS_SCOPE, token))
-    await query.answer()
+class SecondFactor(StatesGroup):
+    """Waiting for the TOTP code that confirms an order or cancel-all (when it is required)."""
+
+    code = State()
+
+
+async def _ask(
+    target: Message | None, question: str, proposal: Proposal, state: FSMContext
+) -> None:
+    """Offer Confirm/Cancel buttons, or, when TOTP is required, ask for the code instead."""
+    if target is None:
+        return
+    if proposal.totp:
+        await state.set_state(SecondFactor.code)
+        await state.update_data(token=proposal.token)
+        await target.answer(question + "\n" + second_factor_prompt_text())
+        return
+    await target.answer(question, reply_markup=confirm_keyboard(ORDERS_SCOPE, proposal.token))
+
+
+@router.message(
+    SecondFactor.code,
+    F.text,
+    ~F.text.startswith("/"),
+    flags={"role": Role.TRADER, "chat_action": "typing"},
+)
+async def second_factor_code(
+    message: Message,
+    actor: Actor,
+    user: User,
+    state: FSMContext,
+    actions: FromDishka[AccountActions],
+) -> None:
+    """One attempt: the right code runs the order action; a wrong one does nothing."""
+    token = str((await state.get_data()).get("token", ""))
+    await state.clear()
+    try:
+        result = await actions.confirm(actor, token, message.text or "")
+    except ConfirmationExpired:
+        await message.answer(esc(_("This confirmation expired. Please start the action again.")))
+        return
+    except FrontendError as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
+    await message.answer(outcome_text(result, user.timezone))
 
 
 @router.callback_query(CancelOrder.filter(), flags={"role": Role.TRADER})
@@ -154,6 +198,7 @@ async def ask_cancel_order(
     query: CallbackQuery,
     callback_data: CancelOrder,
     actor: Actor,
+    state: FSMContext,
     actions: FromDishka[AccountActions],
 ) -> None:
     proposal = await actions.propose_cancel_order(
@@ -162,7 +207,8 @@ async def ask_cancel_order(
     question = cancel_order_question(
         callback_data.symbol, callback_data.order_id, proposal.ttl_seconds
     )
-    await _ask(query, question, proposal.token)
+    await _ask(_message_of(query), question, proposal, state)
+    await query.answer()
 
 
 @router.callback_query(CancelSymbol.filter(), flags={"role": Role.TRADER})
@@ -170,11 +216,17 @@ async def ask_cancel_symbol(
     query: CallbackQuery,
     callback_data: CancelSymbol,
     actor: Actor,
+    state: FSMContext,
     actions: FromDishka[AccountActions],
 ) -> None:
     proposal = await actions.propose_cancel_all(actor, callback_data.symbol)
     question = cancel_symbol_question(callback_data.symbol, proposal.ttl_seconds)
-    await _ask(query, question, proposal.token)
+    await _ask(_message_of(query), question, proposal, state)
+    await query.answer()
+
+
+def _message_of(query: CallbackQuery) -> Message | None:
+    return query.message if isinstance(query.message, Message) else None
 
 
 @router.callback_query(
@@ -248,6 +300,7 @@ async def place_order(
     message: Message,
     command: CommandObject,
     actor: Actor,
+    state: FSMContext,
     credentials: FromDishka[CredentialsService],
     actions: FromDishka[AccountActions],
 ) -> None:
@@ -261,10 +314,7 @@ async def place_order(
     proposal = await actions.propose_place_order(actor, symbol, side, kind, quantity, price, tif)
     _client, own = await credentials.client_for(actor)
     question = place_question(side, kind, tif, quantity, symbol, price, own, proposal.ttl_seconds)
-    await message.answer(
-        question,
-        reply_markup=confirm_keyboard(ORDERS_SCOPE, proposal.token),
-    )
+    await _ask(message, question, proposal, state)
 
 
 def get_router() -> Router:
