@@ -11,7 +11,7 @@ The answer is 202 with the outbox ids, the same ids again for a repeated key.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from dishka import AsyncContainer
 from dishka.integrations.fastapi import FromDishka
@@ -66,6 +66,29 @@ class EventAccepted(BaseModel):
     key: str = Field(description="The idempotency key the event was recorded under")
     ids: list[int] = Field(description="Outbox rows (one per recipient chat)")
     duplicate: bool = Field(description="True when this key was seen before: nothing new queued")
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema, `$defs` inlined (the route reads its body itself, after auth)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(
+                    {
+                        **defs[ref.removeprefix("#/$defs/")],
+                        **{k: v for k, v in node.items() if k != "$ref"},
+                    }
+                )
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return cast(dict[str, Any], resolve(schema))
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -136,7 +159,7 @@ def idempotency_key(event: EventIn, header: str | None, signature: str | None) -
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": EventIn.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_schema(EventIn)}},
         }
     },
 )
