@@ -6,13 +6,21 @@ configuration would, and checks what the users can do afterwards.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import pyotp
 import pytest
 from sqlalchemy import select
 
+from telegram_frontend.bot.features.admin.callbacks import RoleChange
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import AlreadyDecided, UserService
+from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import ADMIN_ID, RunningFrontend, running_frontend, text_of, wait_for
 
 REMOVED_ADMIN, TRADER_THEN_ADMIN = 5001, 5002
@@ -104,3 +112,33 @@ async def test_a_stale_access_button_on_another_admins_copy_does_nothing(
         assert "already decided" in (stale.answer.text or "")
         assert await role_of(app, 5004) == Role.VIEWER.value
         assert stale.edited is not None and not stale.edited.reply_markup
+
+
+async def test_a_role_change_asks_for_the_admins_totp_code_when_required(
+    settings_env: dict[str, str],
+) -> None:
+    env = {**settings_env, "SECRET_KEY": "roles-test-secret-key-0123456789-abcdefgh"}
+    async with running_frontend(env) as app:
+        admin = await app.admin()
+        await app.user_with_role(5010, Role.VIEWER, "Target")
+        container = app.frontend.container
+        credentials = await container.get(CredentialsService)
+        setup = await credentials.begin_totp(ADMIN)
+        totp = pyotp.TOTP(setup.secret)
+        await credentials.confirm_totp(ADMIN, totp.now())
+        await (await container.get(ConfigService)).set(ADMIN, "security.totp_for_actions", "on")
+        [users_screen] = await admin.send("/users")
+        data = RoleChange(user_id=5010, role=Role.TRADER.value).pack()
+        await press_any(app.emulator.base_url, ADMIN_ID, users_screen.message_id, data)
+
+        async def prompted() -> bool:
+            texts = text_of(await app.client.messages(ADMIN_ID))
+            return "Two-factor is required" in texts
+
+        await wait_for(prompted, what="the TOTP prompt")
+        [wrong] = await admin.send("000000")
+        assert "not valid" in (wrong.text or "") and await role_of(app, 5010) == "viewer"
+        await press_any(app.emulator.base_url, ADMIN_ID, users_screen.message_id, data)
+        await asyncio.sleep(0.5)
+        await admin.send(totp.at(time.time() + totp.interval))
+        assert await role_of(app, 5010) == Role.TRADER.value

@@ -28,7 +28,6 @@ from telegram_frontend.bot.features.orders.texts import (
     orders_page_text,
     outcome_text,
     place_question,
-    second_factor_prompt_text,
     unavailable_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
@@ -36,6 +35,7 @@ from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
 from telegram_frontend.bot.ui.pages import edit_screen
+from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError

@@ -112,15 +112,6 @@ def cancel_symbol_question(symbol: str, ttl_seconds: float) -> str:
     return _with_expiry(question, ttl_seconds)
 
 
-def second_factor_prompt_text() -> str:
-    return esc(
-        _(
-            "Two-factor is required: send the current code from your authenticator app "
-            "to confirm, or /cancel."
-        )
-    )
-
-
 def nothing_done_text() -> str:
     return esc(_("Nothing was done."))
 
