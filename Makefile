@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run sandbox test test-fast lint format lock bench drills clean
+.PHONY: install run sandbox test test-fast lint format lock bench bench-quick drills clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -51,8 +51,14 @@ lock:
 	@test -x .poetry-venv/bin/poetry || ($(PYTHON) -m venv .poetry-venv && .poetry-venv/bin/pip install -q poetry poetry-plugin-export)
 	.poetry-venv/bin/python scripts/relock.py
 
+## bench: every goal of issue 18 with its figure and meets/misses (~10 min), then the other figures
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python bench/goals.py
+	@for f in bench/event_latency.py bench/chart_render.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+## bench-quick: the same goals from shorter runs (noisier, a few minutes)
+bench-quick: install
+	$(BIN)/python bench/goals.py --quick
 
 drills: install
 	$(BIN)/pytest drills

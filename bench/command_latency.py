@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ from telegram_frontend.sandbox.frontend_process import cpu_seconds
 
 ECHO_TOKEN = "7000002:AAE2e-echo-bot-token-0123456789abcd"
 COMMANDS = ("/status", "/portfolio", "/strategy")
+ONLY: list[str] = []  # --command: send only these (e.g. to profile one)
 FIRST_USER = 10_000
 TARGET_RATIO = 1.5
 TARGET_P99_S = 0.050
@@ -67,9 +70,40 @@ async def drive(
         if delay > 0:
             await asyncio.sleep(delay)
         index = offset + n
-        clock.inject(users[index % len(users)], COMMANDS[index % len(COMMANDS)])
+        commands = ONLY or COMMANDS
+        clock.inject(users[index % len(users)], commands[index % len(commands)])
     elapsed = time.monotonic() - started
     return count / elapsed if elapsed > 0 else float("inf")
+
+
+def start_sampler(pid: int, out: Path | None, name: str) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling `pid` (collapsed stacks) during the measured run, if asked for."""
+    if out is None or name != "frontend":
+        return None
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--nonblocking",
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def stop_sampler(sampler: subprocess.Popen[bytes] | None) -> None:
+    if sampler is not None:
+        sampler.send_signal(signal.SIGINT)
+        await asyncio.to_thread(sampler.wait, 30)
 
 
 async def measure(
@@ -80,10 +114,12 @@ async def measure(
     await clock.wait_answered(10.0)
     clock.reset()
     count = int(args.rate * args.seconds)
+    sampler = start_sampler(pid, args.py_spy, name)
     cpu_before, world_before = cpu_seconds(pid), time.process_time()
     achieved = await drive(clock, users, args.rate, count, offset=warm)
     await clock.wait_answered(10.0)
     cpu = cpu_seconds(pid) - cpu_before
+    await stop_sampler(sampler)
     world_cpu = time.process_time() - world_before
     return Run(
         name,
@@ -152,6 +188,44 @@ async def frontend_run(sandbox: BenchSandbox, users: list[int], args: argparse.N
     return run
 
 
+async def cpu_by_command(
+    sandbox: BenchSandbox, users: list[int], rate: float, seconds: float, **env: str
+) -> tuple[dict[str, float], float]:
+    """CPU per command of each command alone (one frontend, one phase each), and the process's
+    own CPU per second while idle (its workers), measured just before."""
+    assert sandbox.emulator is not None
+    process = await sandbox.frontend(**env)
+    await telegram_up(process)
+    await wait_polling(sandbox, sandbox.env()["TELEGRAM_BOT_TOKEN"])
+    clock = EmulatorClock(sandbox.emulator)
+    idle_before, idle_started = process.cpu_seconds(), time.monotonic()
+    await asyncio.sleep(3.0)
+    idle = (process.cpu_seconds() - idle_before) / (time.monotonic() - idle_started)
+    figures: dict[str, float] = {}
+    count = max(1, int(rate * seconds))
+    for n, command in enumerate(COMMANDS):
+        offset = n * 7919  # other users for each phase
+        await drive_one(clock, users, rate, max(1, count // 3), command, offset)  # warm up
+        await clock.wait_answered(10.0)
+        before = process.cpu_seconds()
+        await drive_one(clock, users, rate, count, command, offset + count)
+        await clock.wait_answered(10.0)
+        figures[command] = (process.cpu_seconds() - before) / count
+    await process.stop()
+    return figures, idle
+
+
+async def drive_one(
+    clock: EmulatorClock, users: list[int], rate: float, count: int, command: str, offset: int
+) -> None:
+    started = time.monotonic()
+    for n in range(count):
+        delay = started + n / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        clock.inject(users[(offset + n) % len(users)], command)
+
+
 async def main(args: argparse.Namespace) -> str:
     sandbox = BenchSandbox()
     await sandbox.start()
@@ -193,6 +267,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup-seconds", type=float, default=5.0)
     parser.add_argument("--users", type=int, default=400, help="distinct users (≤ 20 cmd/min)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the frontend here")
+    parser.add_argument("--command", action="append", default=[], help="only this command")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="sample the frontend with py-spy during the measured run (collapsed stacks here)",
+    )
     parser.add_argument(
         "--frontend-env",
         action="append",
@@ -204,4 +284,6 @@ def parse_args() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    print(asyncio.run(main(parse_args())), flush=True)
+    arguments = parse_args()
+    ONLY.extend(arguments.command)
+    print(asyncio.run(main(arguments)), flush=True)

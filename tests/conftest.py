@@ -150,6 +150,8 @@ async def cache(backend: Backend) -> AsyncIterator[Cache]:
 def settings_env(backend: Backend) -> dict[str, str]:
     """Environment-style settings for a frontend using this test's backend."""
     env = {"DATABASE_URL": backend.database_url, "LOG_LEVEL": "WARNING"}
+    # Each screen sees the fakes as they are now; tests/e2e/test_read_cache.py turns the cache on.
+    env["READ_CACHE_SECONDS"] = "0"
     if backend.redis_url:
         env["REDIS_URL"] = backend.redis_url
         env["REDIS_KEY_PREFIX"] = backend.redis_prefix  # no counters or FSM state shared by tests

@@ -36,6 +36,7 @@ from telegram_frontend.clients.telegram_session import (
 from telegram_frontend.core import migrator
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.fast_paths import json_codec
 from telegram_frontend.core.fsm_storage import fsm_storage
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
@@ -55,7 +56,12 @@ def make_bot(settings: Settings) -> Bot:
     token = settings.telegram_bot_token
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_base))
+    dumps, loads = json_codec(settings.fast_json)
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_base),
+        json_loads=loads,
+        json_dumps=dumps,
+    )
     session.middleware(FloodRetryMiddleware())
     session.middleware(KeepResponseTypes())
     return Bot(
@@ -156,7 +162,8 @@ class Frontend:
         if self.settings.telegram_mode == "webhook":
             assert self.dispatcher is not None and self.settings.telegram_webhook_secret
             secret = self.settings.telegram_webhook_secret.get_secret_value()
-            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret)
+            seen = await self.container.get(Cache)
+            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret, seen=seen)
             routers.append(self.webhook.router())
         return routers
 
@@ -259,7 +266,7 @@ class Frontend:
     async def _stop_webhook(self) -> None:
         """Remove the webhook first (Telegram keeps updates for later), then drain our work."""
         assert self.webhook is not None
-        if self._webhook_set:
+        if self._webhook_set and not self.settings.telegram_webhook_keep_on_stop:
             try:
                 await asyncio.wait_for(self.bot.delete_webhook(), timeout=SHUTDOWN_GRACE_S)
             except Exception as exc:

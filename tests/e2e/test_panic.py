@@ -13,6 +13,7 @@ import pytest
 
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.cache import Cache
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from tests.e2e.account_helpers import (
     audit_rows,
     dialog_data,
@@ -29,6 +30,8 @@ def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000"}
 
 
+GRID = f"grid:{SEEDED_GRID_ID}"
+GRID_NAME = f"Grid BTCUSDT {SEEDED_GRID_ID[:8]}"
 CODE = re.compile(r"within \d+ s: (\d{6})")
 
 
@@ -43,7 +46,7 @@ async def test_wrong_code_does_nothing_and_the_right_one_stops_and_cancels_every
 ) -> None:
     btc = rest_order(world, "BTCUSDT", "0.001", "999999")
     eth = rest_order(world, "ETHUSDT", "0.1", "99999")
-    grid = world.backends.grid.strategies[1]
+    grid = world.backends.grid.strategies[SEEDED_GRID_ID]
     grid.active = True
     trader = await world.app.user_with_role(71201, Role.TRADER)
 
@@ -61,7 +64,7 @@ async def test_wrong_code_does_nothing_and_the_right_one_stops_and_cancels_every
     report = text_of(await trader.send(code))
 
     assert report.startswith("🛑 Panic done: everything that can be stopped was stopped.")
-    assert "✅ Grid BTCUSDT #1 (grid:1) — stopped" in report
+    assert f"✅ {GRID_NAME} ({GRID}) — stopped" in report
     assert (
         "⚠️ MACD Conservative BTC (macd:conservative-btc) — cannot be stopped by this backend"
         in report
@@ -73,11 +76,11 @@ async def test_wrong_code_does_nothing_and_the_right_one_stops_and_cancels_every
     assert f"✅ #{btc.order_id} BTCUSDT SELL 0.001 @ 999,999.00 — cancelled" in report
     assert f"✅ #{eth.order_id} ETHUSDT SELL 0.1 @ 99,999.00 — cancelled" in report
     assert grid.active is False
-    assert world.backends.grid.calls == [("deactivate", 1)]
+    assert world.backends.grid.calls == [("deactivate", SEEDED_GRID_ID)]
     assert open_order_ids(world) == []
     [row] = await audit_rows(world.app, "panic")
     assert (row.actor, row.result) == ("tg:71201", "ok")
-    assert row.details["stopped"] == ["grid:1"]
+    assert row.details["stopped"] == [GRID]
     assert sorted(row.details["cancelled"]) == [
         f"BTCUSDT#{btc.order_id}",
         f"ETHUSDT#{eth.order_id}",

@@ -120,13 +120,13 @@ async def test_positions_show_each_strategys_open_position(world: World) -> None
         Decimal("10050"),
         symbol="BTCUSDT",
         position_size=Decimal("0.01"),
-        position_entry_price=Decimal("60000"),
         current_market_price=Decimal("65000.5"),
-    )
+    )  # as the trader writes it: the quantity in position_value, no entry price or uPnL
 
     text = text_of(await viewer.send("/positions"))
 
     assert "macd:conservative-btc" in text
     row = next(line for line in text.splitlines() if line.startswith("BTCUSDT"))
-    assert row.split() == ["BTCUSDT", "0.01", "60,000.00", "65,000.50", "+50.01"]
-    assert "Unrealized P&L in total: +50.01 USDT" in text
+    assert row.split() == ["BTCUSDT", "0.01", "65,000.50", "650.01"]  # size × mark, in USDT
+    assert "Value in total: 650.01 USDT" in text
+    assert "Unrealized" not in text  # not known from the real rows: not shown as 0

@@ -20,12 +20,15 @@ from telegram_frontend.bot.features.strategy.callbacks import (
 from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog, TradingSession
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.system_config import ConfigService
 from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import Chat, World, running_world, text_of
 
 VIEWER_ID, TRADER_ID = 801, 802
+GRID = f"grid:{SEEDED_GRID_ID}"
+GRID_NAME = f"Grid BTCUSDT {SEEDED_GRID_ID[:8]}"
 EXPIRED = "This confirmation expired. Please start the action again."
 MACD_CANNOT = (
     "ℹ️ The MACD trader cannot start or stop a strategy instance: this backend version has no "
@@ -66,12 +69,12 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
         "Tap a strategy to open its card.",
         "🟢 MACD Conservative BTC — BTCUSDT 4h, active, P&L 0.00",
         "🟢 MACD Aggressive ETH — ETHUSDT 1h, active, P&L 0.00",
-        "⏸ Grid BTCUSDT #1 — BTCUSDT 1h, stopped",
+        f"⏸ {GRID_NAME} — BTCUSDT 1h, stopped",
     ]
     assert labels(listing) == [
         "🟢 MACD Conservative BTC",
         "🟢 MACD Aggressive ETH",
-        "⏸ Grid BTCUSDT #1",
+        f"⏸ {GRID_NAME}",
     ]
     opened = await viewer.press("🟢 MACD Conservative BTC")
     assert opened.answer.text == "Opened" and opened.edited is not None
@@ -94,14 +97,14 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
     [photo] = chart.new_messages
     assert photo.photo and photo.caption == "Equity of macd:conservative-btc, last 7 days"
 
-    grid = text_of(await viewer.send("/strategy grid:1"))
-    assert grid.split("\n")[:2] == ["⏸ Grid BTCUSDT #1", "grid:1 · BTCUSDT 1h · stopped"]
+    grid = text_of(await viewer.send(f"/strategy {GRID}"))
+    assert grid.split("\n")[:2] == [f"⏸ {GRID_NAME}", f"{GRID} · BTCUSDT 1h · stopped"]
     assert labels(viewer.last[-1]) == ["🔄 Refresh", "◀ All strategies"]
     refused = await forced_press(
         world,
         viewer,
         viewer.last[-1].message_id,
-        StrategyCard(action=CardAction.START, ref="g1").pack(),
+        StrategyCard(action=CardAction.START, ref="g" + SEEDED_GRID_ID).pack(),
     )
     assert refused == "This needs the trader role; you are viewer."
     assert world.backends.grid.calls == []
@@ -109,12 +112,12 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
 
 async def test_trader_starts_and_stops_a_grid_strategy_but_not_a_macd_one(world: World) -> None:
     trader = await world.app.user_with_role(TRADER_ID, Role.TRADER)
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     assert labels(trader.last[-1]) == ["▶️ Start", "🔄 Refresh", "◀ All strategies"]
     asked = await trader.press("▶️ Start")
     [question] = asked.new_messages
     assert question.text == (
-        f"⚠️ Start the strategy Grid BTCUSDT #1 (grid:1)?\nThis confirmation expires in {TTL_S} s."
+        f"⚠️ Start the strategy {GRID_NAME} ({GRID})?\nThis confirmation expires in {TTL_S} s."
     )
     assert labels(question) == ["✅ Start", "✖️ Cancel"]
     assert world.backends.grid.calls == []  # nothing happens before the confirmation
@@ -122,30 +125,33 @@ async def test_trader_starts_and_stops_a_grid_strategy_but_not_a_macd_one(world:
     done = await trader.press("✅ Start")
     assert done.answer.text == "Started"
     assert done.edited is not None
-    assert done.edited.text == "✅ Started Grid BTCUSDT #1. It is now active."
-    assert world.backends.grid.calls == [("activate", 1)]
+    assert done.edited.text == f"✅ Started {GRID_NAME}. It is now active."
+    assert world.backends.grid.calls == [("activate", SEEDED_GRID_ID)]
     replay = await forced_press(
         world, trader, question.message_id, question.button_data("✅ Start")
     )
     assert replay == EXPIRED
-    assert world.backends.grid.calls == [("activate", 1)]
+    assert world.backends.grid.calls == [("activate", SEEDED_GRID_ID)]
 
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     assert labels(trader.last[-1]) == ["⏹ Stop", "🔄 Refresh", "◀ All strategies"]
     await trader.press("⏹ Stop")
     stopped = await trader.press("✅ Stop")
     assert stopped.edited is not None
-    assert stopped.edited.text == "✅ Stopped Grid BTCUSDT #1. It is now stopped."
-    assert world.backends.grid.calls == [("activate", 1), ("deactivate", 1)]
+    assert stopped.edited.text == f"✅ Stopped {GRID_NAME}. It is now stopped."
+    assert world.backends.grid.calls == [
+        ("activate", SEEDED_GRID_ID),
+        ("deactivate", SEEDED_GRID_ID),
+    ]
 
     audit = [(a.actor, a.action, a.target, a.result) for a in await rows_of(world, AuditLog)]
     assert audit[-2:] == [
-        (f"tg:{TRADER_ID}", "strategy.start", "grid:1", "ok"),
-        (f"tg:{TRADER_ID}", "strategy.stop", "grid:1", "ok"),
+        (f"tg:{TRADER_ID}", "strategy.start", GRID, "ok"),
+        (f"tg:{TRADER_ID}", "strategy.stop", GRID, "ok"),
     ]
     [run] = await rows_of(world, TradingSession)
     assert (run.strategy_id, run.started_by, run.stopped_by, run.outcome) == (
-        "grid:1",
+        GRID,
         f"tg:{TRADER_ID}",
         f"tg:{TRADER_ID}",
         "stopped",
@@ -164,9 +170,23 @@ async def test_trader_starts_and_stops_a_grid_strategy_but_not_a_macd_one(world:
     assert world.backends.macd.instances["aggressive-eth"].active is True
 
 
+async def test_a_repeated_start_says_already_active(world: World) -> None:
+    trader = await world.app.user_with_role(TRADER_ID, Role.TRADER)
+    await trader.send(f"/strategy {GRID}")
+    await trader.press("▶️ Start")
+    world.backends.grid.strategies[SEEDED_GRID_ID].active = True  # started elsewhere meanwhile
+    done = await trader.press("✅ Start")
+    assert done.answer.text == "Nothing to change"
+    assert done.edited is not None
+    assert done.edited.text == f"ℹ️ Grid strategy BTCUSDT {SEEDED_GRID_ID} is already active."
+    assert world.backends.grid.calls == []  # the grid trader answered 404: nothing switched
+    audit = [(a.action, a.target, a.result) for a in await rows_of(world, AuditLog)]
+    assert audit[-1] == ("strategy.start", GRID, "noop")
+
+
 async def test_crafted_tokens_and_cancel_do_nothing(world: World) -> None:
     trader = await world.app.user_with_role(TRADER_ID, Role.TRADER)
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     [question] = (await trader.press("▶️ Start")).new_messages
     crafted = StrategyConfirm(token="AAAAAAAAAAAA", ok=True).pack()
     assert await forced_press(world, trader, question.message_id, crafted) == EXPIRED
@@ -186,7 +206,7 @@ async def test_crafted_tokens_and_cancel_do_nothing(world: World) -> None:
 @pytest.mark.parametrize("backend", ["pg"], indirect=True)  # Redis keeps the production TTL
 async def test_a_confirmation_expires_after_its_ttl(world: World) -> None:
     trader = await world.app.user_with_role(TRADER_ID, Role.TRADER)
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     await trader.press("▶️ Start")
     await asyncio.sleep(TTL_S + 0.5)  # the token's time-to-live is the thing under test
     late = await trader.press("✅ Start")
@@ -244,17 +264,28 @@ async def test_a_stop_asks_for_the_totp_code_when_two_factor_is_required(world: 
     totp = pyotp.TOTP(setup.secret)
     await credentials.confirm_totp(actor, totp.now())
     await (await container.get(ConfigService)).set(SYSTEM, "security.totp_for_actions", "on")
-    world.backends.grid.strategies[1].active = True
+    world.backends.grid.strategies[SEEDED_GRID_ID].active = True
 
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     asked = await trader.press("⏹ Stop")
     [question] = asked.new_messages
     assert "Two-factor is required" in (question.text or "") and not labels(question)
     [wrong] = await trader.send("000000")
     assert "not valid" in (wrong.text or "")
     assert world.backends.grid.calls == []
-    await trader.send("/strategy grid:1")
+    await trader.send(f"/strategy {GRID}")
     await trader.press("⏹ Stop")
     [done] = await trader.send(totp.at(time.time() + totp.interval))
-    assert done.text == "✅ Stopped Grid BTCUSDT #1. It is now stopped."
-    assert world.backends.grid.calls == [("deactivate", 1)]
+    assert done.text == f"✅ Stopped {GRID_NAME}. It is now stopped."
+    assert world.backends.grid.calls == [("deactivate", SEEDED_GRID_ID)]
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_a_403_from_the_macd_trader_names_the_key_role_needed(world: World) -> None:
+    world.backends.faults["macd_trader"].reject_key = True
+    viewer = await world.app.user_with_role(VIEWER_ID, Role.VIEWER)
+    text = text_of(await viewer.send("/strategy"))
+    assert "refused our request (HTTP 403)" in text
+    assert "set MACD_TRADER_API_KEY to a key with the ADMIN role" in text
+    assert "rejected" not in text
+    assert f"⏸ {GRID_NAME} — BTCUSDT 1h, stopped" in text  # the grid still lists

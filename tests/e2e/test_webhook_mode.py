@@ -6,6 +6,7 @@ is not processed at all (no user row, no reply); at stop the webhook is removed 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -140,3 +141,19 @@ async def test_stopping_removes_the_webhook(
         assert text_of(await app.chat(1000).send("/start")).startswith("Welcome")
         assert (await webhook_info(emulator))["url"]
     assert (await webhook_info(emulator))["url"] == ""
+
+
+async def test_an_update_posted_twice_is_answered_once(hooked: RunningFrontend) -> None:
+    """Telegram resends an update whose 200 it missed; behind a load balancer the second copy
+    may reach another replica, which shares the cache and must not answer again."""
+    await hooked.client.register_chat(STRANGER)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with httpx.AsyncClient(base_url=hooked.http_base) as http:
+        for _ in range(2):
+            sent = await http.post(
+                "/telegram/webhook", json=update_from(STRANGER, "/help", 900003), headers=headers
+            )
+            assert sent.status_code == 200
+    replies = await hooked.client.wait_for_bot_messages(STRANGER)
+    await asyncio.sleep(0.5)  # a second answer would have landed by now
+    assert len(await hooked.client.wait_for_bot_messages(STRANGER)) == len(replies) == 1

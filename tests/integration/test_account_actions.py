@@ -20,6 +20,7 @@ from telegram_frontend.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.sandbox.binance.server import FakeBinance
 from telegram_frontend.services.account.actions import PanicReport
@@ -34,6 +35,8 @@ from .account_fixtures import OTHER_TRADER, TRADER, VIEWER, Core, build_core
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import FrozenClock
+
+SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"
 
 
 async def rest_orders(core: Core) -> dict[str, int]:
@@ -147,7 +150,7 @@ async def test_place_order_is_checked_against_the_risk_limits_then_placed(
 
 async def test_panic_with_a_wrong_code_does_nothing(core: Core, fakes: FakeBackends) -> None:
     await rest_orders(core)
-    fakes.grid.strategies[1].active = True
+    fakes.grid.strategies[SEEDED_GRID_ID].active = True
     challenge = await core.actions.propose_panic(TRADER)
     assert challenge.totp is False and challenge.code is not None
     wrong = f"{(int(challenge.code) + 1) % 10**6:06d}"
@@ -156,7 +159,7 @@ async def test_panic_with_a_wrong_code_does_nothing(core: Core, fakes: FakeBacke
     with pytest.raises(ConfirmationExpired):  # one attempt per challenge
         await core.actions.confirm(TRADER, challenge.token, challenge.code)
     assert len(core.open_orders()) == 3
-    assert fakes.grid.strategies[1].active is True
+    assert fakes.grid.strategies[SEEDED_GRID_ID].active is True
     assert await core.audit("panic") == []
 
 
@@ -164,17 +167,17 @@ async def test_panic_stops_grids_reports_macd_and_cancels_every_order(
     core: Core, fakes: FakeBackends
 ) -> None:
     ids = await rest_orders(core)
-    fakes.grid.strategies[1].active = True
+    fakes.grid.strategies[SEEDED_GRID_ID].active = True
     challenge = await core.actions.propose_panic(TRADER)
     report = await core.actions.confirm(TRADER, challenge.token, f" {challenge.code} ")
     assert isinstance(report, PanicReport)
     outcomes = {i.ref: i.outcome for i in report.strategies}
     assert outcomes == {
-        "grid:1": "stopped",
+        SEEDED_GRID: "stopped",
         "macd:conservative-btc": "unsupported",
         "macd:aggressive-eth": "unsupported",
     }
-    assert fakes.grid.strategies[1].active is False
+    assert fakes.grid.strategies[SEEDED_GRID_ID].active is False
     assert {i.ref: i.outcome for i in report.orders} == {
         f"BTCUSDT#{ids['BTCUSDT']}": "cancelled",
         f"BTCUSDT#{ids['BTCUSDT'] + 1}": "cancelled",
@@ -184,13 +187,13 @@ async def test_panic_stops_grids_reports_macd_and_cancels_every_order(
     assert report.complete is True
     [row] = await core.audit("panic")
     assert row.result == "ok"
-    assert row.details["stopped"] == ["grid:1"]
+    assert row.details["stopped"] == [SEEDED_GRID]
     assert len(row.details["cancelled"]) == 3
 
 
 async def test_panic_reports_what_could_not_be_done(core: Core, fakes: FakeBackends) -> None:
     await rest_orders(core)
-    fakes.grid.strategies[1].active = True
+    fakes.grid.strategies[SEEDED_GRID_ID].active = True
     await fakes.go_down("grid_trader")
     core.fake.fail_next(400, -1000, "An unknown error occurred.", path="/api/v3/openOrders")
     report = await core.actions.panic(TRADER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.clients.trading.grid import GridStrategyDraft
 from telegram_frontend.clients.trading.macd import MacdTraderClient
 from telegram_frontend.core.errors import (
+    AlreadyInState,
     BackendRejected,
     BackendUnsupported,
     NotFound,
@@ -90,9 +92,44 @@ async def test_macd_indicator_values_are_computed_from_the_market(
 async def test_a_wrong_api_key_is_rejected_in_plain_words(fakes: FakeBackends) -> None:
     client = MacdTraderClient.create(fakes.url("macd_trader"), "btai_testnet_" + "w" * 32)
     try:
-        with pytest.raises(BackendRejected, match="rejected our API key"):
+        with pytest.raises(BackendRejected, match=r"HTTP 403.*MACD_TRADER_API_KEY.*ADMIN role"):
             await client.instances()
-        assert (await client.health()).is_up  # the actuator is public
+        assert (await client.health()).is_up  # /actuator/health is public
+        with pytest.raises(BackendRejected, match="ADMIN role"):
+            await client.metrics()  # /actuator/prometheus is not
+    finally:
+        await client.aclose()
+
+
+async def test_a_monitoring_key_reads_indicators_but_not_instances(fakes: FakeBackends) -> None:
+    fakes.macd.monitoring_api_key = "btai_testnet_" + "m" * 32
+    client = MacdTraderClient.create(fakes.url("macd_trader"), fakes.macd.monitoring_api_key)
+    try:
+        assert (await client.default_indicator("BTCUSDT", "4h")).valid is True
+        with pytest.raises(BackendRejected, match="ADMIN role"):
+            await client.instances()
+        with pytest.raises(BackendRejected, match="ADMIN role"):
+            await client.refresh_indicators()
+    finally:
+        await client.aclose()
+
+
+async def test_a_forced_refresh_reaches_the_trader(
+    fakes: FakeBackends, clients: BackendClients
+) -> None:
+    assert clients.macd is not None
+    await clients.macd.refresh_indicators()
+    await clients.macd.refresh_indicators("ethusdt", "1h")
+    assert fakes.macd.refreshes == [None, ("ETHUSDT", "1h")]
+
+
+async def test_a_403_on_start_stop_means_not_permitted_never_rejected(
+    fakes: FakeBackends,
+) -> None:
+    client = MacdTraderClient.create(fakes.url("macd_trader"), None)
+    try:
+        with pytest.raises(BackendUnsupported, match="not permitted or not supported"):
+            await client.stop_instance("conservative-btc")
     finally:
         await client.aclose()
 
@@ -126,17 +163,22 @@ async def test_grid_strategies_lifecycle(fakes: FakeBackends, clients: BackendCl
         base_order_size=Decimal("0.01"),
         max_position_size_quote=Decimal(200),
     )
-    created = await grid.create_strategy(draft)
-    assert created.id == "2"
+    created = await grid.create_strategy(draft.model_copy(update={"active": True}))
+    assert str(uuid.UUID(created.id)) == created.id  # server-generated UUID
+    assert created.active is False  # `active` is ignored on create
     assert created.level_prices() == [Decimal(v) for v in (3000, 3100, 3200, 3300, 3400)]
-    updated = await grid.update_strategy("2", draft.model_copy(update={"levels": 3}))
+    updated = await grid.update_strategy(created.id, draft.model_copy(update={"levels": 3}))
     assert updated.levels == 3
-    assert (await grid.activate("2")) is not None
-    assert (await grid.strategy("2")).active is True
-    assert (await grid.deactivate("2")) is not None
-    assert fakes.grid.calls == [("activate", 2), ("deactivate", 2)]
+    assert (await grid.activate(created.id)) is None  # an empty 200
+    assert (await grid.strategy(created.id)).active is True
+    with pytest.raises(AlreadyInState, match="already active"):  # the service's 404
+        await grid.activate(created.id)
+    assert (await grid.deactivate(created.id)) is None
+    with pytest.raises(AlreadyInState, match="already inactive"):
+        await grid.deactivate(created.id)
+    assert fakes.grid.calls == [("activate", created.id), ("deactivate", created.id)]
     with pytest.raises(NotFound):
-        await grid.activate("99")
+        await grid.activate(str(uuid.uuid4()))
     with pytest.raises(NotFound):
         await grid.activate("../../actuator")
     bad = draft.model_copy(update={"lower": Decimal(5000)})  # skips validation: the server says no
@@ -205,7 +247,15 @@ async def test_prometheus_queries_system_wide_figures(
 ) -> None:
     prometheus = clients.prometheus
     assert prometheus is not None
-    assert set((await prometheus.targets_up()).values()) == {True}
+    testnet = await prometheus.targets_up("testnet")
+    # the real config scrapes the trader without a key: refused, so that job is down
+    assert testnet.pop("binance-trader-macd-testnet") is False
+    assert set(testnet.values()) == {True}
+    fakes.prometheus.trader_key = True  # a scrape config with the key
+    assert "node-exporter" not in testnet and "binance-trader-macd" not in testnet
+    everything = await prometheus.targets_up()  # the real config's mainnet/infra jobs: never up
+    assert everything["node-exporter"] is False and everything["binance-trader-macd"] is False
+    assert await prometheus.targets_up("staging") == {}
     await fakes.step(forced={"aggressive-eth": "BUY", "conservative-btc": "BUY"})
     assert await prometheus.scalar("sum(binance_trader_active_positions)") == 2
     buys = await prometheus.query('binance_trader_signals_total{direction="buy"}')
@@ -214,6 +264,6 @@ async def test_prometheus_queries_system_wide_figures(
     with pytest.raises(BackendRejected, match="parse error"):
         await prometheus.query("rate(x[5m]) / 0 +")
     await fakes.go_down("data_storage")
-    jobs = await prometheus.targets_up()
+    jobs = await prometheus.targets_up("testnet")
     assert jobs["binance-data-storage-testnet"] is False
     assert jobs["binance-trader-macd-testnet"] is True

@@ -20,6 +20,7 @@ from telegram_frontend.core.errors import (
     BackendUnavailable,
     FrontendError,
 )
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.services.monitoring.service import MonitoringService, ServiceState
 from telegram_frontend.services.trading.performance import Period
@@ -29,6 +30,7 @@ from .backend_fixtures import *  # noqa: F403 (the fixtures)
 from .backend_fixtures import MarketClock, make_clients
 
 TRADER = Actor(role=Role.TRADER, user_id=42)
+SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"
 
 
 async def _timed(call: Awaitable[Any]) -> tuple[BaseException | None, float]:
@@ -64,7 +66,7 @@ async def test_slow_service_times_out_with_the_seconds_waited(
 ) -> None:
     fakes.faults["grid_trader"].delay_seconds = 3
     service = TradingService(clients)
-    error, elapsed = await _timed(service.get_strategy(TRADER, "grid:1"))
+    error, elapsed = await _timed(service.get_strategy(TRADER, SEEDED_GRID))
     assert isinstance(error, BackendUnavailable)
     assert error.user_message == (
         "The grid trader service is unavailable: it did not answer within 0.5 s."
@@ -114,7 +116,10 @@ async def test_erroring_and_key_rejecting_services_are_named(
     fakes.faults["macd_trader"].reject_key = True
     with pytest.raises(BackendRejected) as error:
         await TradingService(clients).get_strategy(TRADER, "macd:aggressive-eth")
-    assert error.value.user_message == "The MACD trader service rejected our API key."
+    assert error.value.user_message.startswith(
+        "The MACD trader service refused our request (HTTP 403): set MACD_TRADER_API_KEY to a "
+        "key with the ADMIN role"
+    )
     assert clients.macd.http.breaker.state is BreakerState.CLOSED  # it answered: not a failure
 
 
@@ -169,8 +174,8 @@ async def test_nothing_crashes_when_every_backend_is_down(
     service = TradingService(clients)
     calls: list[Callable[[], Awaitable[Any]]] = [
         lambda: service.list_strategies(TRADER),
-        lambda: service.get_strategy(TRADER, "grid:1"),
-        lambda: service.start_strategy(TRADER, "grid:1"),
+        lambda: service.get_strategy(TRADER, SEEDED_GRID),
+        lambda: service.start_strategy(TRADER, SEEDED_GRID),
         lambda: service.stop_strategy(TRADER, "macd:aggressive-eth"),
         lambda: service.executed_trades(TRADER),
         lambda: service.positions(TRADER),

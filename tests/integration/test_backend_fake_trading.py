@@ -1,5 +1,6 @@
 """The fake MACD trader really trades on the simulated market and writes the trading tables
-the way the Java service does, so the frontend is tested against believable data."""
+the way the Java service does (verified facts: MARKET trades at executed_price 0, quantity in
+position_value, NULL drawdown, no orders rows), so the frontend is tested against real shapes."""
 
 from __future__ import annotations
 
@@ -41,13 +42,26 @@ async def test_natural_signals_produce_trades_and_consistent_rows(
     executed = [d for d in decisions if d["trade_executed"]]
     assert executed, "forty hours of ETH 1h MACD should cross at least once"
     assert len(executed) == len(events)
-    assert len(orders) == sum(1 for e in events if e.side == "BUY")
+    assert orders == []  # the testnet instances never write `orders`
+    for row in executed:  # MARKET orders: the response price is 0, the decision saw the market
+        assert Decimal(str(row["executed_price"])) == 0
+        assert Decimal(str(row["current_price"])) > 0
+        assert row["order_id"] and row["trade_allowed"] is True
+    not_executed = [d for d in decisions if not d["trade_executed"]]
+    assert len(not_executed) > len(executed)
+    assert all(d["decision_reason"] for d in decisions)
+    blocked = [d for d in not_executed if d["blocked_reason"]]
+    assert all(d["trade_allowed"] is False for d in blocked)
     eth = fakes.macd.instances["aggressive-eth"]
     last_eth = [s for s in snapshots if s["instance_id"] == "aggressive-eth"][-1]
     assert last_eth["total_trades"] == eth.total_trades
     assert Decimal(str(last_eth["total_realized_pnl"])) == eth.realized_pnl
-    still_open = [o for o in orders if o["status"] == "ACTIVE"]
-    assert len(still_open) == sum(1 for s in fakes.macd.instances.values() if s.position)
+    for snap in snapshots:
+        assert Decimal(str(snap["position_value"])) == Decimal(str(snap["position_size"]))
+        assert snap["current_drawdown"] is None and snap["unrealized_pnl"] is None
+        assert snap["position_entry_price"] is None
+        assert Decimal(str(snap["max_drawdown"])) >= 0
+    assert Decimal(str(last_eth["max_drawdown"])) == eth.max_drawdown
 
 
 async def test_the_same_seed_and_clock_give_the_same_trades() -> None:
@@ -74,17 +88,37 @@ async def test_stop_loss_and_take_profit_close_positions(
     backend_clock.advance(60)
     backend_market.shock("ETHUSDT", -5)
     [loss] = await fakes.step({"aggressive-eth": "NEUTRAL", **neutral})
-    assert (loss.side, loss.reason) == ("SELL", "stop-loss hit")
+    assert (loss.side, loss.reason) == ("SELL", "Stop-loss triggered")
     await fakes.step({"aggressive-eth": "BUY", **neutral})
     backend_clock.advance(60)
     backend_market.shock("ETHUSDT", 10)
     [win] = await fakes.step({"aggressive-eth": "NEUTRAL", **neutral})
-    assert win.reason == "take-profit hit"
+    assert win.reason == "Take-profit triggered"
     eth = fakes.macd.instances["aggressive-eth"]
     assert (eth.total_trades, eth.winning_trades) == (2, 1)
+    assert fakes.macd.instance_json(eth)["winRate"] == Decimal("0.5")  # a fraction
+    assert eth.max_drawdown > 0  # the stop-loss lost quote currency: an absolute amount
+    assert fakes.macd.instance_json(eth)["maxDrawdown"] == eth.max_drawdown
+
+
+async def test_a_second_buy_signal_is_blocked_by_the_open_position(fakes: FakeBackends) -> None:
+    neutral = {"conservative-btc": "NEUTRAL"}
+    await fakes.step({"aggressive-eth": "BUY", **neutral})
+    assert await fakes.step({"aggressive-eth": "BUY", **neutral}) == []
     assert fakes.db is not None
-    statuses = [o["status"] for o in await fakes.db.rows("orders")]
-    assert statuses == ["CLOSED_SL", "CLOSED_TP"]
+    last = (await fakes.db.rows("trading_decision_logs"))[-1]
+    assert last["instance_id"] == "aggressive-eth"
+    assert (last["trade_allowed"], last["trade_executed"]) == (False, False)
+    assert last["blocked_reason"] == "Active position exists"
+
+
+async def test_test_order_mode_allows_but_never_executes(fakes: FakeBackends) -> None:
+    fakes.macd.test_order_mode = True
+    assert await fakes.step({"aggressive-eth": "BUY", "conservative-btc": "BUY"}) == []
+    assert fakes.db is not None
+    rows = await fakes.db.rows("trading_decision_logs")
+    assert [(r["trade_allowed"], r["trade_executed"]) for r in rows] == [(True, False)] * 2
+    assert all("not FILLED" in r["decision_reason"] for r in rows)
 
 
 async def test_an_inactive_instance_does_not_trade_or_write(fakes: FakeBackends) -> None:
@@ -145,5 +179,6 @@ async def test_a_test_can_insert_exact_rows(trading_db_url: str) -> None:
         await fake.aclose()
     assert (trade_id, snapshot_id) == (1, 1)
     assert row["trade_executed"] is True
-    assert Decimal(str(row["executed_price"])) == Decimal("65000.5")
+    assert Decimal(str(row["executed_price"])) == 0  # MARKET
+    assert Decimal(str(row["current_price"])) == Decimal("65000.5")
     assert Decimal(str(snapshot["total_balance"])) == Decimal("10000.25")

@@ -67,6 +67,7 @@ async def test_everything_up_with_figures(
     assert snapshot.trader is not None
     assert snapshot.trader.total_instances == 2
     assert snapshot.prometheus_targets["binance-data-collection-testnet"] is True
+    assert "node-exporter" not in snapshot.prometheus_targets  # another environment's job
     assert snapshot.unavailable == ()
     assert {s.breaker for s in snapshot.services if s.key != "trading_db"} == {"closed"}
 
@@ -81,7 +82,7 @@ async def test_unset_urls_are_unknown_not_configured(
     finally:
         await clients.aclose()
     grid = snapshot.service("grid_trader")
-    assert (grid.state, grid.reason) == (ServiceState.UNKNOWN, "not configured")
+    assert (grid.state, grid.reason) == (ServiceState.UNKNOWN, "not deployed")  # not DOWN
     assert snapshot.service("prometheus").state is ServiceState.UNKNOWN
     assert snapshot.service("macd_trader").state is ServiceState.UP
     assert snapshot.overall is ServiceState.UP
@@ -154,5 +155,7 @@ async def test_rejected_key_degrades_the_trader(
         await clients.aclose()
     trader = snapshot.service("macd_trader")
     assert trader.state is ServiceState.DEGRADED
-    assert trader.reason == "the MACD trader service rejected our API key"
+    assert trader.reason is not None
+    assert trader.reason.startswith("the MACD trader service refused our request (HTTP 403)")
+    assert "MACD_TRADER_API_KEY to a key with the ADMIN role" in trader.reason
     assert snapshot.trader is None

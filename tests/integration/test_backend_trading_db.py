@@ -89,7 +89,9 @@ async def test_executed_trades_after_a_cursor_in_order_without_repeats(
     assert [t.id for t in await reader.executed_trades(cursor)] == [late]
     assert (await reader.latest_trade_cursor()).id == late
     [trade] = await reader.executed_trades(TradeCursor(ids[-2]), limit=1)
-    assert trade.executed_price == Decimal("3200.5")
+    assert trade.executed_price == 0  # a MARKET order's response price, as the trader stores it
+    assert trade.current_price == Decimal("3200.5")
+    assert trade.price == Decimal("3200.5")  # what the frontend shows
     assert trade.executed_quantity == Decimal("0.05")
     assert trade.decision_time == T0 + timedelta(minutes=4)
     assert trade.signal_detected == "BUY"
@@ -107,13 +109,19 @@ async def test_latest_snapshot_per_instance_and_equity_range(
         T0,
         Decimal("10000"),
         position_size=Decimal("0.01"),
-        position_entry_price=Decimal("65000"),
         current_market_price=Decimal("66000"),
     )
     latest = {s.instance_id: s for s in await reader.latest_snapshots()}
     assert latest["aggressive-eth"].total_balance == Decimal("10005.25")
-    assert latest["conservative-btc"].unrealized_pnl == Decimal(10)
-    assert latest["conservative-btc"].position_size == Decimal("0.01")
+    btc = latest["conservative-btc"]
+    assert (btc.unrealized_pnl, btc.position_entry_price, btc.current_drawdown) == (None,) * 3
+    assert btc.position_value == Decimal("0.01")  # the real writer stores the quantity here
+    assert btc.position_quote_value == Decimal(660)
+    assert btc.position_size == Decimal("0.01")
+    assert await reader.balance_peaks() == {
+        "aggressive-eth": Decimal("10010.5"),
+        "conservative-btc": Decimal(10000),
+    }
     curve = await reader.snapshots("aggressive-eth", since=T0 + timedelta(minutes=1))
     assert [s.total_balance for s in curve] == [Decimal("10010.5"), Decimal("10005.25")]
     before = await reader.snapshot_before("aggressive-eth", T0 + timedelta(seconds=90))

@@ -14,6 +14,7 @@ from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import (
+    AlreadyInState,
     BackendUnsupported,
     NotFound,
     PermissionDenied,
@@ -74,12 +75,20 @@ def service(clients: BackendClients, recorder: Recorder) -> TradingService:
     return TradingService(clients, recorder, recorder, now=lambda: START)
 
 
-async def test_strategies_of_both_kinds_in_one_list(service: TradingService) -> None:
+def seeded_grid(fakes: FakeBackends) -> str:
+    """The strategy id of the fake grid trader's seeded grid (a server-generated UUID)."""
+    return f"grid:{next(iter(fakes.grid.strategies))}"
+
+
+async def test_strategies_of_both_kinds_in_one_list(
+    fakes: FakeBackends, service: TradingService
+) -> None:
+    grid_id = seeded_grid(fakes)
     listing = await service.list_strategies(VIEWER)
     assert listing.unavailable == []
     by_id = {s.id: s for s in listing.items}
-    assert set(by_id) == {"macd:conservative-btc", "macd:aggressive-eth", "grid:1"}
-    btc, grid = by_id["macd:conservative-btc"], by_id["grid:1"]
+    assert set(by_id) == {"macd:conservative-btc", "macd:aggressive-eth", grid_id}
+    btc, grid = by_id["macd:conservative-btc"], by_id[grid_id]
     assert (btc.risk_level, btc.timeframe, btc.symbol) == ("LOW", "4h", "BTCUSDT")
     assert by_id["macd:aggressive-eth"].risk_level == "HIGH"
     assert btc.risk_limits == {
@@ -93,7 +102,9 @@ async def test_strategies_of_both_kinds_in_one_list(service: TradingService) -> 
     assert "configuration" in btc.start_stop_note
     assert grid.can_start_stop
     assert grid.active is False
-    assert (await service.get_strategy(VIEWER, "grid:1")).parameters["levels"] == "5"
+    assert (await service.get_strategy(VIEWER, grid_id)).parameters["levels"] == "5"
+    bare_uuid = grid_id.removeprefix("grid:")
+    assert (await service.get_strategy(VIEWER, bare_uuid)).id == grid_id
     assert (await service.get_strategy(VIEWER, "conservative-btc")).id == "macd:conservative-btc"
 
 
@@ -109,26 +120,31 @@ async def test_one_backend_down_leaves_the_rest_with_a_note(
     await fakes.come_up("grid_trader")
     fakes.faults["macd_trader"].error_status = 500
     listing = await service.list_strategies(VIEWER)
-    assert [s.id for s in listing.items] == ["grid:1"]
+    assert [s.id for s in listing.items] == [seeded_grid(fakes)]
     assert [n.service for n in listing.unavailable] == ["MACD trader"]
 
 
 async def test_grid_start_and_stop_work_and_are_recorded(
     fakes: FakeBackends, service: TradingService, recorder: Recorder
 ) -> None:
-    started = await service.start_strategy(TRADER, "grid:1")
+    grid_id = seeded_grid(fakes)
+    uuid = grid_id.removeprefix("grid:")
+    started = await service.start_strategy(TRADER, grid_id)
     assert started.active is True
-    assert fakes.grid.strategies[1].active is True
-    stopped = await service.stop_strategy(TRADER, "grid:1")
+    assert fakes.grid.strategies[uuid].active is True
+    with pytest.raises(AlreadyInState, match="already active"):  # the service answered 404
+        await service.start_strategy(TRADER, grid_id)
+    stopped = await service.stop_strategy(TRADER, grid_id)
     assert stopped.active is False
-    assert fakes.grid.calls == [("activate", 1), ("deactivate", 1)]
+    assert fakes.grid.calls == [("activate", uuid), ("deactivate", uuid)]
     assert recorder.audits == [
-        ("tg:42", "strategy.start", "grid:1", "ok"),
-        ("tg:42", "strategy.stop", "grid:1", "ok"),
+        ("tg:42", "strategy.start", grid_id, "ok"),
+        ("tg:42", "strategy.start", grid_id, "noop"),
+        ("tg:42", "strategy.stop", grid_id, "ok"),
     ]
-    assert recorder.runs[0][:3] == ("started", "grid:1", "grid")
+    assert recorder.runs[0][:3] == ("started", grid_id, "grid")
     assert recorder.runs[0][4] == {"daily_loss_limit_pct": "3", "max_position_size_quote": "500"}
-    assert recorder.runs[1] == ("stopped", "grid:1", "stopped")
+    assert recorder.runs[1] == ("stopped", grid_id, "stopped")
 
 
 async def test_macd_start_is_unsupported_and_recorded_as_such(
@@ -197,22 +213,22 @@ async def test_positions_are_latest_snapshots_with_a_position(
     assert db is not None
     await db.insert_snapshot(
         "conservative-btc", START - DAY, Decimal(10000), position_size=Decimal("0.01"),
-        position_entry_price=Decimal(60000), current_market_price=Decimal(61000),
+        current_market_price=Decimal(61000),
     )  # fmt: skip
     await db.insert_snapshot(
         "conservative-btc", START, Decimal("10020.50"), position_size=Decimal("0.01"),
-        position_entry_price=Decimal(60000), current_market_price=Decimal("62050"),
+        current_market_price=Decimal("62050"),
     )  # fmt: skip
     await db.insert_snapshot(
         "aggressive-eth", START - DAY, Decimal(10000), symbol="ETHUSDT",
-        position_size=Decimal("0.05"), position_entry_price=Decimal(3000),
+        position_size=Decimal("0.05"), current_market_price=Decimal(3000),
     )  # fmt: skip
     await db.insert_snapshot("aggressive-eth", START, Decimal(10010), symbol="ETHUSDT")
     [position] = await service.positions(VIEWER)
     assert position.strategy_id == "macd:conservative-btc"
     assert position.size == Decimal("0.01")
-    assert position.unrealized_pnl == Decimal("20.50")
-    assert position.value == Decimal("620.50")
+    assert position.unrealized_pnl is None  # the real writer leaves it (and the entry) NULL
+    assert position.value == Decimal("620.50")  # size × market price, not `position_value`
     assert position.as_of == START
     curve = await service.equity_series(VIEWER, "macd:conservative-btc", Period.WEEK)
     assert [p.equity for p in curve] == [Decimal(10000), Decimal("10020.50")]
@@ -296,6 +312,9 @@ async def test_performance_without_the_database_says_so(
 
 async def test_open_orders_and_analysis(fakes: FakeBackends, service: TradingService) -> None:
     await fakes.step(forced={"aggressive-eth": "BUY", "conservative-btc": "NEUTRAL"})
+    assert await service.orders(VIEWER) == []  # the trader never writes `orders` on testnet
+    assert fakes.db is not None
+    await fakes.db.insert_order("ETHUSDT", "BUY", Decimal(3200), Decimal("0.05"), "ACTIVE")
     [order] = await service.orders(VIEWER)
     assert (order.symbol, order.side, order.status) == ("ETHUSDT", "BUY", "ACTIVE")
     events = await service.analysis_events(VIEWER, "macd:aggressive-eth")
@@ -307,15 +326,17 @@ async def test_start_stop_recorded_by_the_real_audit_and_run_log(
 ) -> None:
     audit, runs = AuditService(database), StrategyRunLog(database)
     service = TradingService(clients, audit, runs, now=lambda: START)
-    await service.start_strategy(TRADER, "grid:1")
+    [grid] = await clients.grid.strategies() if clients.grid else []
+    grid_id = f"grid:{grid.id}"
+    await service.start_strategy(TRADER, grid_id)
     with pytest.raises(BackendUnsupported):
         await service.stop_strategy(ADMIN, "macd:aggressive-eth")
     entries = await audit.recent(ADMIN)
     assert [(e.action, e.target, e.result) for e in entries] == [
         ("strategy.stop", "macd:aggressive-eth", "unsupported"),
-        ("strategy.start", "grid:1", "ok"),
+        ("strategy.start", grid_id, "ok"),
     ]
-    [run] = await runs.history("grid:1")
+    [run] = await runs.history(grid_id)
     assert (run.started_by, run.strategy_kind, run.outcome) == ("tg:42", "grid", "running")
     assert run.risk_limits["max_position_size_quote"] == "500"
 

@@ -271,8 +271,9 @@ def test_storage_kline_and_snake_case_macd_values() -> None:
             "symbol": "BTCUSDT",
             "ema_fast": "1.5",
             "signal": -2,
-            "signal_buy": "true",
-            "signal_sell": 0,
+            "timestamp": 1760263200000,
+            "signal_buy": "-12.5",
+            "signal_sell": None,
             "buy": "yes",
             "sell": "maybe",
             "display_time": "2025-10-12 10:00:00",
@@ -280,7 +281,10 @@ def test_storage_kline_and_snake_case_macd_values() -> None:
     )
     assert value.ema_fast == Decimal("1.5")
     assert value.signal == Decimal(-2)
-    assert (value.signal_buy, value.signal_sell, value.buy, value.sell) == (True, False, True, None)
+    # real storage: epoch-ms timestamps, signal_buy/signal_sell numbers or null (not booleans)
+    assert value.timestamp == datetime(2025, 10, 12, 10, 0, tzinfo=UTC)
+    assert (value.signal_buy, value.signal_sell) == (Decimal("-12.5"), None)
+    assert (value.buy, value.sell) == (True, None)
 
 
 def test_actuator_health_with_nested_and_odd_components() -> None:

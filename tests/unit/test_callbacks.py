@@ -19,12 +19,10 @@ from telegram_frontend.bot.features.strategy.callbacks import (
     StrategyCard,
     StrategyConfirm,
     StrategyPage,
-    strategy_hash,
-    strategy_id_of,
-    strategy_ref,
 )
 from telegram_frontend.bot.features.system.callbacks import Screen, ScreenRefresh
 from telegram_frontend.bot.ui.callbacks import CALLBACK_DATA_LIMIT
+from telegram_frontend.bot.ui.strategy_refs import strategy_hash, strategy_id_of, strategy_ref
 from telegram_frontend.services.admin.logs import LEVELS
 from telegram_frontend.services.trading.performance import Period
 

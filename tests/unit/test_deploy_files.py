@@ -240,7 +240,11 @@ def test_sandbox_profile_runs_tgfront_sandbox_alone() -> None:
 
 def test_testnet_override_joins_the_trading_network_by_container_names() -> None:
     override = load(TESTNET)
-    assert override["networks"]["testnet"] == {"name": "testnet-network", "external": True}
+    # Docker prefixes the real compose's `testnet-network` with its project name
+    assert override["networks"]["testnet"] == {
+        "name": "${TRADING_NETWORK:-binance-ai-traders_testnet-network}",
+        "external": True,
+    }
     frontend = override["services"]["telegram-frontend"]
     assert frontend["networks"]["testnet"]["aliases"] == ["telegram-frontend"]
     assert "default" in frontend["networks"]

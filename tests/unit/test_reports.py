@@ -179,11 +179,11 @@ def snapshot(instance: str, hours_ago: float, balance: str, **extra: object) -> 
 def test_performance_is_the_change_over_the_period(service: CsvReportWriter) -> None:
     snapshots = [
         snapshot("btc", 24 * 8, "10000.00", total_trades=3, winning_trades=2,
-                 total_realized_pnl="5", current_drawdown="9.9"),
-        snapshot("btc", 24 * 6, "10050.00", total_trades=5, winning_trades=3,
-                 total_realized_pnl="40", current_drawdown="1.5"),
+                 total_realized_pnl="5", current_drawdown=None),
+        snapshot("btc", 24 * 6, "10400.00", total_trades=5, winning_trades=3,
+                 total_realized_pnl="40", current_drawdown=None),
         snapshot("btc", 1, "10123.45", total_trades=10, winning_trades=6,
-                 total_realized_pnl="112.5", current_drawdown="-3.25"),
+                 total_realized_pnl="112.5", current_drawdown=None),
         snapshot("eth", 2, "9990.10"),
         snapshot("eth", -1, "1"),  # after the period: ignored
     ]  # fmt: skip
@@ -192,7 +192,8 @@ def test_performance_is_the_change_over_the_period(service: CsvReportWriter) -> 
         instance_id="btc", strategy="btc strategy", symbol="BTCUSDT",
         start_balance=Decimal("10000.00"), end_balance=Decimal("10123.45"),
         pnl=Decimal("123.45"), realized_pnl=Decimal("107.5"), trades=7, winning_trades=4,
-        win_rate_pct=Decimal("57.14"), max_drawdown_pct=Decimal("3.25"),
+        win_rate_pct=Decimal("57.14"),
+        max_drawdown_pct=Decimal("2.66"),  # from the balance peak: current_drawdown is NULL
     )  # fmt: skip
     assert (rows[1].instance_id, rows[1].pnl, rows[1].trades) == ("eth", Decimal("0.00"), None)
     report = service.performance_csv(rows, WEEK)

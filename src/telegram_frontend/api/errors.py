@@ -24,6 +24,7 @@ _STATUS: list[tuple[type[errors.FrontendError], int, str]] = [
     (errors.NotFound, 404, "not_found"),
     (errors.ValidationFailed, 422, "invalid"),
     (errors.ConfirmationExpired, 409, "confirmation_expired"),
+    (errors.AlreadyInState, 409, "already_in_state"),
     (errors.RateLimited, 429, "rate_limited"),
     # The request is fine but this backend cannot do it (e.g. stop a MACD instance): a conflict
     # with what the target is, not a fault of ours, so not a 5xx.

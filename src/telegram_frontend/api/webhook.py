@@ -3,7 +3,9 @@
 Only a request carrying our secret in `X-Telegram-Bot-Api-Secret-Token` (compared in constant
 time) is read at all: anything else gets 401 and is dropped before its body is parsed. Accepted
 updates are handled in the background, as polling does, so Telegram gets its 200 at once and a
-slow handler never makes it resend; the runtime drains these tasks when it stops.
+slow handler never makes it resend; the runtime drains these tasks when it stops. An update id
+already taken (in the shared cache: by this or another replica behind the same balancer, e.g.
+when Telegram resends an update whose answer it missed) is not handled twice.
 """
 
 from __future__ import annotations
@@ -19,20 +21,26 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from telegram_frontend.api.errors import error_response, error_responses
+from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.logging import get_logger
 
 log = get_logger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+SEEN_SECONDS = 3600.0  # longer than Telegram keeps resending an update
 
 
 class WebhookIntake:
     """Checks the secret and hands accepted updates to the dispatcher as background tasks."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, bot: Bot, secret: str, *, seen: Cache | None = None
+    ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
+        self._seen = seen
+        self.repeated = 0
         self._secret = secret.encode()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.accepting = True
@@ -49,6 +57,12 @@ class WebhookIntake:
         self.accepted += 1
 
     async def _handle(self, update: Update) -> None:
+        if self._seen is not None:
+            key = f"tg-update:{self.bot.id}:{update.update_id}"
+            if not await self._seen.add(key, "1", SEEN_SECONDS):
+                self.repeated += 1
+                log.info("webhook_update_repeated", update_id=update.update_id)
+                return
         try:
             await self.dispatcher.feed_update(self.bot, update, dispatcher=self.dispatcher)
         except Exception as exc:  # the error router answered the user; this is what is left

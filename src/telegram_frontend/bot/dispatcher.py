@@ -17,6 +17,7 @@ from telegram_frontend.bot.features.panic import handlers as panic
 from telegram_frontend.bot.features.performance import handlers as performance
 from telegram_frontend.bot.features.portfolio import handlers as portfolio
 from telegram_frontend.bot.features.reports import handlers as reports
+from telegram_frontend.bot.features.signals import handlers as signals
 from telegram_frontend.bot.features.start import handlers as start
 from telegram_frontend.bot.features.strategy import handlers as strategy
 from telegram_frontend.bot.features.system import handlers as system
@@ -33,6 +34,7 @@ FEATURES = (
     system,
     logs,
     strategy,
+    signals,
     performance,
     alerts,
     reports,

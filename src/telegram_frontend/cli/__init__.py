@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from telegram_frontend.cli import api_key, migrate, rotate_secret, run, sandbox
+from telegram_frontend.cli import api_key, doctor, migrate, rotate_secret, run, sandbox
 
-COMMANDS = (run, migrate, sandbox, api_key, rotate_secret)
+COMMANDS = (run, migrate, sandbox, api_key, rotate_secret, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from telegram_frontend.core.fast_paths import loop_factory
 from telegram_frontend.core.logging import configure_logging
 from telegram_frontend.core.settings import Settings, load_settings
 
@@ -37,7 +38,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await frontend.stop()
 
 
-def run_until_signal(main: Callable[[asyncio.Event], object]) -> int:
+def run_until_signal(main: Callable[[asyncio.Event], object], event_loop: str = "auto") -> int:
     """Run `main(stop)` until SIGTERM or SIGINT, then let it finish its shutdown."""
 
     async def runner() -> None:
@@ -47,7 +48,8 @@ def run_until_signal(main: Callable[[asyncio.Event], object]) -> int:
             loop.add_signal_handler(sig, stop.set)
         await main(stop)  # type: ignore[misc]
 
-    asyncio.run(runner())
+    with asyncio.Runner(loop_factory=loop_factory(event_loop)) as runner_:
+        runner_.run(runner())
     return 0
 
 
@@ -57,7 +59,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None:
         print(SETUP_HINT, file=sys.stderr)
         return 2
-    return run_until_signal(lambda stop: serve(settings, stop))
+    return run_until_signal(lambda stop: serve(settings, stop), settings.event_loop)
 
 
 def register(subparsers: Any) -> None:

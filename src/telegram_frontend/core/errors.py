@@ -47,8 +47,12 @@ class BackendUnsupported(BackendError):
 class BackendRejected(BackendError):
     """The service answered with an error status (4xx/5xx) that retrying will not fix."""
 
-    def __init__(self, service: str, status: int, detail: str = "") -> None:
-        if status in (401, 403):
+    def __init__(
+        self, service: str, status: int, detail: str = "", explanation: str | None = None
+    ) -> None:
+        if status in (401, 403) and explanation:
+            text = f"The {service} service refused our request (HTTP {status}): {explanation}."
+        elif status in (401, 403):
             text = f"The {service} service rejected our API key."
         else:
             text = f"The {service} service refused the request (HTTP {status})"
@@ -60,6 +64,10 @@ class BackendRejected(BackendError):
 
 class NotFound(FrontendError):
     """The thing the user named does not exist."""
+
+
+class AlreadyInState(FrontendError):
+    """A start/stop found the thing already in the wanted state: nothing was changed."""
 
 
 class ExchangeError(FrontendError):

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Replicas behind one webhook URL: a replica that stops must not unregister it for the rest.
+    telegram_webhook_keep_on_stop: bool = False
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Own storage
@@ -75,6 +77,12 @@ class Settings(BaseSettings):
     data_collection_url: str | None = None
     prometheus_url: str | None = None
     grafana_url: str | None = None
+    # Prometheus jobs shown are those labelled environment=<this> ("" shows every job)
+    deployment_environment: str = "testnet"
+    # Grafana dashboards the deployment does not provision (the testnet compose lacks macd-overlay)
+    grafana_unprovisioned: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["macd-overlay"]
+    )
     trading_database_url: str | None = None
     http_connect_timeout: float = Field(default=3.0, gt=0)
     http_read_timeout: float = Field(default=5.0, gt=0)
@@ -82,6 +90,14 @@ class Settings(BaseSettings):
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
     monitoring_cache_seconds: float = Field(default=5.0, ge=0)
+    # How long the traders' strategy lists, the /status trading glance and the Binance account
+    # serve a burst of commands from one fetch (0: always fetch).
+    read_cache_seconds: float = Field(default=1.0, ge=0)
+    # How long the access gate may reuse a caller's profile (dropped on every change; 0: off).
+    caller_cache_seconds: float = Field(default=30.0, ge=0)
+    # uvloop and orjson when installed (see core/fast_paths.py); "asyncio" / false to compare.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    fast_json: bool = True
 
     # Binance
     binance_api_key: SecretStr | None = None
@@ -114,6 +130,13 @@ class Settings(BaseSettings):
     health_poll_seconds: float = Field(default=30.0, gt=0)
     heartbeat_stale_seconds: float = Field(default=600.0, gt=0)
     workers_enabled: bool = True
+
+    @field_validator("grafana_unprovisioned", mode="before")
+    @classmethod
+    def _split_uids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -12,10 +12,11 @@ from __future__ import annotations
 from aiogram import Bot
 from dishka import AsyncContainer
 
-from telegram_frontend.bot.ui.command_menus import menu_sync_worker
+from telegram_frontend.bot.ui.command_menus import CommandMenuSync
 from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.logs import LogService
@@ -35,6 +36,7 @@ from telegram_frontend.workers.delivery_limiter import DeliveryLimiter
 from telegram_frontend.workers.digest_scheduler import DigestScheduler
 from telegram_frontend.workers.health_watcher import HealthWatcher
 from telegram_frontend.workers.heartbeat import HeartbeatWatcher
+from telegram_frontend.workers.leader import LeaderOnly
 from telegram_frontend.workers.log_sink import LogSinkWorker
 from telegram_frontend.workers.notification_dispatcher import (
     DispatcherConfig,
@@ -118,7 +120,8 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
             interval_seconds=settings.alert_poll_seconds,
         )
     )
-    return workers
+    # The dispatcher runs in every replica (its outbox leases share the work); the pollers once.
+    return [workers[0], *(LeaderOnly(db, worker) for worker in workers[1:])]
 
 
 async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:
@@ -126,6 +129,12 @@ async def build_workers(container: AsyncContainer, settings: Settings) -> list[W
     if not settings.workers_enabled:
         return []
     workers: list[Worker] = [LogSinkWorker(await container.get(LogService))]
-    workers.append(await menu_sync_worker(container))
+    workers.append(
+        CommandMenuSync(
+            await container.get(Bot),
+            await container.get(UserService),
+            await container.get(RuntimeState),
+        )
+    )
     workers += await notification_workers(container, settings)
     return workers

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot, TradingDatabase
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
@@ -25,6 +25,7 @@ from telegram_frontend.services.notifications.alert_rules import ANY, AlertServi
 from telegram_frontend.services.notifications.alert_texts import rule_notice
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.trading.price_source import PriceSource
+from telegram_frontend.services.trading.risk import RiskFigures, risk_figures
 from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
@@ -45,7 +46,7 @@ class Reading:
 @dataclass
 class Inputs:
     prices: dict[str, Decimal]
-    snapshots: list[PortfolioSnapshot]
+    figures: list[RiskFigures]
     system: SystemSnapshot | None
 
 
@@ -69,20 +70,20 @@ def read_rule(rule: AlertRule, inputs: Inputs) -> Reading | None:
             return None
         down = [s for s in known if s.state is ServiceState.DOWN]
         return Reading(bool(down), None, ", ".join(s.name for s in down) or None)
-    snaps = [s for s in inputs.snapshots if s.instance_id and rule.target in (ANY, s.instance_id)]
+    figs = [f for f in inputs.figures if f.instance_id and rule.target in (ANY, f.instance_id)]
     if limit is None:
         return None
-    if kind is RuleKind.DRAWDOWN_ABOVE:
-        values = [(abs(s.current_drawdown), s) for s in snaps if s.current_drawdown is not None]
+    if kind is RuleKind.DRAWDOWN_ABOVE:  # percent below the balance peak
+        values = [(f.drawdown_pct, f) for f in figs if f.drawdown_pct is not None]
         if not values:
             return None
-        value, snap = max(values, key=lambda pair: pair[0])
-        return Reading(value >= limit, value, snap.instance_id)
-    values = [(s.daily_pnl, s) for s in snaps if s.daily_pnl is not None]
+        value, fig = max(values, key=lambda pair: pair[0])
+        return Reading(value >= limit, value, fig.instance_id)
+    values = [(f.daily_pnl, f) for f in figs if f.daily_pnl is not None]
     if not values:
         return None
-    value, snap = min(values, key=lambda pair: pair[0])
-    return Reading(value <= limit, value, snap.instance_id)
+    value, fig = min(values, key=lambda pair: pair[0])
+    return Reading(value <= limit, value, fig.instance_id)
 
 
 class AlertEvaluator(PeriodicWorker):
@@ -113,16 +114,16 @@ class AlertEvaluator(PeriodicWorker):
         if kinds & set(PRICE_KINDS):
             symbols = {r.target for r in rules if RuleKind(r.kind) in PRICE_KINDS}
             prices = await self._prices.prices(symbols)
-        snapshots: list[PortfolioSnapshot] = []
+        figures: list[RiskFigures] = []
         if kinds & set(STRATEGY_KINDS) and self._trading_db is not None:
             try:
-                snapshots = await self._trading_db.latest_snapshots()
+                figures = await risk_figures(self._trading_db)
             except FrontendError as exc:
                 log.info("alert_snapshots_unavailable", error=exc.user_message)
         system = None
         if RuleKind.SERVICE_DOWN in kinds and self._monitoring is not None:
             system = await self._monitoring.snapshot()
-        return Inputs(prices, snapshots, system)
+        return Inputs(prices, figures, system)
 
     async def check_once(self) -> int:
         """Fire the rules that crossed, re-arm those that cleared; returns how many fired."""

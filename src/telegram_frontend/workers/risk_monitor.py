@@ -1,5 +1,8 @@
 """Drawdown and daily loss of every strategy against its limits, from `portfolio_snapshots`.
 
+Both are derived (drawdown from the peak of `total_balance`, the day's P&L from the snapshots),
+since the real writer leaves `current_drawdown` NULL.
+
 Limits come from the versioned configuration: `risk.max_drawdown_pct` for drawdown and
 `risk.daily_loss_pct.<LOW|MEDIUM|HIGH>` by the strategy's risk level (MEDIUM when unknown).
 A breach alerts once; the breach is remembered in our database, so neither the next poll nor a
@@ -9,10 +12,10 @@ restart repeats it, and "back within the limit" is said once when it recovers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot, TradingDatabase
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -21,6 +24,7 @@ from telegram_frontend.services.notifications.texts import risk_notice
 from telegram_frontend.services.notifications.types import Notice
 from telegram_frontend.services.notifications.worker_state import load_state, save_state
 from telegram_frontend.services.trading.records import macd_risk_level
+from telegram_frontend.services.trading.risk import risk_figures
 from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
@@ -75,26 +79,27 @@ class RiskMonitor(PeriodicWorker):
         self.interval = interval_seconds
 
     async def measure(self) -> list[Measurement]:
-        """Drawdown and daily loss (both as positive percentages) of each strategy's newest row."""
+        """Drawdown from the balance peak and today's loss (both as positive percentages) of
+        each strategy's newest snapshot; see `services.trading.risk` for why they are derived."""
         drawdown_limit = _decimal(await self._config.get("risk.max_drawdown_pct"))
         found = []
-        for snap in await self._trading_db.latest_snapshots():
-            if not snap.instance_id:
-                continue
+        for fig in await risk_figures(self._trading_db):
+            snap = fig.snapshot
+            assert snap.instance_id is not None
             marker = str(snap.id if snap.id is not None else snap.snapshot_time)
-            if snap.current_drawdown is not None and drawdown_limit is not None:
+            if fig.drawdown_pct is not None and drawdown_limit is not None:
                 found.append(
                     Measurement(
                         snap.instance_id,
                         snap.strategy_name,
                         DRAWDOWN,
-                        abs(snap.current_drawdown),
+                        fig.drawdown_pct,
                         drawdown_limit,
                         snap.snapshot_time,
                         marker,
                     )
                 )
-            loss = await self._daily_loss_pct(snap)
+            loss = fig.daily_loss_pct
             level = macd_risk_level(snap.instance_id, snap.strategy_name) or "MEDIUM"
             loss_limit = _decimal(await self._config.get(f"risk.daily_loss_pct.{level}"))
             if loss is not None and loss_limit is not None:
@@ -110,25 +115,6 @@ class RiskMonitor(PeriodicWorker):
                     )
                 )
         return found
-
-    async def _daily_loss_pct(self, snap: PortfolioSnapshot) -> Decimal | None:
-        """Today's loss in percent of the day's starting balance (0 when the day is positive)."""
-        balance = snap.total_balance
-        if balance is None or snap.instance_id is None:
-            return None
-        if snap.daily_pnl is not None:
-            start = balance - snap.daily_pnl
-            pnl = snap.daily_pnl
-        else:
-            moment = snap.snapshot_time or datetime.now(UTC)
-            midnight = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            before = await self._trading_db.snapshot_before(snap.instance_id, midnight)
-            if before is None or before.total_balance is None:
-                return None
-            start, pnl = before.total_balance, balance - before.total_balance
-        if start <= 0:
-            return None
-        return max(Decimal(0), -pnl * 100 / start).quantize(Decimal("0.01"))
 
     async def check_once(self) -> int:
         """Record new breaches and recoveries; returns how many notices were written."""

@@ -42,8 +42,14 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/health"): Expect(V),
     ("GET", "/api/v1/strategies"): Expect(V),
     ("GET", "/api/v1/strategies/{strategy_id}"): Expect(V),
-    ("POST", "/api/v1/strategies/{strategy_id}/start"): Expect(T),
-    ("POST", "/api/v1/strategies/{strategy_id}/stop"): Expect(T),
+    # the sample is a MACD instance: the trader has no start/stop, so a permitted call gets 409
+    # (a grid answers "already active" to every call after the first, as the real one does)
+    ("POST", "/api/v1/strategies/{strategy_id}/start"): Expect(T, ok=409),
+    ("POST", "/api/v1/strategies/{strategy_id}/stop"): Expect(T, ok=409),
+    ("GET", "/api/v1/signals"): Expect(V),
+    ("GET", "/api/v1/strategies/{strategy_id}/signals"): Expect(V),
+    ("POST", "/api/v1/indicators/refresh"): Expect(A),
+    ("POST", "/api/v1/strategies/{strategy_id}/indicators/refresh"): Expect(A),
     ("GET", "/api/v1/positions"): Expect(V),
     ("GET", "/api/v1/trades"): Expect(V),
     ("GET", "/api/v1/strategy-orders"): Expect(V),
@@ -88,7 +94,7 @@ class Samples:
     def url(self, method: str, path: str) -> str:
         rule = self.doomed_rule if method == "DELETE" else self.kept_rule
         return path.format(
-            strategy_id="grid:1",
+            strategy_id="macd:conservative-btc",
             symbol="BTCUSDT",
             order_id="424242",
             key_id=str(self.keys.spare_id),

@@ -27,11 +27,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 from tests.e2e.api.support import ApiKeys, bearer
 from tests.e2e.harness import World
 
 RULE_OWNER = 5000
+SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"
 # Random text almost never makes a valid rule; mix in one that is, to reach the insert.
 VALID_BODIES = {
     "POST /api/v1/users/{user_id}/alert-rules": {
@@ -112,6 +114,9 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(
         "GET /api/v1/users/{user_id}/alert-rules/{rule_id}": one_rule,
         "PATCH /api/v1/users/{user_id}/alert-rules/{rule_id}": one_rule,
         "DELETE /api/v1/users/{user_id}/alert-rules/{rule_id}": rules,
+        # grid ids are server-generated UUIDs: only the seeded grid's can start and stop
+        "POST /api/v1/strategies/{strategy_id}/start": {"strategy_id": SEEDED_GRID},
+        "POST /api/v1/strategies/{strategy_id}/stop": {"strategy_id": SEEDED_GRID},
     }
     base = api_world.app.http_base
     seen, failures = await asyncio.to_thread(

@@ -14,9 +14,12 @@ from sqlalchemy import select
 from telegram_frontend.core.access import SYSTEM, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.services.account.credentials import CredentialsService
 from tests.e2e.api.support import ApiKeys, bearer, issue_keys
 from tests.e2e.harness import RunningFrontend, World, running_frontend
+
+GRID = f"grid:{SEEDED_GRID_ID}"
 
 
 async def audit_rows(world: World, action: str) -> list[AuditLog]:
@@ -32,15 +35,22 @@ async def test_a_trader_key_stops_a_grid_strategy_and_the_audit_names_the_key(
     api_world: World, api_keys: ApiKeys, http: httpx.AsyncClient
 ) -> None:
     me = (await http.get("/api/v1/me", headers=bearer(api_keys.trader))).json()
-    stopped = await http.post("/api/v1/strategies/grid:1/stop", headers=bearer(api_keys.trader))
+    api_world.backends.grid.strategies[SEEDED_GRID_ID].active = True
+    path = f"/api/v1/strategies/{GRID}"
+    stopped = await http.post(f"{path}/stop", headers=bearer(api_keys.trader))
     assert stopped.status_code == 200
     assert stopped.json()["active"] is False
-    listed = await http.get("/api/v1/strategies/grid:1", headers=bearer(api_keys.viewer))
+    listed = await http.get(path, headers=bearer(api_keys.viewer))
     assert listed.json()["active"] is False
-    [row] = await audit_rows(api_world, "strategy.stop")
+    again = await http.post(f"{path}/stop", headers=bearer(api_keys.trader))
+    assert again.status_code == 409  # the grid trader's 404 for "already in that state"
+    assert again.json()["error"] == "already_in_state"
+    assert again.json()["detail"].endswith("is already inactive.")
+    row, repeated = await audit_rows(api_world, "strategy.stop")
+    assert repeated.result == "noop"
     assert (row.actor, row.target, row.result) == (
         f"api-key:{me['key_id']}:trader-key",
-        "grid:1",
+        GRID,
         "ok",
     )
 
@@ -177,3 +187,16 @@ async def test_an_admin_key_manages_a_users_alert_rules_and_the_audit_names_the_
         await audit_rows(api_world, "alert.delete"),
     )
     assert [r.actor for r in added_row + deleted_row] == [f"api-key:{me['key_id']}:admin-key"] * 2
+
+
+async def test_an_unknown_query_parameter_is_refused_not_ignored(
+    api_keys: ApiKeys, http: httpx.AsyncClient
+) -> None:
+    """A mistyped `hour=` must not silently answer for the default window."""
+    answer = await http.get("/api/v1/signals?hour=3", headers=bearer(api_keys.viewer))
+    assert answer.status_code == 422
+    assert "hour" in answer.text
+    good = await http.get("/api/v1/signals?hours=3", headers=bearer(api_keys.viewer))
+    assert good.status_code == 200
+    trades = await http.get("/api/v1/trades?limt=5", headers=bearer(api_keys.viewer))
+    assert trades.status_code == 422

@@ -123,13 +123,22 @@ async def test_an_executed_trade_reaches_every_subscriber_once_in_order(
     assert await bot_texts(app, PENDING) == []
 
 
+PEAK = Decimal(10000)
+
+
 async def _snapshot(world: World, instance: str, minute: int, drawdown: str) -> None:
+    """A real-shaped snapshot (`current_drawdown` NULL) whose balance is `drawdown` percent
+    below the instance's peak of 10000, which an earlier snapshot set."""
     assert world.backends.db is not None
-    await world.backends.db.insert_snapshot(
+    db, start = world.backends.db, datetime(2030, 1, 1, 12, tzinfo=UTC)
+    if not [r for r in await db.rows("portfolio_snapshots") if r["instance_id"] == instance]:
+        await db.insert_snapshot(
+            instance, start - timedelta(hours=1), PEAK, strategy_name=f"Strategy {instance}"
+        )
+    await db.insert_snapshot(
         instance,
-        datetime(2030, 1, 1, 12, tzinfo=UTC) + timedelta(minutes=minute),
-        Decimal("9000"),
-        current_drawdown=Decimal(drawdown),
+        start + timedelta(minutes=minute),
+        PEAK * (1 - Decimal(drawdown) / 100),
         strategy_name=f"Strategy {instance}",
     )
 

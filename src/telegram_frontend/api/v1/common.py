@@ -6,12 +6,14 @@ Money leaves as a decimal string in plain notation ("1234.5", never 1234.5 as a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from dishka.integrations.fastapi import DishkaRoute
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from telegram_frontend.api.deps import required_role
@@ -64,7 +66,11 @@ class UnavailableOut(ApiModel):
 
 
 class V1Route(DishkaRoute):
-    """A dishka-injected route that states in its OpenAPI operation the role its key needs."""
+    """A dishka-injected route that states in its OpenAPI operation the role its key needs.
+
+    It also refuses query parameters it does not declare (422): a mistyped `hour=` must not
+    silently fall back to a default.
+    """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -74,6 +80,31 @@ class V1Route(DishkaRoute):
         self.openapi_extra = {**(self.openapi_extra or {}), ROLE_EXTENSION: role.value}
         note = f"Needs an API key with the **{role.value}** role or higher."
         self.description = f"{self.description}\n\n{note}" if self.description else note
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        known = _query_names(self.dependant)
+
+        async def checked(request: Request) -> Response:
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise RequestValidationError(
+                    [
+                        {"loc": ("query", name), "msg": "unknown query parameter", "type": "extra"}
+                        for name in unknown
+                    ]
+                )
+            return await handler(request)
+
+        return checked
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """Every query parameter a route declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 def v1_router(tag: str, *extra_errors: int) -> APIRouter:

@@ -28,8 +28,11 @@ StrategyId = Annotated[
     Path(
         min_length=1,
         max_length=120,
-        description="`macd:<instance>` or `grid:<id>` (a bare number means a grid)",
-        examples=["macd:conservative-btc", "grid:1"],
+        description=(
+            "`macd:<instance>` or `grid:<id>`; grid ids are the grid trader's UUIDs "
+            "(a bare UUID or number means a grid)"
+        ),
+        examples=["macd:conservative-btc", "grid:0b6e2a4c-1f4d-4c39-9d3e-5a8f7c2b1e90"],
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
@@ -49,7 +52,8 @@ class StrategyOut(ApiModel):
     balance: Money | None = None
     pnl: Money | None = None
     win_rate: Money | None = None
-    drawdown: Money | None = None
+    drawdown: Money | None = None  # absolute, USDT
+    drawdown_pct: Money | None = None  # of the starting balance
     sharpe: Money | None = None
     total_trades: int | None = None
     can_start_stop: bool

@@ -69,7 +69,7 @@ class AccessMiddleware(BaseMiddleware):
             return None
         container: AsyncContainer = data[CONTAINER_NAME]
         users = await container.get(UserService)
-        user = await users.get(tg_user.id)
+        user = await users.caller(tg_user.id)
         # A known user is answered in the language they chose; others in their app's language.
         language: str | None
         if user is not None:

@@ -13,7 +13,6 @@ import asyncio
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from dishka import AsyncContainer
 
 from telegram_frontend.bot.ui.command_catalog import commands, visible_to
 from telegram_frontend.core.access import SYSTEM, Role
@@ -97,12 +96,3 @@ class CommandMenuSync:
                 await sync_user_menu(self.bot, user)
         self.synced.set()
         log.info("command_menus_synced")
-
-
-async def menu_sync_worker(container: AsyncContainer) -> CommandMenuSync:
-    """The start-up menu sync, built from the container (for `workers.registry`)."""
-    return CommandMenuSync(
-        await container.get(Bot),
-        await container.get(UserService),
-        await container.get(RuntimeState),
-    )

@@ -9,6 +9,7 @@ bans live in `binance_transport.py`; the answer models and filter checks in `bin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -42,6 +43,7 @@ from telegram_frontend.clients.binance.transport import (
 )
 from telegram_frontend.core.errors import ExchangeError, PermissionDenied, ValidationFailed
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.core.ttl_cache import TtlCache
 
 __all__ = [
     "MAINNET_ORDERS_DISABLED",
@@ -97,7 +99,11 @@ class BinanceClient:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        reads: TtlCache[Any] | None = None,
     ) -> None:
+        # Account and price reads shared by a burst of callers (and their weight spent once).
+        self._reads: TtlCache[Any] = reads if reads is not None else TtlCache(0)
+        self._account_key = _fingerprint(credentials)
         self._t = BinanceTransport(
             base_url,
             credentials,
@@ -198,6 +204,11 @@ class BinanceClient:
         """Last prices by symbol: all symbols, or only `symbols`."""
         if symbols is not None and not (symbols := list(symbols)):
             return {}
+        key = ("prices", None if symbols is None else tuple(symbols))
+        prices: dict[str, Decimal] = await self._reads.get(key, lambda: self._prices(symbols))
+        return prices
+
+    async def _prices(self, symbols: list[str] | None) -> dict[str, Decimal]:
         data = await self._t.request("GET", "/api/v3/ticker/price", _symbols_param(symbols))
         rows = data if isinstance(data, list) else [data]
         try:
@@ -209,6 +220,13 @@ class BinanceClient:
         """24 h statistics by symbol: all symbols (weight 80), or only `symbols`."""
         if symbols is not None and not (symbols := list(symbols)):
             return {}
+        key = ("24h", None if symbols is None else tuple(symbols))
+        tickers: dict[str, Ticker24h] = await self._reads.get(
+            key, lambda: self._ticker_24h(symbols)
+        )
+        return tickers
+
+    async def _ticker_24h(self, symbols: list[str] | None) -> dict[str, Ticker24h]:
         data = await self._t.request("GET", "/api/v3/ticker/24hr", _symbols_param(symbols))
         rows = data if isinstance(data, list) else [data]
         return {t.symbol: t for t in _parse_list(Ticker24h, rows)}
@@ -235,6 +253,10 @@ class BinanceClient:
     # -- account -----------------------------------------------------------------------------
 
     async def account(self) -> AccountInfo:
+        account: AccountInfo = await self._reads.get(("account", self._account_key), self._account)
+        return account
+
+    async def _account(self) -> AccountInfo:
         data = await self._t.request("GET", "/api/v3/account", signed=True)
         return _parse(AccountInfo, data)
 
@@ -303,7 +325,12 @@ class BinanceClient:
             params |= {"timeInForce": time_in_force, "price": plain(price)}
         if client_order_id:
             params["newClientOrderId"] = client_order_id
-        data = await self._t.request("POST", "/api/v3/order", params, signed=True, mutating=True)
+        try:
+            data = await self._t.request(
+                "POST", "/api/v3/order", params, signed=True, mutating=True
+            )
+        finally:
+            self._reads.invalidate()
         order = _parse(Order, data)
         log.info(
             "binance order %s placed: %s %s %s", order.order_id, order.symbol, side, order_type
@@ -313,16 +340,24 @@ class BinanceClient:
     async def cancel_order(self, symbol: str, order_id: int) -> Order:
         self.ensure_orders_allowed()
         params = {"symbol": symbol.upper(), "orderId": order_id}
-        data = await self._t.request("DELETE", "/api/v3/order", params, signed=True, mutating=True)
+        try:
+            data = await self._t.request(
+                "DELETE", "/api/v3/order", params, signed=True, mutating=True
+            )
+        finally:
+            self._reads.invalidate()
         return _parse(Order, data)
 
     async def cancel_open_orders(self, symbol: str) -> list[Order]:
         """Cancel every open order of `symbol`; Binance answers -2011 when there is none."""
         self.ensure_orders_allowed()
         params = {"symbol": symbol.upper()}
-        data = await self._t.request(
-            "DELETE", "/api/v3/openOrders", params, signed=True, mutating=True
-        )
+        try:
+            data = await self._t.request(
+                "DELETE", "/api/v3/openOrders", params, signed=True, mutating=True
+            )
+        finally:
+            self._reads.invalidate()
         rows = data if isinstance(data, list) else []
         return _parse_list(
             Order, [row for row in rows if isinstance(row, dict) and "orderId" in row]
@@ -343,6 +378,7 @@ class BinanceClientFactory:
         self._settings = settings
         self._kwargs = client_kwargs
         self.state = ExchangeState()
+        self.reads: TtlCache[Any] = TtlCache(settings.read_cache_seconds)
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(
                 settings.http_read_timeout, connect=settings.http_connect_timeout
@@ -367,11 +403,19 @@ class BinanceClientFactory:
             testnet_hosts=tuple(self._settings.binance_testnet_hosts),
             state=self.state,
             http=self._http,
+            reads=self.reads,
             **self._kwargs,
         )
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def _fingerprint(credentials: BinanceCredentials | None) -> str:
+    """Which account a cached read belongs to, without keeping the key itself as a cache key."""
+    if credentials is None:
+        return "-"
+    return hashlib.sha256(credentials.api_key.get_secret_value().encode()).hexdigest()[:16]
 
 
 def _symbols_param(symbols: Iterable[str] | None) -> dict[str, str]:

@@ -6,6 +6,7 @@ API is switched off, which we report as "cannot" rather than as a broken service
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,13 +25,14 @@ from telegram_frontend.clients.trading.payload import (
     parse_items,
     unwrap_items,
 )
-from telegram_frontend.core.errors import NotFound
+from telegram_frontend.core.errors import AlreadyInState, NotFound
 from telegram_frontend.core.settings import Settings
 
 SERVICE = "grid trader"
 BASE = "/api/grid/strategies"
 API_DISABLED = "manage grid strategies: its REST API is switched off (grid.api.enabled=false)"
 LEVEL_QUANTUM = Decimal("0.00000001")  # Binance's finest price precision
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def grid_levels(lower: Decimal, upper: Decimal, levels: int) -> list[Decimal]:
@@ -156,20 +158,34 @@ class GridTraderClient:
         return await self._switch(strategy_id, "deactivate")
 
     async def _switch(self, strategy_id: str, verb: str) -> GridStrategy | None:
-        data = await self.http.post_json(
-            f"{BASE}/{_id_segment(strategy_id)}/{verb}",
-            operation=f"grid_{verb}",
-            not_found=f"There is no grid strategy {strategy_id!r}.",
-        )
+        """The new state (None when the answer is the usual empty 200).
+
+        The service answers 404 both for an unknown id and for a grid already in the wanted
+        state; the list tells the two apart, and the second becomes `AlreadyInState`.
+        """
+        try:
+            data = await self.http.post_json(
+                f"{BASE}/{_id_segment(strategy_id)}/{verb}",
+                operation=f"grid_{verb}",
+                not_found=f"There is no grid strategy {strategy_id!r}.",
+            )
+        except NotFound:
+            current = await self.strategy(strategy_id)  # raises NotFound when truly unknown
+            state = "active" if verb == "activate" else "inactive"
+            raise AlreadyInState(
+                f"Grid strategy {current.symbol or '?'} {current.id} is already {state}."
+            ) from None
         return GridStrategy.model_validate(data) if isinstance(data, dict) else None
 
     async def health(self) -> ActuatorHealth:
+        """The grid trader has no actuator at the verified commit; prefer `strategies()`."""
         return await fetch_health(self.http)
 
 
 def _id_segment(strategy_id: str) -> str:
-    """Grid ids are numeric on the wire; anything else is refused before it reaches a URL."""
+    """Grid ids are server-generated strings (UUIDs); anything that is not a plain token is
+    refused before it reaches a URL."""
     text = str(strategy_id).strip()
-    if not text.isdigit():
+    if not _SAFE_ID.fullmatch(text):
         raise NotFound(f"There is no grid strategy {strategy_id!r}.")
     return text

@@ -170,8 +170,10 @@ class ServiceHttp:
         observer: CallObserver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         breaker: CircuitBreaker | None = None,
+        forbidden: str | None = None,
     ) -> None:
         self.service = service
+        self.forbidden = forbidden  # what a 401/403 means for this service, and the fix
         self.base_url = base_url.rstrip("/")
         self.options = options or HttpOptions()
         self.observer = observer
@@ -297,7 +299,7 @@ class ServiceHttp:
             return BackendUnsupported(self.service, unsupported)
         if status == 404 and not_found:
             return NotFound(not_found)
-        return BackendRejected(self.service, status, _detail(response))
+        return BackendRejected(self.service, status, _detail(response), self.forbidden)
 
     def _report(
         self, operation: str, method: str, result: str, started: float, status: int | None

@@ -31,7 +31,7 @@ from telegram_frontend.clients.trading.payload import (
     parse_items,
     unwrap_items,
 )
-from telegram_frontend.core.errors import BackendUnsupported, NotFound
+from telegram_frontend.core.errors import BackendRejected, BackendUnsupported, NotFound
 from telegram_frontend.core.settings import Settings
 
 SERVICE = "MACD trader"
@@ -39,6 +39,15 @@ API_KEY_HEADER = "X-API-Key"
 CONTROL_UNSUPPORTED = (
     "start or stop a strategy instance: this backend version has no such endpoint; "
     "change `active` in its configuration and restart it"
+)
+CONTROL_FORBIDDEN = (
+    "start or stop a strategy instance: it answered 403, meaning this is not permitted or not "
+    "supported (it has no start/stop endpoint); change `active` in its configuration and "
+    "restart it"
+)
+KEY_ROLE_NEEDED = (
+    "set MACD_TRADER_API_KEY to a key with the ADMIN role (a MONITORING key only reaches "
+    "/api/v1/macd; with no key only /actuator/health answers)"
 )
 
 
@@ -175,7 +184,16 @@ class MacdTraderClient:
         observer: CallObserver | None = None,
     ) -> MacdTraderClient:
         headers = {API_KEY_HEADER: api_key} if api_key else {}
-        return cls(ServiceHttp(SERVICE, base_url, options, headers=headers, observer=observer))
+        return cls(
+            ServiceHttp(
+                SERVICE,
+                base_url,
+                options,
+                headers=headers,
+                observer=observer,
+                forbidden=KEY_ROLE_NEEDED,
+            )
+        )
 
     @classmethod
     def from_settings(
@@ -234,6 +252,12 @@ class MacdTraderClient:
             await self.instance(instance_id)  # an unknown instance is "not found", not "cannot"
             self.control_supported = False
             raise
+        except BackendRejected as exc:
+            if exc.status not in (401, 403):
+                raise
+            # never "rejected by the strategy": the trader does not permit or offer this
+            self.control_supported = False
+            raise BackendUnsupported(SERVICE, CONTROL_FORBIDDEN) from None
         self.control_supported = True
         return MacdInstance.model_validate(data) if isinstance(data, dict) else None
 
@@ -256,9 +280,19 @@ class MacdTraderClient:
         return parse_items(MacdIndicator, unwrap_items(data, "history", "indicators"))
 
     async def indicators(self, symbols: Sequence[str], interval: str) -> list[MacdIndicator]:
+        """The trader answers a LIST (one indicator per symbol)."""
         params = {"symbols": ",".join(s.upper() for s in symbols), "interval": interval}
         data = await self.http.get_json("/api/v1/macd/indicators", params=params)
         return parse_items(MacdIndicator, unwrap_items(data, "indicators"))
+
+    async def refresh_indicators(
+        self, symbol: str | None = None, interval: str | None = None
+    ) -> None:
+        """Force an indicator refresh (ADMIN key): all monitored pairs, or one."""
+        path = "/api/v1/macd/update"
+        if symbol and interval:
+            path += f"/{_seg(symbol.upper())}/{_seg(interval)}"
+        await self.http.request("POST", path, operation="indicator_refresh")
 
     async def cached(self) -> list[MacdIndicator]:
         data = await self.http.get_json("/api/v1/macd/cached", operation="cached")

@@ -89,10 +89,23 @@ class PrometheusClient:
         values = [s.value for s in await self.query(expr) if s.value is not None]
         return sum(values, Decimal(0)) if values else None
 
-    async def targets_up(self) -> dict[str, bool]:
-        """Scrape health per job from the `up` series: a job is up if any target is."""
+    async def targets_up(self, environment: str | None = None) -> dict[str, bool]:
+        """Scrape health per job from the `up` series: a job is up if any target is.
+
+        With `environment`, only the jobs labelled with it (the real config also has mainnet
+        and infra jobs that never resolve on testnet); when no series carries the label at all,
+        every job is shown rather than none.
+        """
+        samples = []
+        if environment:
+            label = environment.replace("\\", "").replace('"', "")
+            samples = await self.query(f'up{{environment="{label}"}}')
+        if not samples:
+            samples = await self.query("up")
+            if environment and any("environment" in s.labels for s in samples):
+                samples = []  # labelled, just not with this environment
         jobs: dict[str, bool] = {}
-        for sample in await self.query("up"):
+        for sample in samples:
             job = sample.labels.get("job", "?")
             jobs[job] = jobs.get(job, False) or sample.value == 1
         return jobs

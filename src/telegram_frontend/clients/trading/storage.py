@@ -45,7 +45,9 @@ class Kline(Payload):
 
 
 class MacdValue(Payload):
-    """A stored MACD point; here `signal` is the signal line, `buy`/`sell` the crossings."""
+    """A stored MACD point; `signal` is the signal line, `buy`/`sell` the crossings;
+    `timestamp` arrives as epoch ms, `signal_buy`/`signal_sell` as a number (the MACD value at
+    the crossing) or null, never a boolean."""
 
     symbol: UpperText = None
     interval: ShortText = None
@@ -57,8 +59,8 @@ class MacdValue(Payload):
     macd: Money = None
     signal: Money = None
     histogram: Money = None
-    signal_buy: Flag = None
-    signal_sell: Flag = None
+    signal_buy: Money = None
+    signal_sell: Money = None
     buy: Flag = None
     sell: Flag = None
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Select, Table, event, func, inspect, select
@@ -21,6 +22,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from telegram_frontend.clients.trading.payload import to_decimal
 from telegram_frontend.clients.trading_db.rows import (
     AnalysisEvent,
     DecisionLog,
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "AnalysisEvent",
     "DecisionLog",
+    "DecisionTally",
     "OrderRecord",
     "PortfolioSnapshot",
     "TradeCursor",
@@ -51,6 +54,17 @@ __all__ = [
 ]
 
 SERVICE = "trading database"
+
+
+@dataclass(frozen=True)
+class DecisionTally:
+    """How many decisions of one kind: signal, allowed, executed and the blocked reason."""
+
+    signal: str | None
+    allowed: bool | None
+    executed: bool | None
+    blocked_reason: str | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,26 @@ class TradingDatabase:
         rows = await self._fetch(decision_logs, build)
         return [DecisionLog.model_validate(r) for r in rows]
 
+    async def latest_executed_trade(self) -> DecisionLog | None:
+        """The newest executed trade, or None when nothing has executed yet."""
+        t = decision_logs.c
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            order = [t.decision_time.desc()] + ([t.id.desc()] if "id" in names else [])
+            return select(*columns).where(t.trade_executed.is_(True)).order_by(*order).limit(1)
+
+        rows = await self._fetch(decision_logs, build)
+        return DecisionLog.model_validate(rows[0]) if rows else None
+
+    async def missing_columns(self) -> dict[str, list[str]]:
+        """Per table we read, the columns we read that it lacks (all of them: no such table)."""
+        async with self._connection() as conn:
+            report: dict[str, list[str]] = {}
+            for table in READ_TABLES:
+                present = await conn.run_sync(_column_names, table.name)
+                report[table.name] = [c.name for c in table.columns if c.name not in present]
+            return report
+
     async def latest_trade_cursor(self) -> TradeCursor:
         """The cursor of the newest executed trade: a new poller starts from "now"."""
         t = decision_logs.c
@@ -230,6 +264,57 @@ class TradingDatabase:
 
         return [DecisionLog.model_validate(r) for r in await self._fetch(decision_logs, build)]
 
+    async def recent_decisions(
+        self,
+        instance_id: str | None = None,
+        since: datetime | None = None,
+        signals_only: bool = True,
+        limit: int = 15,
+    ) -> list[DecisionLog]:
+        """The newest decisions first; with `signals_only`, those that saw a BUY or SELL."""
+        t = decision_logs.c
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            query = select(*columns)
+            if instance_id is not None:
+                query = query.where(t.instance_id == instance_id)
+            if since is not None:
+                query = query.where(t.decision_time >= since)
+            if signals_only:
+                query = query.where(func.upper(t.signal_detected).in_(("BUY", "SELL")))
+            order = [t.decision_time.desc()] + ([t.id.desc()] if "id" in names else [])
+            return query.order_by(*order).limit(limit)
+
+        return [DecisionLog.model_validate(r) for r in await self._fetch(decision_logs, build)]
+
+    async def decision_tally(
+        self, instance_id: str | None = None, since: datetime | None = None
+    ) -> list[DecisionTally]:
+        """Decisions counted by signal, allowed, executed and blocked reason (in SQL: a day is
+        ~1,440 rows per instance)."""
+        t = decision_logs.c
+        keys = (t.signal_detected, t.trade_allowed, t.trade_executed, t.blocked_reason)
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            query = select(*keys, func.count().label("n"))
+            if instance_id is not None:
+                query = query.where(t.instance_id == instance_id)
+            if since is not None:
+                query = query.where(t.decision_time >= since)
+            return query.group_by(*keys)
+
+        rows = await self._fetch(decision_logs, build)
+        return [
+            DecisionTally(
+                signal=(str(r["signal_detected"]).upper() if r["signal_detected"] else None),
+                allowed=r["trade_allowed"],
+                executed=r["trade_executed"],
+                blocked_reason=r["blocked_reason"],
+                count=int(r["n"]),
+            )
+            for r in rows
+        ]
+
     async def latest_snapshots(self) -> list[PortfolioSnapshot]:
         """The newest snapshot of every instance."""
         t = portfolio_snapshots.c
@@ -243,6 +328,21 @@ class TradingDatabase:
 
         rows = await self._fetch(portfolio_snapshots, build)
         return [PortfolioSnapshot.model_validate(r) for r in rows]
+
+    async def balance_peaks(self) -> dict[str, Decimal]:
+        """The highest `total_balance` each instance ever had: drawdown is measured from it."""
+        t = portfolio_snapshots.c
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            peak = func.max(t.total_balance).label("peak")
+            return select(t.instance_id, peak).group_by(t.instance_id)
+
+        rows = await self._fetch(portfolio_snapshots, build)
+        return {
+            str(r["instance_id"]): peak
+            for r in rows
+            if r["instance_id"] is not None and (peak := to_decimal(r["peak"])) is not None
+        }
 
     async def snapshots(
         self,
@@ -315,6 +415,9 @@ class TradingDatabase:
             return query.order_by(t.analysis_time.desc()).limit(limit)
 
         return [AnalysisEvent.model_validate(r) for r in await self._fetch(analysis_events, build)]
+
+
+READ_TABLES = (decision_logs, portfolio_snapshots, orders_table, analysis_events)
 
 
 def _column_names(sync_conn: Connection, table_name: str) -> set[str]:

@@ -7,6 +7,7 @@ numerics: every field is optional and lenient, so one odd row never hides the ot
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -45,6 +46,14 @@ class DecisionLog(Payload):
     executed_price: Money = None
     executed_quantity: Money = None
 
+    @property
+    def price(self) -> Decimal | None:
+        """The trade's price: `executed_price` is the order response's price, 0 for a MARKET
+        order, so 0 or NULL means unknown and the decision's `current_price` is used."""
+        if self.executed_price:
+            return self.executed_price
+        return self.current_price
+
 
 class PortfolioSnapshot(Payload):
     id: Count = None
@@ -65,6 +74,14 @@ class PortfolioSnapshot(Payload):
     daily_pnl: Money = None
     current_drawdown: Money = None
     max_drawdown: Money = None
+
+    @property
+    def position_quote_value(self) -> Decimal | None:
+        """The position in quote currency (USDT): size × market price. `position_value` holds
+        the QUANTITY in the real writer, so it is never used as a value."""
+        if self.position_size is None or self.current_market_price is None:
+            return None
+        return self.position_size * self.current_market_price
 
 
 class OrderRecord(Payload):

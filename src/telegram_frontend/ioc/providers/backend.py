@@ -15,6 +15,7 @@ from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.reports.export import ReportExporter
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 from telegram_frontend.services.trading.service import TradingService
+from telegram_frontend.services.trading.signals import SignalService
 
 
 class BackendProvider(Provider):
@@ -34,6 +35,7 @@ class BackendProvider(Provider):
             clients,
             cache_seconds=settings.monitoring_cache_seconds,
             stale_after_seconds=settings.heartbeat_stale_seconds,
+            environment=settings.deployment_environment,
         )
 
     @provide
@@ -42,6 +44,19 @@ class BackendProvider(Provider):
 
     @provide
     def trading(
-        self, clients: BackendClients, audit: AuditService, runs: StrategyRunLog
+        self,
+        settings: Settings,
+        clients: BackendClients,
+        audit: AuditService,
+        runs: StrategyRunLog,
     ) -> TradingService:
-        return TradingService(clients, auditor=audit, run_log=runs)
+        return TradingService(
+            clients,
+            auditor=audit,
+            run_log=runs,
+            read_cache_seconds=settings.read_cache_seconds,
+        )
+
+    @provide
+    def signals(self, clients: BackendClients, audit: AuditService) -> SignalService:
+        return SignalService(clients, auditor=audit)

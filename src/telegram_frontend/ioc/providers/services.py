@@ -13,6 +13,7 @@ from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.caller_cache import CallerCache
 from telegram_frontend.services.admin.chat_policy import ChatPolicy
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.logs import LogService
@@ -31,18 +32,25 @@ class CoreServicesProvider(Provider):
 
     audit = provide(AuditService)
     run_log = provide(StrategyRunLog)
-    config = provide(ConfigService)
+
+    @provide
+    def config(self, settings: Settings, db: Database, audit: AuditService) -> ConfigService:
+        return ConfigService(db, audit, settings.read_cache_seconds)
+
     chat_policy = provide(ChatPolicy)
     logs = provide(LogService)
 
     @provide
-    def users(self, settings: Settings, db: Database, audit: AuditService) -> UserService:
+    def users(
+        self, settings: Settings, db: Database, audit: AuditService, cache: Cache
+    ) -> UserService:
         return UserService(
             db,
             audit,
             admin_ids=settings.admin_user_ids,
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
+            callers=CallerCache(cache, settings.caller_cache_seconds),
         )
 
     @provide

@@ -28,7 +28,9 @@ class StatusProvider(Provider):
     def overview(
         self, settings: Settings, monitoring: MonitoringService, trading: TradingService
     ) -> StatusOverviewService:
-        return StatusOverviewService(monitoring, trading, deadline_of(settings))
+        return StatusOverviewService(
+            monitoring, trading, deadline_of(settings), settings.read_cache_seconds
+        )
 
     @provide
     def health(

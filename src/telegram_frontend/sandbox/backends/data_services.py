@@ -7,7 +7,6 @@ can be driven from tests: `record_events()` advances the counters and the last-e
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -157,7 +156,7 @@ class FakeDataStorage:
                     {
                         "symbol": pair[0],
                         "interval": pair[1],
-                        "timestamp": moment.astimezone(UTC).replace(tzinfo=None).isoformat(),
+                        "timestamp": point.open_time,  # epoch milliseconds, a number
                         "display_time": moment.strftime("%Y-%m-%d %H:%M:%S"),
                         "collection_time": now,
                         "ema_fast": point.ema_fast,
@@ -165,8 +164,8 @@ class FakeDataStorage:
                         "macd": point.macd,
                         "signal": point.signal,
                         "histogram": point.histogram,
-                        "signal_buy": up,
-                        "signal_sell": down,
+                        "signal_buy": point.macd if up else None,  # a number or null
+                        "signal_sell": point.macd if down else None,
                         "buy": Decimal(1) if up else Decimal(0),
                         "sell": Decimal(1) if down else Decimal(0),
                     }

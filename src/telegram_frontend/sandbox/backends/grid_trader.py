@@ -1,7 +1,13 @@
-"""A fake grid trader: the optional service whose strategies really can be started and stopped."""
+"""A fake grid trader: the optional service whose strategies really can be started and stopped.
+
+As verified: ids are server-generated UUID strings, `POST` answers 201 and ignores `active`,
+`activate`/`deactivate` answer an empty 200, or 404 when the grid is already in that state.
+The real service has no actuator; `/actuator/health` is served only with `actuator=True`.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,9 +22,17 @@ from telegram_frontend.sandbox.backends.fake_server import (
 )
 
 
+def grid_uuid(n: int) -> str:
+    """The n-th grid's id: a UUID like the server's, but the same on every run of the fake."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-grid-trader/{n}"))
+
+
+SEEDED_GRID_ID = grid_uuid(1)
+
+
 @dataclass
 class GridRecord:
-    id: int
+    id: str
     symbol: str
     interval: str
     lower: Decimal
@@ -47,11 +61,12 @@ class GridRecord:
 class FakeGridTrader:
     """In-memory grid strategies; `api_enabled=False` behaves like `grid.api.enabled=false`."""
 
-    def __init__(self, api_enabled: bool = True) -> None:
+    def __init__(self, api_enabled: bool = True, actuator: bool = False) -> None:
         self.api_enabled = api_enabled
-        self.strategies: dict[int, GridRecord] = {}
-        self.calls: list[tuple[str, int]] = []  # (verb, id) of every activate/deactivate
-        self._next_id = 1
+        self.actuator = actuator
+        self.strategies: dict[str, GridRecord] = {}
+        self.calls: list[tuple[str, str]] = []  # (verb, id) of every activate/deactivate
+        self._created = 0
         self.add(
             symbol="BTCUSDT",
             interval="1h",
@@ -65,9 +80,9 @@ class FakeGridTrader:
         )
 
     def add(self, **fields: Any) -> GridRecord:
-        record = GridRecord(id=self._next_id, **fields)
+        self._created += 1
+        record = GridRecord(id=grid_uuid(self._created), **fields)
         self.strategies[record.id] = record
-        self._next_id += 1
         return record
 
     def build_app(self, faults: ServiceFaults) -> web.Application:
@@ -78,8 +93,7 @@ class FakeGridTrader:
             return None if self.api_enabled else spring_error(request, 404)
 
         def find(request: web.Request) -> GridRecord | None:
-            raw = request.match_info["id"]
-            return self.strategies.get(int(raw)) if raw.isdigit() else None
+            return self.strategies.get(request.match_info["id"])
 
         async def health(_: web.Request) -> web.Response:
             return json_answer({"status": "UP"})
@@ -95,7 +109,8 @@ class FakeGridTrader:
             fields, problem = _parse(await request.json())
             if problem:
                 return spring_error(request, 400, problem)
-            return json_answer(self.add(**fields).to_json())
+            fields["active"] = False  # the real service ignores `active` on create
+            return json_answer(self.add(**fields).to_json(), 201)
 
         async def put(request: web.Request) -> web.Response:
             record = find(request)
@@ -113,11 +128,15 @@ class FakeGridTrader:
             if (off := enabled_or_404(request)) is not None or record is None:
                 return off or spring_error(request, 404, "Grid strategy not found")
             verb = request.match_info["verb"]
-            record.active = verb == "activate"
+            wanted = verb == "activate"
+            if record.active == wanted:  # already in that state: the service answers 404
+                return spring_error(request, 404)
+            record.active = wanted
             self.calls.append((verb, record.id))
-            return json_answer(record.to_json())
+            return web.Response(status=200)
 
-        app.router.add_get("/actuator/health", health)
+        if self.actuator:
+            app.router.add_get("/actuator/health", health)
         app.router.add_get(base, listing)
         app.router.add_post(base, create)
         app.router.add_put(base + "/{id}", put)

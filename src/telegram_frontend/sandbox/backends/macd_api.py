@@ -1,4 +1,9 @@
-"""The HTTP surface of the fake MACD trader, with the real service's paths and field names."""
+"""The HTTP surface of the fake MACD trader, with the real service's paths and field names.
+
+Security as verified: only `/health` and `/actuator/health` are public; any other path without
+an accepted key answers 403 (Spring Security's denial, not 401). The ADMIN key reaches
+everything, a MONITORING key only `/api/v1/macd/**` (reads).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from telegram_frontend.sandbox.backends.fake_server import (
 from telegram_frontend.sandbox.backends.macd_trader import FakeMacdTrader
 from telegram_frontend.sandbox.backends.market import INTERVAL_MS
 
-PUBLIC_PATHS = ("/health", "/actuator")
+PUBLIC_PATHS = frozenset({"/health", "/actuator/health"})
+MONITORING_PREFIX = "/api/v1/macd/"
 MONITORED = (("BTCUSDT", "4h"), ("ETHUSDT", "1h"))
 
 
@@ -33,14 +39,29 @@ def _indicator(
         "minDataPoints": slow + signal,
     }
     if not trader.market.has(symbol) or interval not in INTERVAL_MS or not params["valid"]:
+        # the real service answers zeros and the DEFAULT parameters, not nulls
         return {
             "symbol": symbol,
             "interval": interval,
+            "timestamp": trader.market.now_ms(),
+            "price": 0,
+            "macdLine": 0,
+            "signalLine": 0,
+            "histogram": 0,
             "signal": "ERROR",
-            "parameters": params,
+            "parameters": {
+                "fastPeriod": 12,
+                "slowPeriod": 26,
+                "signalPeriod": 9,
+                "valid": True,
+                "minDataPoints": 35,
+            },
+            "dataPoints": 0,
+            "calculatedAt": ms_to_datetime(trader.market.now_ms()),
             "valid": False,
             "error": "Unknown symbol/interval or invalid parameters",
             "signalStrength": "NONE",
+            "summary": f"{symbol} {interval}: ERROR",
         }
     points = trader.indicator_points(symbol, interval, fast, slow, signal, limit=2)
     return _point_json(trader, symbol, interval, points, params)
@@ -77,9 +98,14 @@ def _point_json(
 def build_macd_app(trader: FakeMacdTrader, faults: ServiceFaults) -> web.Application:
     @web.middleware
     async def api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-        public = request.path.startswith(PUBLIC_PATHS)
-        if not public and request.headers.get("X-API-Key") != trader.api_key:
-            return spring_error(request, 401, "Invalid or missing API key")
+        if request.path in PUBLIC_PATHS:
+            return await handler(request)
+        key = request.headers.get("X-API-Key")
+        admin = key == trader.api_key
+        monitoring = key is not None and key == trader.monitoring_api_key
+        reading_macd = request.path.startswith(MONITORING_PREFIX) and request.method == "GET"
+        if not (admin or (monitoring and reading_macd)):
+            return spring_error(request, 403, "Access Denied")
         return await handler(request)
 
     app = web.Application(middlewares=[faults_middleware(faults), api_key])
@@ -159,9 +185,18 @@ def build_macd_app(trader: FakeMacdTrader, faults: ServiceFaults) -> web.Applica
     async def many(request: web.Request) -> web.Response:
         interval = request.query.get("interval", "1h")
         symbols = [s for s in request.query.get("symbols", "").split(",") if s.strip()]
-        return json_answer(
-            {s.upper(): _indicator(trader, s.strip(), interval, 12, 26, 9) for s in symbols}
-        )
+        return json_answer([_indicator(trader, s.strip(), interval, 12, 26, 9) for s in symbols])
+
+    @routes.post("/api/v1/macd/update")
+    async def update_all(_: web.Request) -> web.Response:
+        trader.refreshes.append(None)
+        return json_answer({"status": "success", "message": "Indicators updated"})
+
+    @routes.post("/api/v1/macd/update/{symbol}/{interval}")
+    async def update_one(request: web.Request) -> web.Response:
+        symbol, interval = request.match_info["symbol"].upper(), request.match_info["interval"]
+        trader.refreshes.append((symbol, interval))
+        return json_answer({"status": "success", "message": f"Updated {symbol} {interval}"})
 
     @routes.get("/api/v1/macd/cached")
     async def cached(_: web.Request) -> web.Response:

@@ -2,8 +2,12 @@
 
 Its two instances are the contract's examples. Each `step()` computes MACD from the market's
 klines, applies stop-loss/take-profit and crossovers, and writes a decision log row, an analysis
-event and a portfolio snapshot per instance (plus an order on each trade), as the Java service
-does about once a minute. It has no start/stop endpoint unless `control_endpoints` is switched on.
+event and a portfolio snapshot per instance, shaped as the Java writers shape them (verified
+facts): most decisions are blocked with a reason ("Active position exists"), executed MARKET
+trades carry `executed_price` 0, snapshots hold the quantity in `position_value` and an absolute
+`max_drawdown`, and `orders` is never written. With `test_order_mode` (the testnet template's
+default) allowed orders are never filled, so nothing executes. It has no start/stop endpoint
+unless `control_endpoints` is switched on.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
 VIRTUAL_BALANCE = Decimal(10000)
 INDICATOR_WINDOW = 150  # candles: EMAs are computed over this many, whatever is asked
 CENT = Decimal("0.01")
+TEST_ORDER_NOTE = "test order placed (status ACTIVE, not FILLED)"
 
 
 @dataclass(frozen=True)
@@ -58,19 +63,22 @@ class InstanceState:
     cash: Decimal = VIRTUAL_BALANCE
     position: Decimal = Decimal(0)
     entry_price: Decimal | None = None
-    open_order_id: str | None = None
-    closing_status: str = ""
     total_trades: int = 0
     winning_trades: int = 0
     realized_pnl: Decimal = Decimal(0)
-    peak_equity: Decimal = VIRTUAL_BALANCE
-    max_drawdown_pct: Decimal = Decimal(0)
+    peak_balance: Decimal = VIRTUAL_BALANCE
+    max_drawdown: Decimal = Decimal(0)  # absolute: peak − balance, in quote units
     equity_history: list[Decimal] = field(default_factory=lambda: [VIRTUAL_BALANCE])
     last_updated_ms: int = 0
     last_price: Decimal = Decimal(0)
 
     def equity(self, price: Decimal) -> Decimal:
         return self.cash + self.position * price
+
+    @property
+    def balance(self) -> Decimal:
+        """What the trader calls its balance: the virtual 10000 plus realized profit."""
+        return VIRTUAL_BALANCE + self.realized_pnl
 
     def sharpe(self) -> Decimal | None:
         """Per-step Sharpe ratio of the equity history (not annualised)."""
@@ -83,9 +91,10 @@ class InstanceState:
         return (mean / var.sqrt()).quantize(CENT) if var > 0 else None
 
     def win_rate(self) -> Decimal:
+        """A 0–1 fraction, as the real `winRate`."""
         if not self.total_trades:
             return Decimal(0)
-        return (Decimal(self.winning_trades) * 100 / self.total_trades).quantize(CENT)
+        return (Decimal(self.winning_trades) / self.total_trades).quantize(Decimal("0.0001"))
 
 
 @dataclass
@@ -97,6 +106,17 @@ class TradeEvent:
     reason: str
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What one round decided for one instance, as the decision log records it."""
+
+    signal: str
+    allowed: bool
+    reason: str
+    blocked_reason: str | None = None
+    event: TradeEvent | None = None
+
+
 class FakeMacdTrader:
     """State and behaviour of the trader; the HTTP surface is in `fake_macd_api`."""
 
@@ -106,11 +126,16 @@ class FakeMacdTrader:
         db: FakeTradingDatabase | None = None,
         api_key: str = "btai_testnet_" + "0" * 32,
         control_endpoints: bool = False,
+        test_order_mode: bool = False,
+        monitoring_api_key: str | None = None,
     ) -> None:
         self.market = market
         self.db = db
         self.api_key = api_key
         self.control_endpoints = control_endpoints
+        self.test_order_mode = test_order_mode
+        self.monitoring_api_key = monitoring_api_key
+        self.refreshes: list[tuple[str, str] | None] = []  # forced indicator refreshes
         self.instances = {p.instance_id: InstanceState(p) for p in PROFILES}
         self.signals = {"total": 0, "buy": 0, "sell": 0}
         self.last_points: dict[tuple[str, str], MacdPoint] = {}
@@ -173,43 +198,45 @@ class FakeMacdTrader:
             self.signals["total"] += 1
             self.signals["buy" if signal == "BUY" else "sell"] += 1
         price = self.market.price(p.symbol, now_ms)
-        event, reason = self._trade(state, signal, price)
+        decision = self._trade(state, signal, price)
         state.last_updated_ms, state.last_price = now_ms, price
-        equity = state.equity(price)
-        state.equity_history.append(equity)
-        state.peak_equity = max(state.peak_equity, equity)
-        drawdown = ((state.peak_equity - equity) * 100 / state.peak_equity).quantize(CENT)
-        state.max_drawdown_pct = max(state.max_drawdown_pct, drawdown)
+        state.equity_history.append(state.equity(price))
+        state.peak_balance = max(state.peak_balance, state.balance)
+        state.max_drawdown = max(state.max_drawdown, state.peak_balance - state.balance)
         if self.db is not None:
             async with self.db.batch():
-                await self._write(state, point, signal, price, event, reason, drawdown, now_ms)
-        return event
+                await self._write(state, point, decision, price, now_ms)
+        return decision.event
 
-    def _trade(
-        self, state: InstanceState, signal: str, price: Decimal
-    ) -> tuple[TradeEvent | None, str]:
+    def _trade(self, state: InstanceState, signal: str, price: Decimal) -> Decision:
         p = state.profile
         if state.position and state.entry_price is not None:
             change = (price - state.entry_price) * 100 / state.entry_price
             if change <= -p.stop_loss_pct:
-                return self._close(state, price, "CLOSED_SL", "stop-loss hit"), "stop-loss hit"
+                return self._close(state, signal, price, "Stop-loss triggered")
             if change >= p.take_profit_pct:
-                event = self._close(state, price, "CLOSED_TP", "take-profit hit")
-                return event, "take-profit hit"
+                return self._close(state, signal, price, "Take-profit triggered")
             if signal == "SELL":
-                event = self._close(state, price, "CLOSED_INVERTED_SIGNAL", "MACD bearish cross")
-                return event, "MACD bearish cross"
-            return None, "holding the position"
+                return self._close(state, signal, price, "MACD bearish crossover")
+            if signal == "BUY":
+                return Decision(signal, False, "Signal blocked", "Active position exists")
+            return Decision(signal, False, "No trading signal")
         if signal == "BUY":
+            if self.test_order_mode:
+                return Decision(signal, True, f"Bullish crossover: {TEST_ORDER_NOTE}")
             state.position, state.entry_price = p.size, price
             state.cash -= (p.size * price).quantize(CENT, ROUND_HALF_UP)
-            state.open_order_id = str(secrets.randbelow(10**12))
-            return TradeEvent(p.instance_id, "BUY", price, p.size, "MACD bullish cross"), (
-                "MACD bullish cross"
-            )
-        return None, "no signal" if signal == "NEUTRAL" else "no position to sell"
+            event = TradeEvent(p.instance_id, "BUY", price, p.size, "MACD bullish crossover")
+            return Decision(signal, True, event.reason, event=event)
+        if signal == "SELL":
+            return Decision(signal, False, "Signal blocked", "No position to close")
+        return Decision(signal, False, "No trading signal")
 
-    def _close(self, state: InstanceState, price: Decimal, status: str, reason: str) -> TradeEvent:
+    def _close(self, state: InstanceState, signal: str, price: Decimal, reason: str) -> Decision:
+        if self.test_order_mode:
+            return Decision(
+                signal, True, f"{reason}: test order placed (status ACTIVE, not FILLED)"
+            )
         qty, entry = state.position, state.entry_price or price
         pnl = ((price - entry) * qty).quantize(CENT, ROUND_HALF_UP)
         state.cash += (qty * price).quantize(CENT, ROUND_HALF_UP)
@@ -217,82 +244,77 @@ class FakeMacdTrader:
         state.total_trades += 1
         state.winning_trades += 1 if pnl > 0 else 0
         state.position, state.entry_price = Decimal(0), None
-        state.closing_status = status
-        return TradeEvent(state.profile.instance_id, "SELL", price, qty, reason)
+        return Decision(signal, True, reason, event=TradeEvent(
+            state.profile.instance_id, "SELL", price, qty, reason
+        ))  # fmt: skip
 
     async def _write(
         self,
         state: InstanceState,
         point: MacdPoint,
-        signal: str,
+        decision: Decision,
         price: Decimal,
-        event: TradeEvent | None,
-        reason: str,
-        drawdown: Decimal,
         now_ms: int,
     ) -> None:
+        """One decision row, one analysis event and one snapshot, as the Java writers do."""
         assert self.db is not None
-        p, at = state.profile, ms_to_utc(now_ms)
-        order_id = None
-        if event is not None:
-            order_id = state.open_order_id
-            if event.side == "BUY":
-                await self.db.insert_order(
-                    p.symbol, "BUY", price, event.quantity, "ACTIVE", at, order_id=order_id
-                )
-            elif order_id:
-                await self.db.set_order_status(order_id, state.closing_status)
-                state.open_order_id = None
+        p, at, event = state.profile, ms_to_utc(now_ms), decision.event
         await self.db.insert_decision(
             instance_id=p.instance_id,
             strategy_name=p.strategy_name,
             symbol=p.symbol,
             decision_time=at,
-            signal_detected=signal,
+            signal_detected=decision.signal,
             signal_strength=point.strength,
             macd_histogram=point.histogram,
             current_price=price,
-            trade_allowed=signal != "NEUTRAL",
+            trade_allowed=decision.allowed,
             trade_executed=event is not None,
-            has_active_position=bool(state.position),
+            has_active_position=bool(state.position) if event is None else event.side == "SELL",
             position_size_ok=True,
             daily_loss_limit_ok=True,
-            risk_check_passed=True,
-            decision_reason=reason,
-            blocked_reason=None if event or signal == "NEUTRAL" else reason,
-            order_id=order_id,
-            executed_price=event.price if event else None,
+            risk_check_passed=decision.allowed,
+            decision_reason=decision.reason,
+            blocked_reason=decision.blocked_reason,
+            order_id=str(secrets.randbelow(10**11) + 10**10) if event else None,
+            executed_price=Decimal(0) if event else None,  # a MARKET order's response price
             executed_quantity=event.quantity if event else None,
         )
         await self.db.insert_analysis_event(
             instance_id=p.instance_id,
+            strategy_name=p.strategy_name,
+            symbol=p.symbol,
+            interval=p.timeframe,
             analysis_time=at,
+            kline_timestamp=point.open_time,
+            kline_close_time=ms_to_utc(point.close_time),
+            kline_count=INDICATOR_WINDOW,
             current_price=price,
+            ema_fast=point.ema_fast,
+            ema_slow=point.ema_slow,
             macd_line=point.macd,
             signal_line=point.signal,
             histogram=point.histogram,
-            signal_detected=signal,
-            signal_reason=reason,
+            signal_detected=decision.signal,
+            signal_strength=point.strength,
+            signal_reason=decision.reason,
         )
         await self.db.insert_snapshot(
             p.instance_id,
             at,
-            state.equity(price),
+            state.balance,
             symbol=p.symbol,
             position_size=state.position,
-            position_entry_price=state.entry_price,
             current_market_price=price,
             total_trades=state.total_trades,
             winning_trades=state.winning_trades,
             total_realized_pnl=state.realized_pnl,
             strategy_name=p.strategy_name,
-            current_drawdown=drawdown,
-            max_drawdown=state.max_drawdown_pct,
+            max_drawdown=state.max_drawdown,
         )
 
     def instance_json(self, state: InstanceState) -> dict[str, Any]:
         p = state.profile
-        price = state.last_price or self.market.price(p.symbol)
         return {
             "instanceId": p.instance_id,
             "strategyName": p.strategy_name,
@@ -302,9 +324,9 @@ class FakeMacdTrader:
             "winningTrades": state.winning_trades,
             "winRate": state.win_rate(),
             "totalProfit": state.realized_pnl,
-            "maxDrawdown": state.max_drawdown_pct,
+            "maxDrawdown": state.max_drawdown,
             "sharpeRatio": state.sharpe() if state.sharpe() is not None else float("nan"),
-            "currentBalance": state.equity(price).quantize(CENT),
+            "currentBalance": state.balance.quantize(CENT),
             "active": state.active,
             "lastUpdated": ms_to_utc(state.last_updated_ms or self.market.now_ms()),
         }

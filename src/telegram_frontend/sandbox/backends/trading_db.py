@@ -1,12 +1,15 @@
 """The trading system's tables, created and written the way the Java services do it.
 
-This is the fake's own schema (its own MetaData, like the Java entities): the frontend's reader in
-`clients.trading_tables` is tested against it, never derived from it. SQLite stores numbers as
-floats here, PostgreSQL as numerics, so the reader meets both quirks.
+The tables come from `real-trading-schema.tsv` (real types, sizes and NOT NULL columns) and the
+rows are shaped as the Java writers shape them: MARKET trades with `executed_price` 0, snapshots
+whose `position_value` holds the quantity and whose drawdown/entry/unrealized columns stay NULL,
+an absolute `max_drawdown`. The frontend's reader in `clients.trading_db` is tested against it,
+never derived from it. SQLite stores numbers as floats, PostgreSQL as numerics.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,107 +17,21 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    Text,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from telegram_frontend.sandbox.backends.trading_schema import build_metadata, load_schema
+
 DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
-_metadata = MetaData()
-
-
-def _num() -> Numeric[Decimal]:
-    return Numeric(24, 8).with_variant(Float(), "sqlite")
-
-
-def _table(name: str, *columns: Column[Any]) -> Table:
-    return Table(name, _metadata, Column("id", Integer, primary_key=True), *columns)
-
-
-DECISIONS = _table(
-    "trading_decision_logs",
-    Column("instance_id", String(100)),
-    Column("strategy_name", String(100)),
-    Column("symbol", String(20)),
-    Column("decision_time", DateTime),
-    Column("signal_detected", String(20)),
-    Column("signal_strength", String(20)),
-    Column("macd_histogram", _num()),
-    Column("current_price", _num()),
-    Column("trade_allowed", Boolean),
-    Column("trade_executed", Boolean),
-    Column("has_active_position", Boolean),
-    Column("position_size_ok", Boolean),
-    Column("daily_loss_limit_ok", Boolean),
-    Column("risk_check_passed", Boolean),
-    Column("decision_reason", Text),
-    Column("blocked_reason", Text),
-    Column("order_id", String(64)),
-    Column("executed_price", _num()),
-    Column("executed_quantity", _num()),
-)
-SNAPSHOTS = _table(
-    "portfolio_snapshots",
-    Column("instance_id", String(100)),
-    Column("strategy_name", String(100)),
-    Column("snapshot_time", DateTime),
-    Column("total_balance", _num()),
-    Column("available_balance", _num()),
-    Column("position_value", _num()),
-    Column("symbol", String(20)),
-    Column("position_size", _num()),
-    Column("position_entry_price", _num()),
-    Column("current_market_price", _num()),
-    Column("unrealized_pnl", _num()),
-    Column("total_trades", Integer),
-    Column("winning_trades", Integer),
-    Column("total_realized_pnl", _num()),
-    Column("daily_pnl", _num()),
-    Column("current_drawdown", _num()),
-    Column("max_drawdown", _num()),
-)
-ORDERS = _table(
-    "orders",
-    Column("symbol", String(20)),
-    Column("order_id", String(64)),
-    Column("client_order_id", String(64)),
-    Column("transact_time", BigInteger),
-    Column("price", _num()),
-    Column("orig_qty", _num()),
-    Column("executed_qty", _num()),
-    Column("cummulative_quote_qty", _num()),
-    Column("status", String(32)),
-    Column("type", String(32)),
-    Column("side", String(8)),
-    Column("fills", Text),
-)
-ANALYSES = _table(
-    "strategy_analysis_events",
-    Column("instance_id", String(100)),
-    Column("analysis_time", DateTime),
-    Column("current_price", _num()),
-    Column("macd_line", _num()),
-    Column("signal_line", _num()),
-    Column("histogram", _num()),
-    Column("signal_detected", String(20)),
-    Column("signal_reason", Text),
-)
+SCHEMA = load_schema()
+_metadata = build_metadata(SCHEMA)
+DECISIONS = _metadata.tables["trading_decision_logs"]
+SNAPSHOTS = _metadata.tables["portfolio_snapshots"]
+ORDERS = _metadata.tables["orders"]
+ANALYSES = _metadata.tables["strategy_analysis_events"]
+ZERO = Decimal(0)
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -173,8 +90,20 @@ class FakeTradingDatabase:
             return int(result.scalar_one())
 
     async def insert_decision(self, **values: Any) -> int:
-        """Any decision-log row; unspecified columns stay NULL, as old rows have them."""
-        return await self._insert(DECISIONS, values)
+        """Any decision-log row; the NOT NULL columns get what the trader writes for a
+        decision with no signal, the nullable ones stay NULL unless given."""
+        instance = values.get("instance_id", "unknown")
+        row: dict[str, Any] = {
+            "instance_id": instance,
+            "strategy_name": instance,
+            "symbol": "BTCUSDT",
+            "decision_time": datetime.now(UTC),
+            "trade_allowed": False,
+            "trade_executed": False,
+            "decision_reason": "No trading signal",
+        }
+        row.update(values)
+        return await self._insert(DECISIONS, row)
 
     async def insert_trade(
         self,
@@ -187,8 +116,13 @@ class FakeTradingDatabase:
         strategy_name: str | None = None,
         order_id: str | None = None,
         reason: str = "MACD crossover",
+        order_type: str = "MARKET",
     ) -> int:
-        """An executed trade: a decision row with `trade_executed = true`."""
+        """An executed trade: a decision row with `trade_executed = true`.
+
+        `price` is the market price the decision saw (`current_price`); `executed_price` is the
+        order response's price, which Binance reports as 0 for a MARKET order.
+        """
         return await self._insert(
             DECISIONS,
             {
@@ -201,13 +135,13 @@ class FakeTradingDatabase:
                 "current_price": price,
                 "trade_allowed": True,
                 "trade_executed": True,
-                "has_active_position": side.upper() == "BUY",
+                "has_active_position": side.upper() == "SELL",
                 "position_size_ok": True,
                 "daily_loss_limit_ok": True,
                 "risk_check_passed": True,
                 "decision_reason": reason,
-                "order_id": order_id or secrets.token_hex(6),
-                "executed_price": price,
+                "order_id": order_id or str(secrets.randbelow(10**11) + 10**10),
+                "executed_price": ZERO if order_type.upper() == "MARKET" else price,
                 "executed_quantity": quantity,
             },
         )
@@ -219,38 +153,35 @@ class FakeTradingDatabase:
         total_balance: Decimal,
         *,
         symbol: str = "BTCUSDT",
-        position_size: Decimal = Decimal(0),
-        position_entry_price: Decimal | None = None,
+        position_size: Decimal = ZERO,
         current_market_price: Decimal | None = None,
         total_trades: int = 0,
         winning_trades: int = 0,
-        total_realized_pnl: Decimal = Decimal(0),
+        total_realized_pnl: Decimal = ZERO,
+        max_drawdown: Decimal | None = ZERO,
         **extra: Any,
     ) -> int:
-        """A portfolio snapshot; the derived columns follow from the given ones."""
-        price = current_market_price or position_entry_price or Decimal(0)
-        position_value = position_size * price
-        unrealized = (
-            (price - position_entry_price) * position_size if position_entry_price else Decimal(0)
-        )
+        """A portfolio snapshot as the trader writes it: `position_value` is the QUANTITY,
+        `available_balance` is balance − quantity, entry price, unrealized P&L and current
+        drawdown stay NULL, `max_drawdown` is absolute (quote units)."""
         values: dict[str, Any] = {
             "instance_id": instance_id,
             "strategy_name": instance_id,
             "snapshot_time": at,
             "total_balance": total_balance,
-            "available_balance": total_balance - position_value,
-            "position_value": position_value,
+            "available_balance": total_balance - position_size,
+            "position_value": position_size,
             "symbol": symbol,
             "position_size": position_size,
-            "position_entry_price": position_entry_price,
+            "position_entry_price": None,
             "current_market_price": current_market_price,
-            "unrealized_pnl": unrealized,
+            "unrealized_pnl": None,
             "total_trades": total_trades,
             "winning_trades": winning_trades,
             "total_realized_pnl": total_realized_pnl,
-            "daily_pnl": Decimal(0),
-            "current_drawdown": Decimal(0),
-            "max_drawdown": Decimal(0),
+            "daily_pnl": ZERO,
+            "current_drawdown": None,
+            "max_drawdown": max_drawdown,
         }
         values.update(extra)
         return await self._insert(SNAPSHOTS, values)
@@ -263,35 +194,58 @@ class FakeTradingDatabase:
         quantity: Decimal,
         status: str = "ACTIVE",
         at: datetime | None = None,
-        order_id: str | None = None,
+        order_id: int | None = None,
         **extra: Any,
     ) -> int:
+        """An `orders` row with every NOT NULL column the Java entity fills."""
         moment = at or datetime.now(UTC)
+        epoch_ms = int(moment.timestamp() * 1000)
         values: dict[str, Any] = {
             "symbol": symbol,
-            "order_id": order_id or str(secrets.randbelow(10**12)),
+            "order_id": order_id if order_id is not None else secrets.randbelow(10**11) + 10**10,
+            "order_list_id": -1,
             "client_order_id": f"tf-{secrets.token_hex(4)}",
-            "transact_time": int(moment.timestamp() * 1000),
+            "transact_time": epoch_ms,
+            "display_transact_time": moment,
+            "working_time": epoch_ms,
+            "display_working_time": moment,
             "price": price,
             "orig_qty": quantity,
             "executed_qty": quantity,
             "cummulative_quote_qty": price * quantity,
             "status": status,
+            "time_in_force": "GTC",
             "type": "MARKET",
             "side": side.upper(),
-            "fills": f'[{{"price":"{price}","qty":"{quantity}","commission":"0"}}]',
+            "self_trade_prevention_mode": "EXPIRE_MAKER",
+            "fills": json.dumps([{"price": str(price), "qty": str(quantity), "commission": "0"}]),
         }
         values.update(extra)
         return await self._insert(ORDERS, values)
 
-    async def set_order_status(self, order_id: str, status: str) -> None:
+    async def set_order_status(self, order_id: int, status: str) -> None:
         async with self._connection() as conn:
             await conn.execute(
-                update(ORDERS).where(ORDERS.c.order_id == order_id).values(status=status)
+                update(ORDERS).where(ORDERS.c.order_id == int(order_id)).values(status=status)
             )
 
     async def insert_analysis_event(self, **values: Any) -> int:
-        return await self._insert(ANALYSES, values)
+        """An analysis row; the NOT NULL kline columns default to the analysis time."""
+        moment = values.get("analysis_time") or datetime.now(UTC)
+        instance = values.get("instance_id", "unknown")
+        row: dict[str, Any] = {
+            "instance_id": instance,
+            "strategy_name": instance,
+            "symbol": "BTCUSDT",
+            "interval": "1h",
+            "analysis_time": moment,
+            "current_price": ZERO,
+            "kline_timestamp": int(moment.timestamp() * 1000),
+            "kline_close_time": moment,
+            "kline_count": 100,
+        }
+        row.update(values)
+        return await self._insert(ANALYSES, row)
 
     async def rows(self, table_name: str) -> list[dict[str, Any]]:
         table = _metadata.tables[table_name]

@@ -46,6 +46,13 @@ JOBS = {
     "data_storage": "binance-data-storage-testnet",
     "data_collection": "binance-data-collection-testnet",
 }
+ENVIRONMENT = "testnet"
+# The real config also scrapes mainnet and infra targets that never resolve on testnet.
+FOREIGN_JOBS = {
+    "binance-trader-macd": "mainnet",
+    "binance-data-storage": "mainnet",
+    "node-exporter": "infra",
+}
 Sample = tuple[str, dict[str, str], Decimal | None]
 _SELECTOR = re.compile(
     r"\s*(?:(?P<agg>sum|max|min|count)\s*\(\s*)?(?P<name>[a-zA-Z_:][\w:]*)"
@@ -54,20 +61,30 @@ _SELECTOR = re.compile(
 
 
 class FakePrometheus:
-    """Answers `/api/v1/query` for plain selectors and sum/max/min/count of them."""
+    """Answers `/api/v1/query` for plain selectors and sum/max/min/count of them.
 
-    def __init__(self, backends: FakeBackends) -> None:
+    As the real config: it scrapes the MACD trader without an API key, which the trader refuses
+    (so that job is down unless `trader_key` is set), and it has jobs of other environments.
+    """
+
+    def __init__(self, backends: FakeBackends, trader_key: bool = False) -> None:
         self.backends = backends
+        self.trader_key = trader_key
 
     def samples(self) -> list[Sample]:
         found: list[Sample] = []
         for name, job in JOBS.items():
             server = self.backends.servers[name]
             up = server.is_up and self.backends.faults[name].error_status is None
-            labels = {"job": job, "instance": f"{job}:8080"}
+            if name == "macd_trader" and not self.trader_key:
+                up = False  # /actuator/prometheus answers 403 to a scrape without a key
+            labels = {"job": job, "instance": f"{job}:8080", "environment": ENVIRONMENT}
             found.append(("up", labels, Decimal(1 if up else 0)))
             if up:
                 found += [(n, {**lab, **labels}, v) for n, lab, v in self._scrape(name)]
+        for job, environment in FOREIGN_JOBS.items():
+            labels = {"job": job, "instance": f"{job}:8080", "environment": environment}
+            found.append(("up", labels, Decimal(0)))
         return found
 
     def _scrape(self, name: str) -> list[Sample]:
@@ -147,12 +164,15 @@ class FakeBackends:
         api_key: str = DEFAULT_API_KEY,
         macd_control_endpoints: bool = False,
         grid_api_enabled: bool = True,
+        test_order_mode: bool = False,
     ) -> None:
         self.market = market or SimulatedMarket()
         self.trading_database_url = trading_database_url
         self.db = FakeTradingDatabase(trading_database_url) if trading_database_url else None
         self.api_key = api_key
-        self.macd = FakeMacdTrader(self.market, self.db, api_key, macd_control_endpoints)
+        self.macd = FakeMacdTrader(
+            self.market, self.db, api_key, macd_control_endpoints, test_order_mode
+        )
         self.grid = FakeGridTrader(api_enabled=grid_api_enabled)
         self.storage = FakeDataStorage(self.market)
         self.collection = FakeDataCollection(self.market)
@@ -256,7 +276,11 @@ class FakeBackends:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    backends = FakeBackends(trading_database_url=args.db, macd_control_endpoints=args.macd_control)
+    backends = FakeBackends(
+        trading_database_url=args.db,
+        macd_control_endpoints=args.macd_control,
+        test_order_mode=args.test_order_mode,
+    )
     await backends.start()
     backends.start_background(args.step_seconds)
     for key, value in backends.settings_overrides().items():
@@ -272,6 +296,11 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite+aiosqlite:///./data/sandbox_trading.db")
     parser.add_argument("--step-seconds", type=float, default=60.0)
     parser.add_argument("--macd-control", action="store_true", help="offer MACD start/stop")
+    parser.add_argument(
+        "--test-order-mode",
+        action="store_true",
+        help="orders never fill, as with the testnet template's default: nothing executes",
+    )
     args = parser.parse_args()
     Path("data").mkdir(exist_ok=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -31,6 +31,7 @@ from telegram_frontend.core.errors import (
     ValidationFailed,
 )
 from telegram_frontend.core.logging import REDACTOR
+from telegram_frontend.core.shared_memo import SharedMemo
 from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import User
 from telegram_frontend.models.base import utcnow
@@ -50,6 +51,7 @@ TOTP_LOCK_SECONDS = 900
 _KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
 _CODE_FORMAT = re.compile(r"\d{6}")
 ENCRYPTED_COLUMNS = ("binance_api_key_enc", "binance_api_secret_enc", "totp_secret_enc")
+KEYLESS_SECONDS = 30.0
 
 
 class MalformedKey(ValidationFailed):
@@ -175,6 +177,8 @@ class CredentialsService:
         self._factory = factory
         self._secret_key = secret_key
         self._limits = AccountLimits(config)
+        # "This user stored no keys of their own": the common answer, asked on every screen.
+        self._keyless = SharedMemo(cache, "keyless", KEYLESS_SECONDS)
 
     # -- the account an actor acts on ---------------------------------------------------------
 
@@ -244,6 +248,7 @@ class CredentialsService:
             await self._audit.record(
                 actor, "credentials.binance.set", f"user:{user_id}", "ok", session=session
             )
+        await self._keyless.forget(user_id)
         return "…" + api_key[-4:]
 
     async def remove_binance_keys(self, actor: Actor) -> bool:
@@ -258,15 +263,17 @@ class CredentialsService:
             await self._audit.record(
                 actor, "credentials.binance.remove", f"user:{user_id}", "ok", session=session
             )
+        await self._keyless.forget(user_id)
         return True
 
     async def binance_credentials(self, user_id: int | None) -> BinanceCredentials | None:
         """The user's decrypted key pair, or None when they stored none."""
-        if user_id is None:
+        if user_id is None or await self._keyless.get(user_id) is not None:
             return None
         async with self._db.session() as session:
             user = await session.get(User, user_id)
         if user is None or not (user.binance_api_key_enc and user.binance_api_secret_enc):
+            await self._keyless.put(user_id, "1")
             return None
         try:
             key = self._open(user.binance_api_key_enc)

@@ -1,7 +1,7 @@
 """The account's configurable limits, read in one place: per-order risk limits and the dust line.
 
-Both come from the versioned system configuration and are read fresh on each use, so an admin's
-change applies to the next order or portfolio screen without a restart.
+Both come from the versioned system configuration: risk limits fresh for every order, the dust
+line at most READ_CACHE_SECONDS old (a change made here applies at once), without a restart.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class AccountLimits:
 
     async def dust_threshold(self) -> Decimal:
         """Balances worth less than this (USDT) fold into one dust line; bad values fall back."""
-        raw = await self._config.get("binance.dust_usdt")
+        raw = await self._config.get_recent("binance.dust_usdt")
         try:
             value = Decimal(str(raw)) if raw is not None else DEFAULT_DUST_USDT
         except (ArithmeticError, InvalidOperation):

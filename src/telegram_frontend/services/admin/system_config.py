@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import ValidationFailed
+from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.models import Configuration
 from telegram_frontend.services.admin.audit import AuditService
 
@@ -78,9 +79,15 @@ def coerce(key: str, raw: Any) -> Any:
 class ConfigService:
     """Reads the latest version of a key (or its default) and writes new versions."""
 
-    def __init__(self, db: Database, audit: AuditService) -> None:
+    def __init__(self, db: Database, audit: AuditService, read_cache_seconds: float = 0.0) -> None:
         self._db = db
         self._audit = audit
+        self._recent: TtlCache[Any] = TtlCache(read_cache_seconds)
+
+    async def get_recent(self, key: str) -> Any:
+        """`get`, possibly `read_cache_seconds` old: for display settings read on every screen
+        (never for limits that guard an order)."""
+        return await self._recent.get(key, lambda: self.get(key))
 
     async def get(self, key: str) -> Any:
         async with self._db.session() as session:
@@ -118,6 +125,7 @@ class ConfigService:
                 {"value": value, "version": version},
                 session=session,
             )
+        self._recent.invalidate()
         return value
 
     async def history(self, key: str, limit: int = 10) -> list[Configuration]:

@@ -26,6 +26,7 @@ from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import AuditLog, User
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.caller_cache import PROFILE, CallerCache
 
 LANGUAGES = ("en", "ru")
 CONFIG_ACTOR = Actor(role=Role.ADMIN, name="config", via="system")
@@ -67,16 +68,40 @@ class UserService:
         admin_ids: Iterable[int] = (),
         default_language: str = "en",
         default_timezone: str = "UTC",
+        callers: CallerCache | None = None,
     ) -> None:
         self._db = db
         self._audit = audit
         self.admin_ids = frozenset(admin_ids)
         self._language = default_language
         self._timezone = default_timezone
+        self._callers = callers
 
     async def get(self, user_id: int) -> User | None:
         async with self._db.session() as session:
             return await session.get(User, user_id)
+
+    async def caller(self, user_id: int) -> User | None:
+        """The caller's profile for the access gate: from the shared cache when it has it."""
+        if self._callers is None:
+            return await self.get(user_id)
+        user = await self._callers.get(user_id)
+        if user is CallerCache.MISSING:
+            user = await self._profile(user_id)
+            await self._callers.put(user_id, user)
+        return user
+
+    async def _profile(self, user_id: int) -> User | None:
+        """The profile columns only, without an ORM session (a cold caller costs one query)."""
+        table = User.__table__
+        columns = [table.c[name] for name in PROFILE]
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(select(*columns).where(table.c.id == user_id))).first()
+        return None if row is None else User(**row._mapping)
+
+    async def _changed(self, user_id: int) -> None:
+        if self._callers is not None:
+            await self._callers.forget(user_id)
 
     async def register(
         self,
@@ -127,6 +152,7 @@ class UserService:
             user.full_name = full_name or user.full_name
             user.last_seen_at = utcnow()
             user.is_active = True
+        await self._changed(user_id)
         return Registration(user=user, created=created)
 
     async def list_users(self, actor: Actor, role: Role | None = None) -> list[User]:
@@ -181,6 +207,7 @@ class UserService:
                 {"from": before, "to": role.value},
                 session=session,
             )
+        await self._changed(user_id)
         return user
 
     async def decide_request(self, actor: Actor, user_id: int, role: Role) -> User:
@@ -301,6 +328,7 @@ class UserService:
             user.language = language or user.language
             user.timezone = timezone or user.timezone
             user.chart_theme = chart_theme or user.chart_theme
+        await self._changed(user_id)
         return user
 
     async def mark_unreachable(self, user_id: int) -> None:
@@ -309,3 +337,4 @@ class UserService:
             user = await session.get(User, user_id)
             if user is not None:
                 user.is_active = False
+        await self._changed(user_id)

@@ -19,6 +19,7 @@ from telegram_frontend.clients.trading_db.reader import TradeCursor
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.availability import Unavailable
 from telegram_frontend.core.errors import BackendUnavailable, FrontendError
+from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.monitoring.system_status import SystemSnapshot
 from telegram_frontend.services.trading.performance import Period
@@ -73,16 +74,21 @@ class StatusOverviewService:
         monitoring: MonitoringService,
         trading: TradingService,
         deadline_seconds: float = DEFAULT_DEADLINE_S,
+        read_cache_seconds: float = 0.0,
     ) -> None:
         self.monitoring = monitoring
         self.trading = trading
         self.deadline = deadline_seconds
+        # One glance serves a burst of /status; a strategy start/stop makes a new one.
+        self.glances: TtlCache[TradingGlance] = TtlCache(read_cache_seconds)
 
     async def overview(self, actor: Actor, *, with_orders: bool = False) -> StatusOverview:
-        """The snapshot (cached by the monitoring service) and a fresh trading glance."""
+        """The monitoring snapshot (cached there) and a glance `read_cache_seconds` old at most."""
         require(actor, Role.VIEWER)
+        key = (with_orders, self.trading.reads.generation)
         system, trading = await asyncio.gather(
-            self.monitoring.snapshot(), self._glance(actor, with_orders)
+            self.monitoring.snapshot(),
+            self.glances.get(key, lambda: self._glance(actor, with_orders)),
         )
         return StatusOverview(system, trading)
 

@@ -21,7 +21,12 @@ from telegram_frontend.clients.trading.http import ServiceHttp
 from telegram_frontend.clients.trading.macd import MacdSummary, TraderMetrics
 from telegram_frontend.clients.trading.storage import StorageQuality
 from telegram_frontend.core.availability import Unavailable
-from telegram_frontend.core.errors import BackendError, BackendRejected, FrontendError
+from telegram_frontend.core.errors import (
+    BackendError,
+    BackendRejected,
+    BackendUnsupported,
+    FrontendError,
+)
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.monitoring.system_status import (
     SERVICES,
@@ -85,10 +90,12 @@ class MonitoringService:
         cache_seconds: float = 5.0,
         overall_timeout: float = 10.0,
         stale_after_seconds: float = 600.0,
+        environment: str | None = "testnet",
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.clients = clients
+        self.environment = environment  # only this deployment's Prometheus jobs are shown
         self.cache_seconds = cache_seconds
         self.overall_timeout = overall_timeout
         self.stale_after_seconds = stale_after_seconds
@@ -106,6 +113,7 @@ class MonitoringService:
             cache_seconds=settings.monitoring_cache_seconds,
             overall_timeout=per_call + 1.0,
             stale_after_seconds=settings.heartbeat_stale_seconds,
+            environment=settings.deployment_environment,
         )
 
     async def snapshot(self, force: bool = False) -> SystemSnapshot:
@@ -165,9 +173,9 @@ class MonitoringService:
         for key, name in SERVICES.items():
             check = checks.get(key)
             if probes.get(key) is None or check is None:
-                statuses.append(
-                    ServiceStatus(key, name, ServiceState.UNKNOWN, None, "not configured")
-                )
+                # the grid trader is optional and not deployed by default: not a fault
+                missing = "not deployed" if key == "grid_trader" else "not configured"
+                statuses.append(ServiceStatus(key, name, ServiceState.UNKNOWN, None, missing))
                 continue
             reason = "; ".join(check.reasons) or None
             statuses.append(
@@ -257,9 +265,20 @@ class MonitoringService:
         return check
 
     async def _check_grid(self) -> _Check:
-        client = self.clients.grid
+        """The grid trader has no actuator: its strategy list is the liveness probe."""
+        client, check = self.clients.grid, _Check()
         assert client is not None
-        check, _ = await self._probe(client.health)
+        started = time.perf_counter()
+        try:
+            await client.strategies()
+        except BackendUnsupported as exc:  # alive, REST API switched off
+            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
+        except BackendRejected as exc:
+            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
+        except FrontendError as exc:
+            check.worsen(ServiceState.DOWN, _reason_of(exc))
+            return check
+        check.latency_ms = _ms(started)
         return check
 
     async def _check_storage(self) -> _Check:
@@ -305,7 +324,7 @@ class MonitoringService:
         assert client is not None
         started = time.perf_counter()
         try:
-            check.data["targets"] = await client.targets_up()
+            check.data["targets"] = await client.targets_up(self.environment)
         except BackendRejected as exc:
             check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
         except FrontendError as exc:

@@ -50,7 +50,7 @@ def trade_key(trade: DecisionLog) -> str:
 def trade_notice(trade: DecisionLog) -> Notice:
     """An executed trade; a later trade of the same order replies to this one."""
     side = (trade.signal_detected or "").upper() or "TRADE"
-    price = trade.executed_price if trade.executed_price is not None else trade.current_price
+    price = trade.price  # never the MARKET order's 0
     amount = trade.executed_quantity
     value = price * amount if price is not None and amount is not None else None
 

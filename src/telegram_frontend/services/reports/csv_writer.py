@@ -36,6 +36,7 @@ from typing import Any, Literal, NamedTuple
 from telegram_frontend.clients.trading.payload import to_datetime
 from telegram_frontend.core.errors import ValidationFailed
 from telegram_frontend.core.formatters import zone
+from telegram_frontend.services.trading.performance import max_drawdown_pct
 
 ReportKind = Literal["trades", "orders", "performance"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -245,7 +246,8 @@ def performance_from_snapshots(snapshots: Iterable[Any], period: Period) -> list
     """Per instance: the change from a baseline snapshot to the last one in the period.
 
     The baseline is the last snapshot at or before the period start when the caller passed one,
-    else the first snapshot in the period; max drawdown is the worst `current_drawdown` seen.
+    else the first snapshot in the period; max drawdown is the largest fall of `total_balance`
+    from its running peak (the real `current_drawdown` column is always NULL).
     """
     by_instance: dict[str, list[tuple[datetime, Any]]] = {}
     for snap in snapshots:
@@ -270,8 +272,8 @@ def _performance(base: Any, inside: Sequence[Any]) -> PerformanceRow:
     win_rate = None
     if trades is not None and wins is not None and trades > 0:
         win_rate = (Decimal(int(wins)) * 100 / int(trades)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    drawdowns = [_decimal(_field(s, ("current_drawdown",))) for s in inside]
-    seen = [abs(d) for d in drawdowns if d is not None]
+    balances = [_decimal(_field(s, ("total_balance",))) for s in [base, *inside]]
+    drawdown = max_drawdown_pct([b for b in balances if b is not None])
     return PerformanceRow(
         instance_id=_text(_field(last, ("instance_id",))),
         strategy=_text(_field(last, ("strategy_name", "strategy"))),
@@ -283,7 +285,7 @@ def _performance(base: Any, inside: Sequence[Any]) -> PerformanceRow:
         trades=None if trades is None else int(trades),
         winning_trades=None if wins is None else int(wins),
         win_rate_pct=win_rate,
-        max_drawdown_pct=max(seen) if seen else None,
+        max_drawdown_pct=drawdown,
     )
 
 

@@ -1,8 +1,9 @@
 """One way to look at a strategy, a trade or a position, whatever backend it comes from.
 
 MACD instances and grid strategies have different shapes and different powers (only a grid can be
-started and stopped); the bot and the API show both through these views, with short ids like
-`macd:conservative-btc` and `grid:3` that fit in callback data.
+started and stopped); the bot and the API show both through these views, with ids like
+`macd:conservative-btc` and `grid:<uuid>` (the grid trader's server-generated UUIDs) that fit in
+callback data.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from telegram_frontend.services.trading.performance import Period
 
 CENT = Decimal("0.01")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class StrategyKind(enum.StrEnum):
@@ -75,7 +77,8 @@ class Strategy:
     balance: Decimal | None = None
     pnl: Decimal | None = None
     win_rate: Decimal | None = None  # percent
-    drawdown: Decimal | None = None  # percent
+    drawdown: Decimal | None = None  # absolute, in quote units (USDT): the trader's maxDrawdown
+    drawdown_pct: Decimal | None = None  # percent of the starting balance, where known
     sharpe: Decimal | None = None
     total_trades: int | None = None
     can_start_stop: bool = False
@@ -85,16 +88,17 @@ class Strategy:
 
 
 def parse_strategy_id(strategy_id: str) -> tuple[StrategyKind, str]:
-    """`macd:<instance>` / `grid:<n>`; a bare number means a grid, a bare name a MACD instance."""
+    """`macd:<instance>` / `grid:<id>`; a bare number or UUID means a grid, a bare name a MACD
+    instance. Grid ids are whatever string the grid trader generated (UUIDs today)."""
     text = strategy_id.strip()
     prefix, _, rest = text.partition(":")
     if rest and prefix.lower() in (StrategyKind.MACD, StrategyKind.GRID):
         kind, backend_id = StrategyKind(prefix.lower()), rest.strip()
     else:
-        kind = StrategyKind.GRID if text.isdigit() else StrategyKind.MACD
+        bare_grid = text.isdigit() or _UUID.fullmatch(text)
+        kind = StrategyKind.GRID if bare_grid else StrategyKind.MACD
         backend_id = text
-    valid = _ID.fullmatch(backend_id) and (kind is StrategyKind.MACD or backend_id.isdigit())
-    if not valid:
+    if not _ID.fullmatch(backend_id):
         raise NotFound(f"There is no strategy {strategy_id[:80]!r}.")
     return kind, backend_id
 
@@ -122,6 +126,16 @@ def win_rate_pct(
     return (reported * 100 if reported <= 1 else reported).quantize(CENT, ROUND_HALF_UP)
 
 
+def drawdown_pct_of_start(
+    drawdown: Decimal | None, balance: Decimal | None, profit: Decimal | None
+) -> Decimal | None:
+    """`maxDrawdown` is absolute; as a percent of the starting balance (balance − profit)."""
+    if drawdown is None or balance is None or profit is None:
+        return None
+    start = balance - profit
+    return (abs(drawdown) * 100 / start).quantize(CENT, ROUND_HALF_UP) if start > 0 else None
+
+
 def macd_view(instance: MacdInstance, control_supported: bool | None) -> Strategy:
     params = dict(KNOWN_MACD_PROFILES.get(instance.instance_id, {}))
     risk = params.pop("risk_level", None) or macd_risk_level(
@@ -144,7 +158,10 @@ def macd_view(instance: MacdInstance, control_supported: bool | None) -> Strateg
         balance=instance.current_balance,
         pnl=instance.total_profit,
         win_rate=win_rate_pct(instance.winning_trades, instance.total_trades, instance.win_rate),
-        drawdown=instance.max_drawdown,
+        drawdown=abs(instance.max_drawdown) if instance.max_drawdown is not None else None,
+        drawdown_pct=drawdown_pct_of_start(
+            instance.max_drawdown, instance.current_balance, instance.total_profit
+        ),
         sharpe=instance.sharpe_ratio,
         total_trades=instance.total_trades,
         can_start_stop=can,
@@ -177,7 +194,7 @@ def grid_view(grid: GridStrategy) -> Strategy:
         id=strategy_key(StrategyKind.GRID, grid.id),
         kind=StrategyKind.GRID,
         backend_id=grid.id,
-        name=f"Grid {grid.symbol or '?'} #{grid.id}",
+        name=f"Grid {grid.symbol or '?'} {_short_grid_id(grid.id)}",
         symbol=grid.symbol,
         timeframe=grid.interval,
         active=grid.active,
@@ -185,6 +202,11 @@ def grid_view(grid: GridStrategy) -> Strategy:
         parameters=params,
         risk_limits=limits,
     )
+
+
+def _short_grid_id(grid_id: str) -> str:
+    """`#3` for a numeric id, the first 8 characters of a UUID (enough to tell grids apart)."""
+    return f"#{grid_id}" if grid_id.isdigit() else grid_id[:8]
 
 
 @dataclass(frozen=True)
@@ -220,7 +242,7 @@ def trade_view(row: DecisionLog) -> Trade:
         strategy_name=row.strategy_name,
         symbol=row.symbol,
         side=side,
-        price=row.executed_price if row.executed_price is not None else row.current_price,
+        price=row.price,
         quantity=row.executed_quantity,
         at=row.decision_time,
         order_id=row.order_id,
@@ -242,12 +264,14 @@ class Position:
 
 
 def position_view(row: PortfolioSnapshot) -> Position | None:
-    """None for a flat book: only snapshots with a non-zero position are positions."""
+    """None for a flat book: only snapshots with a non-zero position are positions.
+
+    Valued as size × market price in USDT (`position_value` holds the quantity); the entry price
+    and unrealized P&L are NULL in the real rows, so they are shown only when present.
+    """
     if not row.position_size:
         return None
-    value = row.position_value
-    if value is None and row.current_market_price is not None:
-        value = row.position_size * row.current_market_price
+    value = row.position_quote_value
     pnl = row.unrealized_pnl
     if pnl is None and row.current_market_price is not None and row.position_entry_price:
         pnl = (row.current_market_price - row.position_entry_price) * row.position_size

@@ -27,11 +27,13 @@ from telegram_frontend.clients.trading_db.reader import (
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.availability import Partial, Unavailable
 from telegram_frontend.core.errors import (
+    AlreadyInState,
     BackendUnavailable,
     BackendUnsupported,
     FrontendError,
     PermissionDenied,
 )
+from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.services.trading.performance import (
     EquityPoint,
     Period,
@@ -104,17 +106,23 @@ class TradingService:
         auditor: StrategyAuditor | None = None,
         run_log: StrategyRunRecorder | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        read_cache_seconds: float = 0.0,
     ) -> None:
         self.clients = clients
         self.auditor = auditor
         self.run_log = run_log
         self._now = now
+        # The strategy lists, shared by a burst of callers; a start/stop here forgets them.
+        self.reads: TtlCache[Partial[Strategy]] = TtlCache(read_cache_seconds)
 
     # -- strategies --------------------------------------------------------------------------
 
     async def list_strategies(self, actor: Actor) -> Partial[Strategy]:
         """MACD instances and grid strategies together; a failing backend becomes a note."""
         require(actor, Role.VIEWER)
+        return await self.reads.get("strategies", self._list_strategies)
+
+    async def _list_strategies(self) -> Partial[Strategy]:
         macd, grid = self.clients.macd, self.clients.grid
         notes: list[Unavailable] = []
         if macd is None:
@@ -152,6 +160,12 @@ class TradingService:
         return await self._switch(actor, strategy_id, start=False)
 
     async def _switch(self, actor: Actor, strategy_id: str, start: bool) -> Strategy:
+        try:
+            return await self._switch_and_record(actor, strategy_id, start)
+        finally:
+            self.reads.invalidate()
+
+    async def _switch_and_record(self, actor: Actor, strategy_id: str, start: bool) -> Strategy:
         action = "strategy.start" if start else "strategy.stop"
         target = strategy_id[:128]
         try:
@@ -161,6 +175,9 @@ class TradingService:
             strategy = await self._call_switch(kind, backend_id, start)
         except PermissionDenied as exc:
             await self._audit(actor, action, target, "denied", exc)
+            raise
+        except AlreadyInState as exc:
+            await self._audit(actor, action, target, "noop", exc)
             raise
         except BackendUnsupported as exc:
             await self._audit(actor, action, target, "unsupported", exc)

@@ -7,6 +7,7 @@ handlers stay thin and each picture is built in one place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from telegram_frontend.bot.ui.account import account_label
 from telegram_frontend.bot.ui.notes import notes_block
@@ -133,25 +134,30 @@ def positions_blocks(positions: Sequence[Position], tz: str) -> list[Block]:
     by_strategy: dict[str, list[Position]] = {}
     for position in positions:
         by_strategy.setdefault(position.strategy_id, []).append(position)
-    header = [_("Symbol"), _("Size"), _("Entry"), _("Mark"), _("uPnL")]
+    # real snapshots carry no entry price or unrealized P&L: those columns only when known
+    known_pnl = any(p.unrealized_pnl is not None for p in positions)
+    header = [_("Symbol"), _("Size"), _("Mark"), _("Value")]
+    if known_pnl:
+        header += [_("Entry"), _("uPnL")]
     for strategy_id, items in sorted(by_strategy.items()):
         newest = max((p.as_of for p in items if p.as_of), default=None)
         blocks.append(text_block(b(strategy_id) + " · " + esc(when(newest, tz))))
-        rows = [
-            [
-                p.symbol or "?",
-                qty(p.size),
-                money(p.entry_price),
-                money(p.market_price),
-                signed(p.unrealized_pnl),
-            ]
-            for p in items
-        ]
+        rows = []
+        for p in items:
+            row = [p.symbol or "?", qty(p.size), money(p.market_price), money(p.value)]
+            if known_pnl:
+                row += [money(p.entry_price), signed(p.unrealized_pnl)]
+            rows.append(row)
         blocks.append(pre_block(table(rows, header)))
-    total = sum((p.unrealized_pnl for p in positions if p.unrealized_pnl is not None), start=0)
+    value = sum((p.value for p in positions if p.value is not None), start=Decimal(0))
     blocks.append(
-        text_block(
-            esc(_("Unrealized P&L in total: {pnl}")).format(pnl=b(signed(total, unit="USDT")))
-        )
+        text_block(esc(_("Value in total: {value}")).format(value=b(money(value, 2, "USDT"))))
     )
+    if known_pnl:
+        total = sum((p.unrealized_pnl for p in positions if p.unrealized_pnl is not None), start=0)
+        blocks.append(
+            text_block(
+                esc(_("Unrealized P&L in total: {pnl}")).format(pnl=b(signed(total, unit="USDT")))
+            )
+        )
     return blocks

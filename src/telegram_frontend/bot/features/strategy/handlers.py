@@ -19,9 +19,6 @@ from telegram_frontend.bot.features.strategy.callbacks import (
     StrategyCard,
     StrategyConfirm,
     StrategyPage,
-    is_hashed,
-    strategy_hash,
-    strategy_id_of,
 )
 from telegram_frontend.bot.features.strategy.keyboards import (
     card_keyboard,
@@ -45,10 +42,15 @@ from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
+from telegram_frontend.bot.ui.strategy_refs import resolve_ref
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, NotFound
-from telegram_frontend.core.formatters import paginate
+from telegram_frontend.core.errors import (
+    AlreadyInState,
+    ConfirmationExpired,
+    FrontendError,
+)
+from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
@@ -83,18 +85,6 @@ async def _list_screen(
     shown = strategies[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     blocks = list_blocks(strategies, shown, found.unavailable, page, pages)
     return paginate(blocks), list_keyboard(shown, page, pages)
-
-
-async def resolve(trading: TradingService, actor: Actor, ref: str) -> str:
-    """The strategy id behind a button's ref (a hashed ref is looked up in the list)."""
-    plain = strategy_id_of(ref)
-    if plain is not None:
-        return plain
-    if is_hashed(ref):
-        for strategy in (await trading.list_strategies(actor)).items:
-            if strategy_hash(strategy.id) == ref[1:]:
-                return strategy.id
-    raise NotFound(_("This strategy no longer exists."))
 
 
 async def _last_signal(
@@ -166,7 +156,7 @@ async def strategy_card(
     trading: FromDishka[TradingService],
 ) -> None:
     """Open a card from the list, or refresh it, in place."""
-    strategy_id = await resolve(trading, actor, callback_data.ref)
+    strategy_id = await resolve_ref(trading, actor, callback_data.ref)
     pages, keyboard = await _card_screen(trading, actor, user, strategy_id)
     done = _("Updated") if callback_data.action is CardAction.REFRESH else _("Opened")
     await edit_screen(query, pages, keyboard, done_text=done)
@@ -185,7 +175,7 @@ async def strategy_chart(
     charts: FromDishka[ChartService],
 ) -> None:
     """The equity curve of the last 7 days as a photo under the card."""
-    strategy_id = await resolve(trading, actor, callback_data.ref)
+    strategy_id = await resolve_ref(trading, actor, callback_data.ref)
     points = await trading.equity_series(actor, strategy_id)
     if not points or not isinstance(query.message, Message):
         await query.answer(_("No equity data for this strategy yet."), show_alert=True)
@@ -219,7 +209,7 @@ async def ask_to_switch(
 ) -> None:
     """Start/Stop tapped: a plain sentence if it cannot be done, else a confirmation."""
     start = callback_data.action is CardAction.START
-    strategy_id = await resolve(trading, actor, callback_data.ref)
+    strategy_id = await resolve_ref(trading, actor, callback_data.ref)
     strategy = await trading.get_strategy(actor, strategy_id)
     if not isinstance(query.message, Message):
         await query.answer(_("This message is too old; send the command again."), show_alert=True)
@@ -310,6 +300,11 @@ async def confirm_switch(
         strategy = await (trading.start_strategy if start else trading.stop_strategy)(
             actor, strategy_id
         )
+    except AlreadyInState as exc:  # a repeated switch: nothing to do, nothing wrong
+        await query.answer(_("Nothing to change"))
+        if message is not None:
+            await message.edit_text("ℹ️ " + esc(exc.user_message))
+        return
     except FrontendError as exc:
         await query.answer(_("Not done"), show_alert=False)
         if message is not None:

@@ -11,7 +11,6 @@ from telegram_frontend.bot.features.strategy.callbacks import (
     StrategyCard,
     StrategyConfirm,
     StrategyPage,
-    strategy_ref,
 )
 from telegram_frontend.bot.features.strategy.texts import button_label
 from telegram_frontend.bot.ui.keyboards import (
@@ -22,6 +21,7 @@ from telegram_frontend.bot.ui.keyboards import (
     pagination_row,
     refresh_button,
 )
+from telegram_frontend.bot.ui.strategy_refs import strategy_ref
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.trading.records import Strategy, StrategyKind

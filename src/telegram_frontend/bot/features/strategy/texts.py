@@ -82,7 +82,7 @@ def card_blocks(
         (_("P&L: {value}"), signed(strategy.pnl, 2, "USDT"), strategy.pnl),
         (_("Trades: {value}"), str(strategy.total_trades), strategy.total_trades),
         (_("Win rate: {value}"), pct(strategy.win_rate), strategy.win_rate),
-        (_("Max drawdown: {value}"), pct(strategy.drawdown), strategy.drawdown),
+        (_("Max drawdown: {value}"), _drawdown(strategy), strategy.drawdown),
         (_("Sharpe ratio: {value}"), money(strategy.sharpe), strategy.sharpe),
     ]
     lines += [esc(label.format(value=shown)) for label, shown, raw in figures if raw is not None]
@@ -159,3 +159,9 @@ def cancelled_text() -> str:
 
 def failed_text(reason: str) -> str:
     return "❌ " + esc(reason)
+
+
+def _drawdown(strategy: Strategy) -> str:
+    """The trader's maxDrawdown is absolute: USDT, with the percent of the start when known."""
+    shown = money(strategy.drawdown, 2, "USDT")
+    return f"{shown} ({pct(strategy.drawdown_pct)})" if strategy.drawdown_pct is not None else shown

@@ -146,7 +146,11 @@ async def dashboard_command(message: Message, settings: FromDishka[Settings]) ->
     if not settings.grafana_url:
         await message.answer(dashboard_missing_text())
         return
-    await message.answer(dashboard_text(), reply_markup=dashboards_keyboard(settings.grafana_url))
+    missing = frozenset(settings.grafana_unprovisioned)
+    await message.answer(
+        dashboard_text(missing),
+        reply_markup=dashboards_keyboard(settings.grafana_url, missing),
+    )
 
 
 def get_router() -> Router:

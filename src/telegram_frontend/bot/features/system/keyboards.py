@@ -25,10 +25,13 @@ def refresh_keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     return markup([refresh_row(ScreenRefresh(screen=screen).pack())])
 
 
-def dashboards_keyboard(grafana_url: str) -> InlineKeyboardMarkup | None:
-    """A link per dashboard, two a row."""
+def dashboards_keyboard(
+    grafana_url: str, unprovisioned: frozenset[str] = frozenset()
+) -> InlineKeyboardMarkup | None:
+    """A link per dashboard, two a row; ⚠️ marks one this deployment does not provision."""
     base = grafana_url.rstrip("/")
     buttons = [
-        url_button(str(label), f"{base}/d/{uid}") for uid, label in GRAFANA_DASHBOARDS.items()
+        url_button(("⚠️ " if uid in unprovisioned else "") + str(label), f"{base}/d/{uid}")
+        for uid, label in GRAFANA_DASHBOARDS.items()
     ]
     return markup([buttons[n : n + 2] for n in range(0, len(buttons), 2)])

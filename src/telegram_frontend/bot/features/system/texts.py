@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from telegram_frontend.bot.features.system.keyboards import GRAFANA_DASHBOARDS
 from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.core.formatters import (
     Block,
@@ -363,8 +364,14 @@ def metrics_blocks(overview: StatusOverview, figures: DeliveryFigures, tz: str) 
     return blocks + notes_block(overview.unavailable)
 
 
-def dashboard_text() -> str:
-    return "📊 " + b(_("Grafana dashboards")) + "\n" + esc(_("Tap a dashboard to open it."))
+def dashboard_text(unprovisioned: frozenset[str] = frozenset()) -> str:
+    """The header, and which dashboards this deployment does not provision."""
+    text = "📊 " + b(_("Grafana dashboards")) + "\n" + esc(_("Tap a dashboard to open it."))
+    absent = [str(label) for uid, label in GRAFANA_DASHBOARDS.items() if uid in unprovisioned]
+    if absent:
+        note = _("⚠️ Not provisioned by this deployment: {names}.")
+        text += "\n" + esc(note.format(names=", ".join(absent)))
+    return text
 
 
 def dashboard_missing_text() -> str:

@@ -1,0 +1,1 @@
+"""/signals: why a strategy is (not) trading, from its logged decisions."""

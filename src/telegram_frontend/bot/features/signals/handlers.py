@@ -1,0 +1,139 @@
+"""/signals [strategy]: recent decisions and why nothing (or something) was traded; admins can
+force an indicator refresh, confirmed with a one-time token and audited by the service."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from dishka.integrations.aiogram import FromDishka
+
+from telegram_frontend.bot.features.signals.callbacks import (
+    IndicatorRefresh,
+    IndicatorRefreshConfirm,
+)
+from telegram_frontend.bot.features.signals.texts import (
+    refresh_question,
+    refreshed_text,
+    report_blocks,
+)
+from telegram_frontend.bot.middlewares import chat_action
+from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.keyboards import button, confirm_row, markup
+from telegram_frontend.bot.ui.pages import answer_pages
+from telegram_frontend.bot.ui.strategy_refs import resolve_ref, strategy_ref
+from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
+from telegram_frontend.core.formatters import esc, paginate
+from telegram_frontend.core.i18n import _
+from telegram_frontend.models import User
+from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.trading.service import TradingService
+from telegram_frontend.services.trading.signals import REFRESH_ACTION, SignalService
+
+router = Router(name="signals")
+chat_action.install(router.message, router.callback_query)
+
+
+def _refresh_keyboard(strategy_id: str | None, role: Role) -> InlineKeyboardMarkup | None:
+    if not role.allows(Role.ADMIN):
+        return None
+    ref = strategy_ref(strategy_id) if strategy_id else ""
+    label = "🔄 " + _("Refresh indicators")
+    return markup([[button(label, IndicatorRefresh(ref=ref).pack())]])
+
+
+@router.message(
+    Command("signals"),
+    flags={
+        "role": Role.VIEWER,
+        "chat_action": "typing",
+        "command": CommandInfo(
+            "signals", "Why a strategy is not trading: its recent decisions", "[id]", order=32
+        ),
+    },
+)
+async def signals_command(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    user: User,
+    signals: FromDishka[SignalService],
+) -> None:
+    """Every instance without an argument; one strategy with `macd:<id>` or a bare id."""
+    report = await signals.signals(actor, (command.args or "").strip() or None)
+    pages = paginate(report_blocks(report, user.timezone))
+    await answer_pages(message, pages, _refresh_keyboard(report.strategy_id, actor.role))
+
+
+async def _resolve(trading: TradingService, actor: Actor, ref: str) -> str | None:
+    """None for the button that covers every monitored pair."""
+    return await resolve_ref(trading, actor, ref) if ref else None
+
+
+@router.callback_query(IndicatorRefresh.filter(), flags={"role": Role.ADMIN})
+async def ask_to_refresh(
+    query: CallbackQuery,
+    callback_data: IndicatorRefresh,
+    actor: Actor,
+    trading: FromDishka[TradingService],
+    confirmations: FromDishka[ConfirmationService],
+) -> None:
+    """Never on the first tap: a confirmation whose token keeps the target server-side."""
+    if not isinstance(query.message, Message):
+        await query.answer(_("This message is too old; send the command again."), show_alert=True)
+        return
+    strategy_id = await _resolve(trading, actor, callback_data.ref)
+    pending = await confirmations.issue(
+        actor.label, REFRESH_ACTION, {"strategy_id": strategy_id or ""}
+    )
+    keyboard = markup(
+        [
+            confirm_row(
+                IndicatorRefreshConfirm(token=pending.token, ok=True).pack(),
+                IndicatorRefreshConfirm(token=pending.token, ok=False).pack(),
+                _("Refresh"),
+            )
+        ]
+    )
+    await query.message.answer(refresh_question(strategy_id), reply_markup=keyboard)
+    await query.answer()
+
+
+@router.callback_query(IndicatorRefreshConfirm.filter(), flags={"role": Role.ADMIN})
+async def confirm_refresh(
+    query: CallbackQuery,
+    callback_data: IndicatorRefreshConfirm,
+    actor: Actor,
+    signals: FromDishka[SignalService],
+    confirmations: FromDishka[ConfirmationService],
+) -> None:
+    message = query.message if isinstance(query.message, Message) else None
+    try:
+        pending = await confirmations.consume(actor.label, callback_data.token)
+        if pending.action != REFRESH_ACTION:
+            raise ConfirmationExpired()
+    except ConfirmationExpired as exc:
+        await query.answer(exc.user_message, show_alert=True)
+        return
+    if not callback_data.ok:
+        await query.answer(_("Cancelled"))
+        if message is not None:
+            await message.edit_text(esc(_("Cancelled; nothing was changed.")))
+        return
+    strategy_id = str(pending.payload.get("strategy_id") or "") or None
+    try:
+        target = await signals.refresh_indicators(actor, strategy_id)
+    except FrontendError as exc:
+        await query.answer(_("Not done"))
+        if message is not None:
+            await message.edit_text("❌ " + esc(exc.user_message))
+        return
+    await query.answer(_("Done"))
+    if message is not None:
+        await message.edit_text(refreshed_text(target))
+
+
+def get_router() -> Router:
+    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
+    return router

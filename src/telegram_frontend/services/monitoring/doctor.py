@@ -1,0 +1,248 @@
+"""`tgfront doctor`: after configuring, ask every configured backend one read-only question.
+
+One line per check (ok / not configured / failed with the reason and the setting to fix), then
+the latest executed trade exactly as its alert reads and the latest snapshot of each instance
+with its position valued in USDT. Nothing here writes anywhere: the trading database connection
+is read-only, Binance gets one signed GET, Telegram a `getMe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import html
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram_frontend.clients.binance.client import BinanceClient
+from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.clients.trading.macd import KEY_ROLE_NEEDED
+from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot
+from telegram_frontend.core.errors import (
+    BackendRejected,
+    BackendUnsupported,
+    ExchangeError,
+    FrontendError,
+)
+from telegram_frontend.core.formatters import money, qty, when
+from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.notifications.texts import trade_notice
+from telegram_frontend.services.notifications.types import Audience
+from telegram_frontend.services.trading.records import position_view
+
+TelegramProbe = Callable[[str, str], Awaitable[str]]
+
+
+class CheckState(enum.StrEnum):
+    OK = "ok"
+    NOT_CONFIGURED = "not configured"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    name: str
+    state: CheckState
+    detail: str = ""
+    setting: str | None = None  # what to fix when it failed
+
+    def line(self) -> str:
+        text = f"{self.name}: {self.state.value}"
+        if self.detail:
+            text += f" — {self.detail}"
+        if self.state is CheckState.FAILED and self.setting:
+            text += f" (check {self.setting})"
+        return text
+
+
+@dataclass
+class DoctorReport:
+    checks: list[DoctorCheck] = field(default_factory=list)
+    latest_trade: str | None = None  # the trade alert's text, plain
+    snapshots: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every configured part answered; an unconfigured one is not a failure."""
+        return all(c.state is not CheckState.FAILED for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "checks": [
+                {"name": c.name, "state": c.state.value, "detail": c.detail, "setting": c.setting}
+                for c in self.checks
+            ],
+            "latest_trade": self.latest_trade,
+            "snapshots": self.snapshots,
+        }
+
+
+def plain_text(rendered_html: str) -> str:
+    """A Telegram HTML rendering as the terminal shows it: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered_html))
+
+
+def snapshot_line(snap: PortfolioSnapshot) -> str:
+    """`conservative-btc BTCUSDT: position 0.01 ≈ 650.00 USDT at 65,000.00; balance …`."""
+    who = f"{snap.instance_id or '?'} {snap.symbol or ''}".rstrip()
+    balance = money(snap.total_balance, 2, "USDT") if snap.total_balance is not None else "—"
+    position = position_view(snap)
+    if position is None:
+        held = "no open position"
+    elif position.value is None:
+        held = f"position {qty(position.size)} (no market price to value it)"
+    else:
+        price = money(position.market_price, 2)
+        held = f"position {qty(position.size)} ≈ {money(position.value, 2, 'USDT')} at {price}"
+    return f"{who}: {held}; balance {balance}; as of {when(snap.snapshot_time, 'UTC')}"
+
+
+class Doctor:
+    def __init__(
+        self,
+        settings: Settings,
+        clients: BackendClients,
+        binance: BinanceClient | None = None,
+        telegram: TelegramProbe | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clients = clients
+        self.binance = binance
+        self.telegram = telegram
+
+    async def run(self) -> DoctorReport:
+        checks = await asyncio.gather(
+            self._macd(),
+            self._grid(),
+            self._actuator("data storage", "DATA_STORAGE_URL", self.clients.storage),
+            self._actuator("data collection", "DATA_COLLECTION_URL", self.clients.collection),
+            self._prometheus(),
+            self._trading_db(),
+            self._binance(),
+            self._telegram(),
+        )
+        report = DoctorReport(checks=list(checks))
+        if self.clients.trading_db is not None and self._passed(report, "trading database"):
+            await self._trading_figures(report)
+        return report
+
+    @staticmethod
+    def _passed(report: DoctorReport, name: str) -> bool:
+        return any(c.name == name and c.state is CheckState.OK for c in report.checks)
+
+    async def _macd(self) -> DoctorCheck:
+        name, setting, macd = "MACD trader", "MACD_TRADER_URL", self.clients.macd
+        if macd is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
+        try:
+            health = await macd.health()
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        try:
+            instances = await macd.instances()
+        except BackendRejected as exc:
+            if exc.status in (401, 403):
+                detail = f"up ({health.status}), but HTTP {exc.status}: {KEY_ROLE_NEEDED}"
+                return DoctorCheck(name, CheckState.FAILED, detail, "MACD_TRADER_API_KEY")
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        detail = f"{health.status}; {len(instances)} instances; the key has the ADMIN role"
+        return DoctorCheck(name, CheckState.OK, detail)
+
+    async def _grid(self) -> DoctorCheck:
+        name, setting, grid = "grid trader", "GRID_TRADER_URL", self.clients.grid
+        if grid is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"not deployed ({setting} unset)")
+        try:
+            strategies = await grid.strategies()
+        except BackendUnsupported as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, "grid.api.enabled")
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        return DoctorCheck(name, CheckState.OK, f"{len(strategies)} grid strategies")
+
+    async def _actuator(self, name: str, setting: str, client: Any) -> DoctorCheck:
+        if client is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
+        try:
+            health = await client.health()
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        if not health.is_up:
+            return DoctorCheck(name, CheckState.FAILED, f"its health is {health.status}", setting)
+        return DoctorCheck(name, CheckState.OK, str(health.status))
+
+    async def _prometheus(self) -> DoctorCheck:
+        name, setting, prom = "Prometheus", "PROMETHEUS_URL", self.clients.prometheus
+        if prom is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
+        env = self.settings.deployment_environment
+        try:
+            jobs = await prom.targets_up(env)
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        up = sum(1 for v in jobs.values() if v)
+        scope = f'environment="{env}"' if env else "all environments"
+        return DoctorCheck(name, CheckState.OK, f"{up} of {len(jobs)} jobs up ({scope})")
+
+    async def _trading_db(self) -> DoctorCheck:
+        name, setting, db = "trading database", "TRADING_DATABASE_URL", self.clients.trading_db
+        if db is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
+        try:
+            missing = await db.missing_columns()
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        problems = [
+            f"{table}: missing {', '.join(cols[:6])}" for table, cols in missing.items() if cols
+        ]
+        if problems:
+            return DoctorCheck(name, CheckState.FAILED, "; ".join(problems), setting)
+        return DoctorCheck(name, CheckState.OK, f"read-only; the {len(missing)} tables we read")
+
+    async def _binance(self) -> DoctorCheck:
+        name, setting = "Binance", "BINANCE_API_KEY / BINANCE_API_SECRET"
+        if self.binance is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, "no system API key is set")
+        try:
+            account = await self.binance.account()
+        except (ExchangeError, FrontendError) as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        net = "mainnet" if self.binance.is_mainnet else "testnet"
+        perms = ", ".join(account.permissions) or "none listed"
+        trade = "can trade" if account.can_trade else "cannot trade"
+        return DoctorCheck(
+            name, CheckState.OK, f"{net}; the key reads the account, {trade}; {perms}"
+        )
+
+    async def _telegram(self) -> DoctorCheck:
+        name, setting = "Telegram", "TELEGRAM_BOT_TOKEN"
+        token = self.settings.telegram_bot_token
+        if token is None or not token.get_secret_value() or self.telegram is None:
+            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
+        try:
+            username = await self.telegram(
+                self.settings.telegram_api_base, token.get_secret_value()
+            )
+        except FrontendError as exc:
+            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+        return DoctorCheck(name, CheckState.OK, f"the token belongs to {username}")
+
+    async def _trading_figures(self, report: DoctorReport) -> None:
+        db = self.clients.trading_db
+        assert db is not None
+        try:
+            trade = await db.latest_executed_trade()
+            snapshots = await db.latest_snapshots()
+        except FrontendError as exc:
+            report.checks.append(
+                DoctorCheck("trading data", CheckState.FAILED, exc.user_message, None)
+            )
+            return
+        if trade is not None:
+            report.latest_trade = plain_text(trade_notice(trade).render(Audience()))
+        report.snapshots = [snapshot_line(s) for s in snapshots]
