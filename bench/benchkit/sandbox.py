@@ -82,6 +82,7 @@ class BenchSandbox:
             self._env |= self.backends.settings_overrides()
             self._env |= {
                 "BINANCE_BASE_URL": self.binance.base_url,
+                "BINANCE_TESTNET_HOSTS": "127.0.0.1",
                 "BINANCE_API_KEY": key,
                 "BINANCE_API_SECRET": secret,
             }

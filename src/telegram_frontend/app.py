@@ -21,12 +21,18 @@ from dishka.integrations.aiogram import setup_dishka
 from fastapi import FastAPI
 
 from telegram_frontend.api.app import create_app
+from telegram_frontend.api.body_limits import BodyLimits
 from telegram_frontend.api.v1.router import api_routers
 from telegram_frontend.api.webhook import WEBHOOK_PATH, WebhookIntake
 from telegram_frontend.bot.dispatcher import attach as attach_routers
 from telegram_frontend.bot.middlewares.access_gate import AccessMiddleware
 from telegram_frontend.bot.middlewares.metrics import install_with_gate
-from telegram_frontend.clients.telegram_session import FloodRetryMiddleware, KeepResponseTypes
+from telegram_frontend.bot.middlewares.update_slots import UpdateSlotMiddleware
+from telegram_frontend.clients.telegram_session import (
+    FloodRetryMiddleware,
+    KeepResponseTypes,
+    UpdateSlots,
+)
 from telegram_frontend.core import migrator
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
@@ -37,6 +43,7 @@ from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
 from telegram_frontend.ioc.workers import build_workers
+from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.workers.base import Worker
 
 log = get_logger(__name__)
@@ -81,6 +88,7 @@ class Frontend:
             settings, self.bot, self.state, extra_providers=extra_providers, context=context
         )
         self.dispatcher: Dispatcher | None = None
+        self.update_slots = UpdateSlots(settings.telegram_update_concurrency)
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
         self._server_task: asyncio.Task[Any] | None = None
@@ -102,8 +110,14 @@ class Frontend:
         log.info(
             "database_ready", backend=db.engine.dialect.name, revision=migrator.head_revision()
         )
+        for user in await (await self.container.get(UserService)).follow_configured_admins():
+            log.warning("admin_demoted_not_in_admin_user_ids", user_id=user.id, role=user.role)
         self.dispatcher = await self._build_dispatcher()
-        self.app = create_app(self.container, extra_routers=await self._api_routers())
+        self.app = create_app(
+            self.container,
+            extra_routers=await self._api_routers(),
+            body_limits=body_limits(self.settings),
+        )
         await self._start_http(self.app)
         self._tasks.append(asyncio.create_task(self._run_telegram(), name="telegram"))
         for worker in await self._workers():
@@ -137,6 +151,7 @@ class Frontend:
         cache = await self.container.get(Cache)
         storage = fsm_storage(cache, self.settings.redis_key_prefix)
         dispatcher = Dispatcher(storage=storage)
+        dispatcher.update.outer_middleware(UpdateSlotMiddleware(self.update_slots))
         install_with_gate(dispatcher, AccessMiddleware())
         attach_routers(dispatcher)
         setup_dishka(self.container, dispatcher, auto_inject=True)
@@ -199,7 +214,8 @@ class Frontend:
             handle_signals=False,
             close_bot_session=False,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
-            tasks_concurrency_limit=self.settings.telegram_update_concurrency,
+            # a backstop on waiting tasks; `update_slots` bounds the work (and lends out waits)
+            tasks_concurrency_limit=self.settings.telegram_update_concurrency * 8,
         )
 
     async def _retry_until_stopped(
@@ -274,3 +290,12 @@ class Frontend:
                 self.state.workers[worker.name] = f"restarting after {type(exc).__name__}"
                 log.error("worker_crashed", worker=worker.name, error=str(exc))
                 await asyncio.sleep(1.0)
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    """The default request-body limit, and the larger one of signed events and the webhook."""
+    large = settings.events_max_body_bytes
+    return BodyLimits(
+        default=settings.http_max_body_bytes,
+        by_prefix={"/api/v1/events": large, WEBHOOK_PATH: large},
+    )

@@ -20,7 +20,11 @@ from tests.e2e.harness import RunningFrontend, World, text_of
 @pytest.fixture
 def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     """A roomy per-user rate limit (these tests talk a lot) and a key for secrets at rest."""
-    return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000", "SECRET_KEY": "e2e-secret-key-0123"}
+    return {
+        **settings_env,
+        "RATE_LIMIT_PER_MINUTE": "1000",
+        "SECRET_KEY": "e2e-secret-key-0123456789-abcdefghijkl",
+    }
 
 
 async def dump_database(app: RunningFrontend) -> str:
@@ -68,7 +72,7 @@ async def test_own_keys_are_checked_stored_encrypted_and_never_in_plain_text(
     assert "Total: 777.00 USDT" in portfolio
 
     dump = await dump_database(world.app)
-    assert "tf_users.binance_api_key_enc='v1:" in dump
+    assert "tf_users.binance_api_key_enc='v2:" in dump
     for plaintext in (api_key, secret):
         assert plaintext not in dump
         assert not any(plaintext in record[3] for record in LOG_BUFFER.records)

@@ -6,13 +6,17 @@ viewers without cancel buttons and refused when they craft one, stale and replay
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
+import pyotp
 import pytest
 
 from telegram_frontend.bot.features.orders.callbacks import CancelOrder
 from telegram_frontend.bot.ui.callbacks import Confirm
-from telegram_frontend.core.access import Role
+from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.admin.system_config import ConfigService
 from tests.e2e.account_helpers import (
     audit_rows,
     button_texts,
@@ -165,12 +169,12 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        ("buy BTCUSDT -1", "The quantity must be greater than zero."),
-        ("buy BTCUSDT 0", "The quantity must be greater than zero."),
+        ("buy BTCUSDT -1", "The quantity must be above zero."),
+        ("buy BTCUSDT 0", "The quantity must be above zero."),
         ("buy BTCUSDT 1e9", "above the maximum of 9,000 BTC"),
         ("buy NOPEUSDT 1", "Binance does not list the symbol “NOPEUSDT”."),
         ("buy BTCUSDT 0.000011", "not a multiple of the step size 0.00001 BTC"),
-        ("buy BTCUSDT 0.001 1e400", "above the maximum"),
+        ("buy BTCUSDT 0.001 1e400", "out of range"),
         ("buy BTCUSDT 0.001 100.001", "not a multiple of the tick size 0.01 USDT"),
         ("buy BTCUSDT 0.00001 100", "minimum"),
     ],
@@ -195,6 +199,24 @@ async def test_the_prompt_shows_the_exact_figures_that_will_be_sent(world: World
     assert done.edited is not None
     [order_id] = open_order_ids(world)
     assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999.1 · NEW" in (done.edited.text or "")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ("buy " + "B" * 5000 + " 0.001", "is not a trading pair"),
+        ("buy BTCUSDT 1e999999", "out of range"),
+        ("buy BTCUSDT 0.001 -5", "above zero"),
+    ],
+)
+async def test_bad_order_arguments_get_one_clear_sentence_and_no_confirmation(
+    world: World, args: str, says: str
+) -> None:
+    trader = await world.app.user_with_role(71109, Role.TRADER)
+    [answer] = await trader.send(f"/order {args}")
+    assert says in (answer.text or "")
+    assert "Something went wrong" not in (answer.text or "")
+    assert answer.reply_markup is None
 
 
 @pytest.mark.parametrize("time_in_force", ["IOC", "FOK"])
@@ -222,5 +244,27 @@ async def test_bidi_control_characters_are_never_echoed(world: World) -> None:
     trader = await world.app.user_with_role(71111, Role.TRADER)
     [answer] = await trader.send("/order buy \u202eevil 1")
     text = answer.text or ""
-    assert text == "❌ Binance does not list the symbol “EVIL”."
+    assert text.startswith("❌ The symbol “EVIL”") and "is not a trading pair" in text
     assert "\u202e" not in text and "\\u202e" not in text
+
+
+async def test_an_order_asks_for_the_totp_code_when_two_factor_is_required(world: World) -> None:
+    trader = await world.app.user_with_role(71110, Role.TRADER)
+    container = world.app.frontend.container
+    actor = Actor(role=Role.TRADER, user_id=71110, name="t")
+    credentials = await container.get(CredentialsService)
+    setup = await credentials.begin_totp(actor)
+    totp = pyotp.TOTP(setup.secret)
+    await credentials.confirm_totp(actor, totp.now())
+    await (await container.get(ConfigService)).set(SYSTEM, "security.totp_for_actions", "on")
+
+    [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
+    assert "Two-factor is required" in (question.text or "")
+    assert question.reply_markup is None  # no button to press past the second factor
+    [wrong] = await trader.send("000000")
+    assert "not valid" in (wrong.text or "")
+    assert open_order_ids(world) == []
+    await trader.send("/order sell ETHUSDT 0.01 99999")
+    [done] = await trader.send(totp.at(time.time() + totp.interval))
+    assert (done.text or "").startswith("✅ Order placed: #")
+    assert len(open_order_ids(world)) == 1

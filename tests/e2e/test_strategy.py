@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -15,10 +17,12 @@ from telegram_frontend.bot.features.strategy.callbacks import (
     StrategyCard,
     StrategyConfirm,
 )
-from telegram_frontend.core.access import Role
+from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import AuditLog, TradingSession
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.admin.system_config import ConfigService
 from tests.e2e.crafted_presses import press_any
 from tests.e2e.harness import Chat, World, running_world, text_of
 
@@ -255,6 +259,31 @@ async def test_performance_ranks_strategies_for_a_period(world: World) -> None:
 
     bad = text_of(await viewer.send("/performance 1y"))
     assert bad == "Unknown period “1y”. Use one of: 24h, 7d, 30d, all."
+
+
+async def test_a_stop_asks_for_the_totp_code_when_two_factor_is_required(world: World) -> None:
+    trader = await world.app.user_with_role(TRADER_ID, Role.TRADER)
+    actor = Actor(role=Role.TRADER, user_id=TRADER_ID, name="t")
+    container = world.app.frontend.container
+    credentials = await container.get(CredentialsService)
+    setup = await credentials.begin_totp(actor)
+    totp = pyotp.TOTP(setup.secret)
+    await credentials.confirm_totp(actor, totp.now())
+    await (await container.get(ConfigService)).set(SYSTEM, "security.totp_for_actions", "on")
+    world.backends.grid.strategies[SEEDED_GRID_ID].active = True
+
+    await trader.send(f"/strategy {GRID}")
+    asked = await trader.press("⏹ Stop")
+    [question] = asked.new_messages
+    assert "Two-factor is required" in (question.text or "") and not labels(question)
+    [wrong] = await trader.send("000000")
+    assert "not valid" in (wrong.text or "")
+    assert world.backends.grid.calls == []
+    await trader.send(f"/strategy {GRID}")
+    await trader.press("⏹ Stop")
+    [done] = await trader.send(totp.at(time.time() + totp.interval))
+    assert done.text == f"✅ Stopped {GRID_NAME}. It is now stopped."
+    assert world.backends.grid.calls == [("deactivate", SEEDED_GRID_ID)]
 
 
 @pytest.mark.parametrize("backend", ["embedded"], indirect=True)

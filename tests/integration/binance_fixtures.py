@@ -85,6 +85,7 @@ def keys(fake_binance: FakeBinance) -> Keys:
 def make_client(
     fake: FakeBinance, clock: FrozenClock, keys: Keys | None, **kwargs: object
 ) -> BinanceClient:
+    kwargs.setdefault("testnet_hosts", ("127.0.0.1",))  # the fake stands in for the testnet
     return BinanceClient(
         fake.base_url,
         keys.credentials if keys else None,

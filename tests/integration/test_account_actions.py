@@ -5,18 +5,14 @@ and checked (typed code or TOTP) before anything happens."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import pyotp
 import pytest
-from pydantic import SecretStr
 
-from telegram_frontend.clients.binance.client import MAINNET_ORDERS_DISABLED, BinanceClientFactory
+from telegram_frontend.clients.binance.client import MAINNET_ORDERS_DISABLED
 from telegram_frontend.clients.trading.backends import BackendClients
-from telegram_frontend.core.access import SYSTEM, Actor, Role
+from telegram_frontend.core.access import SYSTEM
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import (
@@ -24,105 +20,23 @@ from telegram_frontend.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from telegram_frontend.core.settings import Settings
-from telegram_frontend.models import AuditLog
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.sandbox.binance.server import FakeBinance
-from telegram_frontend.services.account.actions import AccountActions, PanicReport
-from telegram_frontend.services.account.credentials import CredentialsService, InvalidTotpCode
+from telegram_frontend.services.account.actions import PanicReport
+from telegram_frontend.services.account.credentials import InvalidTotpCode
 from telegram_frontend.services.account.orders import CancelResult, PlacedOrder
 from telegram_frontend.services.admin.audit import AuditService
-from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
-from telegram_frontend.services.admin.users import UserService
-from telegram_frontend.services.trading.run_log import StrategyRunLog
 from telegram_frontend.services.trading.service import TradingService
 
+from .account_fixtures import *  # noqa: F403 (the `core` fixture)
+from .account_fixtures import OTHER_TRADER, TRADER, VIEWER, Core, build_core
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
-from .backend_fixtures import make_clients
 from .binance_fixtures import *  # noqa: F403 (the fixtures)
 from .binance_fixtures import FrozenClock
 
 SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"
-TRADER = Actor(role=Role.TRADER, user_id=81, name="trader")
-OTHER_TRADER = Actor(role=Role.TRADER, user_id=82, name="other")
-VIEWER = Actor(role=Role.VIEWER, user_id=83, name="viewer")
-BALANCES = {"USDT": Decimal("10000"), "BTC": Decimal("0.1"), "ETH": Decimal("2")}
-
-
-@dataclass
-class Core:
-    actions: AccountActions
-    credentials: CredentialsService
-    fake: FakeBinance
-    api_key: str
-    database: Database
-
-    def open_orders(self) -> list[tuple[str, int]]:
-        account = self.fake.account(self.api_key)
-        return sorted((o.symbol, o.order_id) for o in account.orders.values() if o.status == "NEW")
-
-    async def audit(self, action: str) -> list[AuditLog]:
-        rows = await AuditService(self.database).recent(SYSTEM, limit=100)
-        return [r for r in rows if r.action == action]
-
-
-async def build_core(
-    database: Database,
-    cache: Cache,
-    fake: FakeBinance,
-    clock: FrozenClock,
-    trading: TradingService,
-    **factory_kwargs: Any,
-) -> tuple[Core, BinanceClientFactory]:
-    api_key, secret = fake.new_account(BALANCES)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        binance_base_url=fake.base_url,
-        binance_api_key=api_key,
-        binance_api_secret=secret,
-    )
-    factory = BinanceClientFactory(
-        settings, clock=clock, monotonic=clock.monotonic, **factory_kwargs
-    )
-    audit = AuditService(database)
-    config = ConfigService(database, audit)
-    credentials = CredentialsService(
-        database,
-        cache,
-        audit,
-        config,
-        factory,
-        SecretStr("account-actions-test-key"),
-    )
-    users = UserService(database, audit)
-    for actor in (TRADER, OTHER_TRADER, VIEWER):
-        await users.register(actor.user_id or 0, actor.name, actor.name)
-    actions = AccountActions(credentials, trading, audit, ConfirmationService(cache, 30))
-    return Core(actions, credentials, fake, api_key, database), factory
-
-
-@pytest.fixture
-async def trading_clients(fakes: FakeBackends) -> AsyncIterator[BackendClients]:
-    clients = make_clients(fakes)
-    yield clients
-    await clients.aclose()
-
-
-@pytest.fixture
-async def core(
-    database: Database,
-    cache: Cache,
-    fake_binance: FakeBinance,
-    frozen_clock: FrozenClock,
-    trading_clients: BackendClients,
-) -> AsyncIterator[Core]:
-    audit = AuditService(database)
-    trading = TradingService(trading_clients, auditor=audit, run_log=StrategyRunLog(database))
-    built, factory = await build_core(database, cache, fake_binance, frozen_clock, trading)
-    yield built
-    await factory.aclose()
 
 
 async def rest_orders(core: Core) -> dict[str, int]:
@@ -202,16 +116,20 @@ async def test_a_confirmation_works_once_and_only_for_whoever_asked(core: Core) 
     proposal = await core.actions.propose_cancel_order(TRADER, "BTCUSDT", ids["BTCUSDT"])
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(OTHER_TRADER, proposal.token)
+    assert await core.actions.abandon(OTHER_TRADER, proposal.token) is False
+    assert len(core.open_orders()) == 3
+    await core.actions.confirm(TRADER, proposal.token)  # the owner's token survived both
+    assert len(core.open_orders()) == 2
     proposal = await core.actions.propose_cancel_all(TRADER, "ETHUSDT")
     result = await core.actions.confirm(TRADER, proposal.token)
     assert isinstance(result, CancelResult) and result.count == 1
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(TRADER, proposal.token)
     declined = await core.actions.propose_cancel_order(TRADER, "BTCUSDT", ids["BTCUSDT"])
-    await core.actions.abandon(declined.token)
+    await core.actions.abandon(TRADER, declined.token)
     with pytest.raises(ConfirmationExpired):
         await core.actions.confirm(TRADER, declined.token)
-    assert len(core.open_orders()) == 2
+    assert len(core.open_orders()) == 1
 
 
 async def test_place_order_is_checked_against_the_risk_limits_then_placed(

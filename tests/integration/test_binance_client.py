@@ -475,6 +475,7 @@ async def test_factory_builds_system_and_user_clients_sharing_weight(
     other_key, other_secret = fake_binance.new_account({"USDT": Decimal("5")})
     settings = Settings(
         binance_base_url=fake_binance.base_url,
+        binance_testnet_hosts=["127.0.0.1"],
         binance_api_key=keys.api_key,
         binance_api_secret=keys.secret,
         _env_file=None,

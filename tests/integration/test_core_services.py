@@ -111,12 +111,14 @@ async def test_confirmation_is_one_time_and_bound_to_its_user(cache: Cache) -> N
     pending = await confirmations.issue("tg:7", "stop", {"strategy": "grid:1"})
     with pytest.raises(ConfirmationExpired):
         await confirmations.consume("tg:8", pending.token)
-    # the foreign attempt burned it: a forged press cannot be retried by its owner either
+    # someone else's press (Confirm or Cancel) neither uses nor spoils the owner's confirmation
+    assert await confirmations.cancel("tg:8", pending.token) is False
+    accepted = await confirmations.consume("tg:7", pending.token)
+    assert accepted.payload == {"strategy": "grid:1"}
     with pytest.raises(ConfirmationExpired):
         await confirmations.consume("tg:7", pending.token)
     second = await confirmations.issue("tg:7", "stop", {"strategy": "grid:1"})
-    accepted = await confirmations.consume("tg:7", second.token)
-    assert accepted.payload == {"strategy": "grid:1"}
+    assert await confirmations.cancel("tg:7", second.token) is True
     with pytest.raises(ConfirmationExpired):
         await confirmations.consume("tg:7", second.token)
 

@@ -56,7 +56,10 @@ def make_service(
     secret_key: str | None,
     system_keys: tuple[str, str] | None = None,
 ) -> tuple[CredentialsService, BinanceClientFactory]:
-    values: dict[str, Any] = {"binance_base_url": fake.base_url}
+    values: dict[str, Any] = {
+        "binance_base_url": fake.base_url,
+        "binance_testnet_hosts": ["127.0.0.1"],
+    }
     if system_keys:
         values |= {"binance_api_key": system_keys[0], "binance_api_secret": system_keys[1]}
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -131,7 +134,7 @@ async def test_keys_are_proven_with_a_signed_call_before_anything_is_stored(
     hint = await credentials.store_binance_keys(ALICE, f"  {api_key}\n", secret)
     assert hint == "…" + api_key[-4:]
     row = await stored_row(database, 71)
-    assert row.binance_api_key_enc and row.binance_api_key_enc.startswith("v1:")
+    assert row.binance_api_key_enc and row.binance_api_key_enc.startswith("v2:")
     restored = await credentials.binance_credentials(71)
     assert restored is not None
     assert restored.api_key.get_secret_value() == api_key
@@ -191,7 +194,7 @@ async def test_no_plaintext_key_or_secret_anywhere_in_the_database(
     setup = await credentials.begin_totp(ALICE)
     await credentials.confirm_totp(ALICE, pyotp.TOTP(setup.secret).now())
     dump = await dump_database(database)
-    assert "tf_users.binance_api_key_enc='v1:" in dump  # the dump really covers the secrets
+    assert "tf_users.binance_api_key_enc='v2:" in dump  # the dump really covers the secrets
     assert "tf_audit_log.action='credentials.binance.set'" in dump
     for plaintext in (api_key, secret, setup.secret, api_key.lower(), secret.upper()):
         assert plaintext not in dump, f"plaintext found on {backend.kind}"

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import SecretStr
+import base64
+import time
 
+import pytest
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr, ValidationError
+
+from telegram_frontend.core import crypto
 from telegram_frontend.core.crypto import (
     DecryptionFailed,
     SecretBox,
     SecretKeyMissing,
     decrypt,
     encrypt,
+    weak_key_reason,
 )
 from telegram_frontend.core.errors import FrontendError
+from telegram_frontend.core.settings import Settings
 
 OLD_KEY = "old-secret-key-for-tests-0123456789"
 NEW_KEY = "new-secret-key-for-tests-9876543210"
@@ -30,7 +39,7 @@ def test_token_is_versioned_and_names_its_key_but_hides_the_plaintext() -> None:
     token = box.encrypt(API_SECRET)
 
     version, key_id, body = token.split(":", 2)
-    assert (version, key_id) == ("v1", box.key_id)
+    assert (version, key_id) == ("v2", box.key_id)
     assert len(key_id) == 8
     assert API_SECRET not in token
     assert OLD_KEY not in token
@@ -124,4 +133,44 @@ def test_missing_secret_key_is_a_clear_error() -> None:
 def test_repr_shows_no_key_material() -> None:
     box = SecretBox(OLD_KEY)
     assert OLD_KEY not in repr(box)
-    assert repr(box) == f"SecretBox(version='v1', key_id='{box.key_id}')"
+    assert repr(box) == f"SecretBox(version='v2', key_id='{box.key_id}')"
+
+
+def _legacy_v1_token(secret_key: str, plaintext: str) -> str:
+    """A token exactly as the former release stored it (HKDF-SHA256 straight from SECRET_KEY)."""
+
+    def hkdf(info: bytes, length: int) -> bytes:
+        kdf = HKDF(hashes.SHA256(), length, b"telegram-frontend/secret-box", info)
+        return kdf.derive(secret_key.encode())
+
+    fernet = Fernet(base64.urlsafe_b64encode(hkdf(b"fernet-key/v1", 32)))
+    token = fernet.encrypt(plaintext.encode()).decode()
+    return f"v1:{hkdf(b'key-id/v1', 4).hex()}:{token}"
+
+
+def test_legacy_tokens_still_decrypt_and_rotation_upgrades_them_with_the_same_key() -> None:
+    legacy = _legacy_v1_token(OLD_KEY, API_SECRET)
+    box = SecretBox(OLD_KEY)
+    assert box.decrypt(legacy) == API_SECRET
+    assert not box.is_current(legacy)
+    upgraded = SecretBox.rotate(OLD_KEY, OLD_KEY, legacy)
+    assert upgraded.startswith("v2:") and box.is_current(upgraded)
+    assert box.decrypt(upgraded) == API_SECRET
+
+
+def test_the_key_is_derived_with_scrypt_not_a_fast_hash() -> None:
+    crypto._keys.cache_clear()
+    started = time.perf_counter()
+    SecretBox("a-fresh-key-never-derived-before-0123456789")
+    assert time.perf_counter() - started > 0.02  # HKDF alone takes microseconds
+    assert (crypto.SCRYPT_N, crypto.SCRYPT_R) == (2**15, 8)
+
+
+@pytest.mark.parametrize(
+    "weak", ["secret", "tgfront", "e2e-secret-key-0123", "a" * 40, "0123456789" * 2]
+)
+def test_a_weak_secret_key_is_refused_with_a_clear_message(weak: str) -> None:
+    assert weak_key_reason(weak) is not None
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, secret_key=weak)  # type: ignore[call-arg]
+    assert weak_key_reason(OLD_KEY) is None

@@ -278,6 +278,7 @@ def _compose_available() -> bool:
 def test_docker_compose_accepts_the_files(arguments: list[str]) -> None:
     _compose_available()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env["POSTGRES_PASSWORD"] = "compose-needs-one"  # no default: compose refuses without it
     result = subprocess.run(
         ["docker", "compose", *arguments, "config", "-q"],
         cwd=ROOT,
@@ -310,3 +311,13 @@ def test_compose_points_the_frontend_at_the_bundled_database_whatever_env_exampl
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "s3cret"
     (port,) = frontend["ports"]
     assert (port["host_ip"], port["published"], port["target"]) == ("127.0.0.1", "8000", 8000)
+
+
+def test_compose_has_no_default_database_password_and_the_image_listens_on_all_interfaces() -> None:
+    services = load(COMPOSE)["services"]
+    password = services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert password.startswith("${POSTGRES_PASSWORD:?"), "compose must refuse to start without it"
+    assert "${POSTGRES_PASSWORD:?" in services["telegram-frontend"]["environment"]["DATABASE_URL"]
+    assert "POSTGRES_PASSWORD:-" not in COMPOSE.read_text()
+    assert services["telegram-frontend"]["environment"]["HTTP_HOST"] == "0.0.0.0"
+    assert "HTTP_HOST=0.0.0.0" in (ROOT / "Dockerfile").read_text()

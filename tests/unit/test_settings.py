@@ -71,3 +71,16 @@ def test_run_without_token_exits_2_and_says_what_to_do(tmp_path: object) -> None
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
     assert "sandbox" in result.stderr
+
+
+def test_a_weak_secret_key_exits_2_with_a_clear_message(tmp_path: object) -> None:
+    result = _run_cli({"SECRET_KEY": "tgfront-secret", "TELEGRAM_BOT_TOKEN": "1:x"}, "run")
+    assert result.returncode == 2
+    assert "SECRET_KEY: Value error, must be at least 32 bytes" in result.stderr
+    assert "tgfront-secret" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_the_http_server_listens_on_loopback_unless_told_otherwise() -> None:
+    assert Settings().http_host == "127.0.0.1"

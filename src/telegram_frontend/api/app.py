@@ -9,6 +9,7 @@ from dishka.integrations.fastapi import setup_dishka
 from fastapi import APIRouter, FastAPI
 
 from telegram_frontend.api import docs, health, metrics
+from telegram_frontend.api.body_limits import BodyLimitMiddleware, BodyLimits
 from telegram_frontend.api.errors import install_error_handlers
 from telegram_frontend.api.request_metrics import RequestMetricsMiddleware
 
@@ -33,7 +34,11 @@ TAGS: list[dict[str, Any]] = [
 ]
 
 
-def create_app(container: AsyncContainer, extra_routers: list[APIRouter] | None = None) -> FastAPI:
+def create_app(
+    container: AsyncContainer,
+    extra_routers: list[APIRouter] | None = None,
+    body_limits: BodyLimits | None = None,
+) -> FastAPI:
     app = FastAPI(
         title="telegram-frontend",
         version="1.0.0",
@@ -55,4 +60,5 @@ def create_app(container: AsyncContainer, extra_routers: list[APIRouter] | None 
 
     setup_dishka(container, app)
     app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits())
     return app

@@ -3,7 +3,8 @@
 The keys are read from environment variables named on the command line, never from the
 arguments themselves, so they do not end up in the shell history or the process list. The
 rotation runs in one transaction and can be re-run safely: secrets already under the new key are
-left alone. Afterwards, set SECRET_KEY to the new key and restart.
+left alone. Afterwards, set SECRET_KEY to the new key and restart. With the same variable for
+both keys it upgrades secrets stored with the former fast key derivation (v1) to scrypt (v2).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import sys
 from typing import Any
 
+from telegram_frontend.core.crypto import weak_key_reason
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.settings import load_settings
@@ -58,10 +60,11 @@ def cmd_rotate_secret(args: argparse.Namespace) -> int:
     old_key, new_key = _key_from(args.old_key_env), _key_from(args.new_key_env)
     if old_key is None or new_key is None:
         return 2
-    if old_key == new_key:
-        print("rotate-secret: the old and the new key are the same", file=sys.stderr)
+    reason = weak_key_reason(new_key)
+    if reason is not None:
+        print(f"rotate-secret: the new key {reason}", file=sys.stderr)
         return 2
-    settings = load_settings()
+    settings = load_settings(secret_key=None)  # the current key may be the weak one to replace
 
     async def work() -> RotationReport:
         db = Database(settings.database_url)

@@ -1,8 +1,11 @@
 """How our Bot talks to Telegram: replies that hit flood control wait and retry, not vanish.
 
 Direct replies to a user honour `retry_after` (bounded); the notification dispatcher turns this
-off (`no_flood_retry()`) because it schedules its own retries from the outbox instead.
-`KeepResponseTypes` keeps aiogram's per-answer pydantic classes alive (see there).
+off (`no_flood_retry()`) because it schedules its own retries from the outbox instead. A handler
+waiting out a 429 gives its update slot (`UpdateSlots`) back meanwhile, so a flood of replies to
+strangers cannot hold every slot and stall everyone else's commands; the waiting reply still goes
+out, in order, after its wait. `KeepResponseTypes` keeps aiogram's per-answer pydantic classes
+alive (see there).
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
@@ -40,6 +44,80 @@ def no_flood_retry() -> Iterator[None]:
         yield
     finally:
         _FLOOD_RETRY.reset(token)
+
+
+@dataclass
+class _Slot:
+    slots: UpdateSlots
+    task: asyncio.Task[Any] | None
+    held: bool = True
+
+
+_SLOT: ContextVar[_Slot | None] = ContextVar("tf_update_slot", default=None)
+
+
+class UpdateSlots:
+    """The number of updates handled at once (`TELEGRAM_UPDATE_CONCURRENCY`).
+
+    A handler holds a slot while it works and lends it out while it sleeps through a 429, so
+    waiting replies never starve the updates behind them.
+    """
+
+    def __init__(self, size: int, newcomers: int = 4) -> None:
+        self.size = size
+        self._semaphore = asyncio.Semaphore(size)
+        self._newcomers = asyncio.Semaphore(newcomers)
+
+    @property
+    def free(self) -> int:
+        return self._semaphore._value
+
+    @contextlib.asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        await self._semaphore.acquire()
+        slot = _Slot(self, asyncio.current_task())
+        token = _SLOT.set(slot)
+        try:
+            yield
+        finally:
+            _SLOT.reset(token)
+            if slot.held:
+                self._semaphore.release()
+
+    async def _lend(self, slot: _Slot, seconds: float) -> None:
+        slot.held = False
+        self._semaphore.release()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await self._semaphore.acquire()
+            slot.held = True
+
+
+@contextlib.asynccontextmanager
+async def newcomer_lane() -> AsyncIterator[None]:
+    """Strangers and pending users are handled in a narrow lane of their own.
+
+    The update gives its slot back and waits for one of a few newcomer places, so a /start
+    flood of hundreds of strangers queues there while known users keep every regular slot.
+    """
+    slot = _SLOT.get()
+    if slot is None or not slot.held or slot.task is not asyncio.current_task():
+        yield
+        return
+    slot.held = False
+    slot.slots._semaphore.release()
+    async with slot.slots._newcomers:
+        yield
+
+
+async def sleep_without_slot(seconds: float) -> None:
+    """Sleep; inside a handler holding an update slot, let other updates use it meanwhile."""
+    slot = _SLOT.get()
+    if slot is None or not slot.held or slot.task is not asyncio.current_task():
+        await asyncio.sleep(seconds)
+        return
+    await slot.slots._lend(slot, seconds)
 
 
 class KeepResponseTypes(BaseRequestMiddleware):
@@ -100,5 +178,5 @@ class FloodRetryMiddleware(BaseRequestMiddleware):
                 log.warning(
                     "telegram_flood_wait", method=type(method).__name__, retry_after=exc.retry_after
                 )
-                await asyncio.sleep(wait)
+                await sleep_without_slot(wait)
                 waited += wait

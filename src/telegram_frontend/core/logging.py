@@ -10,8 +10,9 @@ import logging
 import logging.handlers
 import re
 import sys
+import time
 from collections import deque
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,66 @@ class RecentLogBuffer(logging.Handler):
 LOG_BUFFER = RecentLogBuffer()
 
 
+class RepeatLimiter(logging.Filter):
+    """Lets through `burst` records of one kind (logger, level, event) per `window` seconds.
+
+    A flood of identical warnings (refused webhook posts, 429s) would push real records out of
+    `/logs` and fill the disk; the rest of a window is dropped and counted, and the first record
+    of the next window says how many were left out. ERROR and CRITICAL are never dropped.
+    """
+
+    MARK = "_tf_repeat_decision"
+
+    def __init__(
+        self, burst: int = 5, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.burst = burst
+        self.window = window
+        self._clock = clock
+        self._windows: dict[tuple[str, int, str], list[float]] = {}  # key -> [start, seen, dropped]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        decided = getattr(record, self.MARK, None)
+        if decided is not None:  # the same record reaching the next handler
+            return bool(decided)
+        allowed = self._decide(record)
+        setattr(record, self.MARK, allowed)
+        return allowed
+
+    def _decide(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        event = record.msg.get("event") if isinstance(record.msg, dict) else record.msg
+        key = (record.name, record.levelno, str(event)[:200])
+        now = self._clock()
+        state = self._windows.get(key)
+        if state is None or now - state[0] >= self.window:
+            dropped = int(state[2]) if state is not None else 0
+            self._windows[key] = [now, 1, 0]
+            if len(self._windows) > 10_000:
+                self._windows = {key: self._windows[key]}
+            if dropped:
+                _note_dropped(record, dropped)
+            return True
+        state[1] += 1
+        if state[1] <= self.burst:
+            return True
+        state[2] += 1
+        return False
+
+
+def _note_dropped(record: logging.LogRecord, dropped: int) -> None:
+    """Tell the reader how many identical records the last window left out."""
+    if isinstance(record.msg, dict):
+        record.msg = {**record.msg, "repeats_dropped": dropped}
+    else:
+        record.msg = f"{record.msg} (and {dropped} more like it dropped in the last window)"
+
+
+REPEAT_LIMITER = RepeatLimiter()
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -145,7 +206,10 @@ def configure_logging(
         root.removeHandler(old)
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(REPEAT_LIMITER)
         root.addHandler(handler)
+    if REPEAT_LIMITER not in LOG_BUFFER.filters:
+        LOG_BUFFER.addFilter(REPEAT_LIMITER)
     root.addHandler(LOG_BUFFER)
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):

@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from telegram_frontend.core.crypto import weak_key_reason
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/telegram_frontend.db"
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
 BINANCE_TESTNET_URL = "https://testnet.binance.vision"
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     # HTTP server (Prometheus scrapes /metrics here)
-    http_host: str = "0.0.0.0"
+    http_host: str = "127.0.0.1"  # the container image and compose set 0.0.0.0
     http_port: int = Field(default=8000, ge=0, le=65535)
 
     # Logging
@@ -103,12 +105,18 @@ class Settings(BaseSettings):
     binance_testnet: bool = True
     binance_base_url: str | None = None
     binance_allow_mainnet_orders: bool = False
+    binance_testnet_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["testnet.binance.vision"]
+    )
     binance_recv_window_ms: int = Field(default=5000, ge=1, le=60000)
 
     # Behaviour
     default_language: Literal["en", "ru"] = "en"
     default_timezone: str = "UTC"
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    access_requests_per_minute: int = Field(default=300, ge=1)
+    access_request_ttl_days: float = Field(default=7.0, gt=0)
+    access_announce_seconds: float = Field(default=3.0, gt=0)
     confirmation_ttl_seconds: int = Field(default=60, ge=5)
 
     # Delivery limits (Telegram's own, configurable for tests and benches)
@@ -138,6 +146,22 @@ class Settings(BaseSettings):
             return [p for p in parts if p]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short SECRET_KEY would let a stolen database be opened by guessing it."""
+        reason = weak_key_reason(value.get_secret_value()) if value is not None else None
+        if reason is not None:
+            raise ValueError(reason)
+        return value
+
+    @field_validator("binance_testnet_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
         return value
 
     @field_validator("database_url")
@@ -206,6 +230,10 @@ class Settings(BaseSettings):
 
     # HTTP API and webhook mode
     api_rate_limit_per_minute: int = Field(default=120, ge=1)
+    http_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    events_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    events_signature_window_seconds: int = Field(default=300, ge=10, le=3600)
+    events_rate_limit_per_minute: int = Field(default=60, ge=1)
 
     @field_validator("telegram_webhook_secret")
     @classmethod

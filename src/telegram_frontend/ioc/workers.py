@@ -18,6 +18,7 @@ from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
@@ -28,6 +29,7 @@ from telegram_frontend.services.notifications.outbox import OutboxStore
 from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
 from telegram_frontend.services.trading.price_source import PriceSource
 from telegram_frontend.services.trading.service import TradingService
+from telegram_frontend.workers.access_requests import AccessRequestNotifier
 from telegram_frontend.workers.alert_evaluator import AlertEvaluator
 from telegram_frontend.workers.base import Worker
 from telegram_frontend.workers.delivery_limiter import DeliveryLimiter
@@ -62,6 +64,9 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
     clients = await container.get(BackendClients)
     monitoring = await container.get(MonitoringService)
     workers: list[Worker] = [await build_dispatcher(container, settings)]
+    workers.append(
+        AccessRequestNotifier(await container.get(AccessRequests), settings.access_announce_seconds)
+    )
     trading_db = clients.trading_db
     if trading_db is not None:
         workers.append(TradePoller(db, trading_db, notifications, settings.trade_poll_seconds))

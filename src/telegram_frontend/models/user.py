@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telegram_frontend.models.base import Base, utcnow
@@ -24,6 +24,12 @@ class User(Base):
     chart_theme: Mapped[str] = mapped_column(String(8), default="light")
     is_active: Mapped[bool] = mapped_column(default=True)
     totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    # The user asked for their TOTP code before orders, cancel-all, strategy stops, role changes
+    totp_for_actions: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The role an admin last gave this user (what a removed configured admin falls back to)
+    granted_role: Mapped[str | None] = mapped_column(String(16))
+    # When admins were told about this (pending) user's access request; None = not yet
+    access_announced_at: Mapped[datetime | None] = mapped_column()
     binance_api_key_enc: Mapped[str | None] = mapped_column(Text)
     binance_api_secret_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram_frontend.app import Frontend
+from telegram_frontend.clients.binance.transport import url_host
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.sandbox.backends.market import SimulatedMarket
@@ -99,6 +100,7 @@ class SandboxWorld:
             "admin_user_ids": list(self.config.admin_ids),
             "secret_key": SANDBOX_SECRET_KEY,
             "binance_base_url": self.binance.base_url,
+            "binance_testnet_hosts": [url_host(self.binance.base_url)],  # the fake is our testnet
             "binance_api_key": api_key,
             "binance_api_secret": secret,
             **{k.lower(): v for k, v in self.backends.settings_overrides().items()},

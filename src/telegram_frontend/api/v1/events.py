@@ -1,38 +1,48 @@
 """`POST /api/v1/events`: backends and scripts raise notifications through the outbox.
 
 The caller proves itself with an API key (`Authorization: Bearer`, trader role or higher) or
-with the shared secret `EVENTS_HMAC_SECRET`: header `X-Signature: sha256=<hex>`, the
-HMAC-SHA256 of the exact request body. An idempotency key (header `Idempotency-Key` or the
-`idempotency_key` field) makes a retried post one notification; the answer is 202 with the
-outbox ids, the same ids again for a repeated key.
+with the shared secret `EVENTS_HMAC_SECRET`: headers `X-Signature-Timestamp: <unix seconds>` and
+`X-Signature: sha256=<hex>`, the HMAC-SHA256 of `timestamp + "." + body`, accepted within
+`EVENTS_SIGNATURE_WINDOW_SECONDS`. Credentials are checked before the body is read. The
+idempotency key is the body's `idempotency_key` (for a signed post, the signature when there is
+none); an `Idempotency-Key` header may only repeat it. Each sender has its own rate limit.
+The answer is 202 with the outbox ids, the same ids again for a repeated key.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from dishka import AsyncContainer
 from dishka.integrations.fastapi import FromDishka
 from fastapi import Header, Request, Security
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
 
-from telegram_frontend.api.deps import ROLE_ATTRIBUTE, authenticate, bearer
+from telegram_frontend.api.deps import ROLE_ATTRIBUTE, ApiRateLimited, authenticate, bearer
 from telegram_frontend.api.v1.common import v1_router
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import PermissionDenied
+from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
+from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.notifications.event_intake import EventIntake, ExternalEvent
+from telegram_frontend.services.notifications.event_signature import (
+    SignatureCheck,
+    SignatureRefused,
+)
 from telegram_frontend.services.notifications.types import NoticeType, Severity
 
 router = v1_router("events")
 
-SIGNATURE_PREFIX = "sha256="
 HMAC_ACTOR = Actor(role=Role.TRADER, name="events-hmac", via="system")
 KEY_PATTERN = r"^[\x21-\x7e]{1,120}$"
+SIGNATURE_STATE = "event_signature"
+
+
+class EventRateLimiter(RateLimiter):
+    """Posts per sender (API key or the shared secret) per minute, apart from other API calls."""
 
 
 class EventIn(BaseModel):
@@ -58,6 +68,29 @@ class EventAccepted(BaseModel):
     duplicate: bool = Field(description="True when this key was seen before: nothing new queued")
 
 
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema, `$defs` inlined (the route reads its body itself, after auth)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(
+                    {
+                        **defs[ref.removeprefix("#/$defs/")],
+                        **{k: v for k, v in node.items() if k != "$ref"},
+                    }
+                )
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return cast(dict[str, Any], resolve(schema))
+
+
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
@@ -66,8 +99,9 @@ async def event_sender(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
     x_signature: Annotated[str | None, Header(max_length=200)] = None,
+    x_signature_timestamp: Annotated[str | None, Header(max_length=20)] = None,
 ) -> Actor:
-    """An API key with the trader role, or a valid signature of the body."""
+    """An API key with the trader role, or a fresh valid signature of the timestamp and body."""
     if credentials is not None or request.headers.get("authorization"):
         actor = await authenticate(request, credentials)
         if not actor.role.allows(Role.TRADER):
@@ -80,19 +114,41 @@ async def event_sender(
             "Send an API key as `Authorization: Bearer <key>` or sign the body (X-Signature)."
         )
     container: AsyncContainer = request.state.dishka_container
-    secret = (await container.get(Settings)).events_hmac_secret
+    settings = await container.get(Settings)
+    secret = settings.events_hmac_secret
     if secret is None or not secret.get_secret_value():
         raise _unauthorized("Signed events are not enabled (EVENTS_HMAC_SECRET is not set).")
-    expected = hmac.new(
-        secret.get_secret_value().encode(), await request.body(), hashlib.sha256
-    ).hexdigest()
-    given = x_signature.strip().lower().removeprefix(SIGNATURE_PREFIX)
-    if not hmac.compare_digest(expected, given):
-        raise _unauthorized("The X-Signature does not match the body.")
+    check = SignatureCheck(secret.get_secret_value(), settings.events_signature_window_seconds)
+    try:
+        stamp = check.timestamp(x_signature_timestamp)  # before the body is read
+        digest = check.verify(x_signature, stamp, await request.body())
+    except SignatureRefused as exc:
+        raise _unauthorized(exc.user_message) from None
+    setattr(request.state, SIGNATURE_STATE, digest)
     return HMAC_ACTOR
 
 
 setattr(event_sender, ROLE_ATTRIBUTE, Role.TRADER)
+
+
+def _parse(raw: bytes) -> EventIn:
+    try:
+        return EventIn.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+
+
+def idempotency_key(event: EventIn, header: str | None, signature: str | None) -> str | None:
+    """The body's key; a header may only repeat it (or stand alone for an API key's post)."""
+    if header is not None and header != (event.idempotency_key or header):
+        raise ValidationFailed("The Idempotency-Key header must repeat the body's idempotency_key.")
+    if signature is not None:
+        if header is not None and event.idempotency_key is None:
+            raise ValidationFailed(
+                "A signed event carries its idempotency_key in the signed body, not a header."
+            )
+        return event.idempotency_key or f"sig-{signature[:40]}"
+    return event.idempotency_key or header
 
 
 @router.post(
@@ -100,15 +156,27 @@ setattr(event_sender, ROLE_ATTRIBUTE, Role.TRADER)
     summary="Raise a notification (idempotent per key)",
     status_code=202,
     response_model=EventAccepted,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(EventIn)}},
+        }
+    },
 )
 async def post_event(
-    event: EventIn,
+    request: Request,
     sender: Annotated[Actor, Security(event_sender)],
     intake: FromDishka[EventIntake],
-    idempotency_key: Annotated[
+    limiter: FromDishka[EventRateLimiter],
+    idempotency_key_header: Annotated[
         str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)
     ] = None,
 ) -> EventAccepted:
+    decision = await limiter.hit(f"events:{sender.label}")
+    if not decision.allowed:
+        raise ApiRateLimited(decision.retry_after)
+    event = _parse(await request.body())
+    signature = getattr(request.state, SIGNATURE_STATE, None)
     accepted = await intake.submit(
         sender,
         ExternalEvent(
@@ -116,7 +184,7 @@ async def post_event(
             severity=event.severity,
             title=event.title,
             text=event.text,
-            idempotency_key=idempotency_key or event.idempotency_key,
+            idempotency_key=idempotency_key(event, idempotency_key_header, signature),
             thread_key=event.thread_key,
         ),
     )

@@ -1,4 +1,7 @@
-"""The one gate every message and button press passes: who is this, may they, not too fast.
+"""The one gate every message and button press passes: where, who is this, may they, not too fast.
+
+Commands and buttons work in private chats only, except read-only screens in groups an admin
+allowed (see `chat_policy`).
 
 Each handler declares the role it needs with the aiogram flag `role` (a `Role`, or "public");
 a handler without the flag is admin-only, so forgetting to declare fails closed.
@@ -15,6 +18,8 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from dishka import AsyncContainer
 from dishka.integrations.aiogram import CONTAINER_NAME
 
+from telegram_frontend.bot.middlewares.chat_policy import chat_allowed
+from telegram_frontend.clients.telegram_session import newcomer_lane
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.i18n import _, __, use_locale
 from telegram_frontend.core.logging import get_logger
@@ -72,6 +77,8 @@ class AccessMiddleware(BaseMiddleware):
         else:
             language = tg_user.language_code[:2] if tg_user.language_code else None
         with use_locale(language):
+            if not await chat_allowed(event, data, container):
+                return None
             return await self._gate(handler, event, data, tg_user.id, user)
 
     async def _gate(
@@ -115,4 +122,7 @@ class AccessMiddleware(BaseMiddleware):
                 return None
         data["user"] = user
         data["actor"] = actor_of(user) if user is not None else None
+        if user is None or user.role == Role.PENDING.value:
+            async with newcomer_lane():  # a /start flood cannot take the slots of known users
+                return await handler(event, data)
         return await handler(event, data)

@@ -35,10 +35,11 @@ from telegram_frontend.clients.binance.models import (
     plain,
 )
 from telegram_frontend.clients.binance.transport import (
+    TESTNET_HOSTS,
     BinanceCredentials,
     BinanceTransport,
     ExchangeState,
-    is_mainnet_url,
+    is_known_testnet,
 )
 from telegram_frontend.core.errors import ExchangeError, PermissionDenied, ValidationFailed
 from telegram_frontend.core.formatters import quoted
@@ -91,6 +92,8 @@ class BinanceClient:
         read_timeout: float = 5.0,
         allow_mainnet_orders: bool = False,
         mainnet: bool | None = None,
+        testnet: bool = True,
+        testnet_hosts: tuple[str, ...] = TESTNET_HOSTS,
         exchange_info_ttl: float = 300.0,
         state: ExchangeState | None = None,
         http: httpx.AsyncClient | None = None,
@@ -115,7 +118,9 @@ class BinanceClient:
             monotonic=monotonic,
         )
         self.base_url = self._t.base_url
-        self.is_mainnet = is_mainnet_url(self.base_url) if mainnet is None else mainnet
+        if mainnet is None:
+            mainnet = not is_known_testnet(self.base_url, testnet, testnet_hosts)
+        self.is_mainnet = mainnet
         self.allow_mainnet_orders = allow_mainnet_orders
         self._exchange_info_ttl = exchange_info_ttl
 
@@ -131,6 +136,8 @@ class BinanceClient:
             connect_timeout=settings.http_connect_timeout,
             read_timeout=settings.http_read_timeout,
             allow_mainnet_orders=settings.binance_allow_mainnet_orders,
+            testnet=settings.binance_testnet,
+            testnet_hosts=tuple(settings.binance_testnet_hosts),
             **kwargs,
         )
 
@@ -157,7 +164,7 @@ class BinanceClient:
         return self._t.credentials is not None
 
     def ensure_orders_allowed(self) -> None:
-        """Refuse to move money on mainnet unless the operator switched it on."""
+        """Refuse to move money unless on a known testnet or the operator switched mainnet on."""
         if self.is_mainnet and not self.allow_mainnet_orders:
             raise MainnetOrdersDisabled()
 
@@ -395,6 +402,8 @@ class BinanceClientFactory:
             connect_timeout=self._settings.http_connect_timeout,
             read_timeout=self._settings.http_read_timeout,
             allow_mainnet_orders=self._settings.binance_allow_mainnet_orders,
+            testnet=self._settings.binance_testnet,
+            testnet_hosts=tuple(self._settings.binance_testnet_hosts),
             state=self.state,
             http=self._http,
             reads=self.reads,

@@ -72,10 +72,27 @@ class ExchangeState:
     filters_loaded_at: float | None = None
 
 
+TESTNET_HOSTS = ("testnet.binance.vision",)
+
+
+def url_host(url: str) -> str:
+    """The host name as DNS resolves it: lower case, without the root's trailing dots."""
+    return (urlsplit(url).hostname or "").lower().rstrip(".")
+
+
 def is_mainnet_url(url: str) -> bool:
-    """True for the real exchange's hosts (binance.com, binance.us); false for testnet or a fake."""
-    host = (urlsplit(url).hostname or "").lower()
+    """True for the real exchange's hosts (binance.com, binance.us), trailing dot or not."""
+    host = url_host(url)
     return any(host == d or host.endswith("." + d) for d in ("binance.com", "binance.us"))
+
+
+def is_known_testnet(url: str, testnet: bool, testnet_hosts: tuple[str, ...]) -> bool:
+    """Fail closed: only a known testnet host with BINANCE_TESTNET=true is not the real money.
+
+    A proxy, a look-alike or any unknown host counts as mainnet, whatever its name says.
+    """
+    known = {h.lower().rstrip(".") for h in testnet_hosts}
+    return testnet and url_host(url) in known
 
 
 class _RedactSignature(logging.Filter):

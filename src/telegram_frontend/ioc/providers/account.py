@@ -13,6 +13,7 @@ from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.trading.service import TradingService
 
 
@@ -30,6 +31,7 @@ class AccountProvider(Provider):
         audit: AuditService,
         config: ConfigService,
         factory: BinanceClientFactory,
+        notifications: NotificationService,
     ) -> CredentialsService:
         return CredentialsService(
             db,
@@ -38,6 +40,7 @@ class AccountProvider(Provider):
             config,
             factory,
             settings.secret_key,
+            notifications=notifications,
         )
 
     @provide

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from telegram_frontend.api.deps import ApiRateLimiter
+from telegram_frontend.api.v1.events import EventRateLimiter
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.api_keys import ApiKeyService
@@ -18,3 +19,7 @@ class ApiProvider(Provider):
     @provide
     def api_rate_limiter(self, settings: Settings, cache: Cache) -> ApiRateLimiter:
         return ApiRateLimiter(cache, settings.api_rate_limit_per_minute)
+
+    @provide
+    def event_rate_limiter(self, settings: Settings, cache: Cache) -> EventRateLimiter:
+        return EventRateLimiter(cache, settings.events_rate_limit_per_minute)

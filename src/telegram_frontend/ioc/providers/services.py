@@ -6,17 +6,21 @@ from collections.abc import Iterator
 
 from dishka import Provider, Scope, provide
 
+from telegram_frontend.bot.features.start.keyboards import decision_markup
 from telegram_frontend.core.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.caller_cache import CallerCache
+from telegram_frontend.services.admin.chat_policy import ChatPolicy
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.charts.service import ChartService
+from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 
@@ -33,6 +37,7 @@ class CoreServicesProvider(Provider):
     def config(self, settings: Settings, db: Database, audit: AuditService) -> ConfigService:
         return ConfigService(db, audit, settings.read_cache_seconds)
 
+    chat_policy = provide(ChatPolicy)
     logs = provide(LogService)
 
     @provide
@@ -46,6 +51,27 @@ class CoreServicesProvider(Provider):
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
             callers=CallerCache(cache, settings.caller_cache_seconds),
+        )
+
+    @provide
+    def access_requests(
+        self,
+        settings: Settings,
+        db: Database,
+        cache: Cache,
+        users: UserService,
+        notifications: NotificationService,
+        audit: AuditService,
+    ) -> AccessRequests:
+        return AccessRequests(
+            db,
+            cache,
+            users,
+            notifications,
+            audit,
+            per_minute=settings.access_requests_per_minute,
+            ttl_days=settings.access_request_ttl_days,
+            markup=decision_markup,
         )
 
     @provide

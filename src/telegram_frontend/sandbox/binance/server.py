@@ -381,6 +381,7 @@ async def _serve(args: argparse.Namespace) -> None:
     await fake.start()
     print(f"fake Binance listening on {fake.base_url}")
     print(f"BINANCE_BASE_URL={fake.base_url}")
+    print(f"BINANCE_TESTNET_HOSTS={fake.host}  # the fake stands in for the testnet")
     print(f"BINANCE_API_KEY={api_key}")
     if not args.api_secret:
         print(f"BINANCE_API_SECRET={secret}  # generated for this sandbox run only")

@@ -24,7 +24,14 @@ from telegram_frontend.core.errors import (
     ValidationFailed,
 )
 from telegram_frontend.core.logging import get_logger
-from telegram_frontend.services.account.credentials import CredentialsService, InvalidTotpCode
+from telegram_frontend.services.account.credentials import (
+    CredentialsService,
+    InvalidTotpCode,
+    TotpRequired,
+)
+from telegram_frontend.services.account.order_input import (
+    parse_symbol,
+)
 from telegram_frontend.services.account.orders import CancelResult, OrderPreview, PlacedOrder
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -38,6 +45,7 @@ CANCEL_ORDER = "order.cancel"
 CANCEL_ALL = "order.cancel_all"
 PLACE_ORDER = "order.place"
 PANIC = "panic"
+SECOND_FACTOR_ACTIONS = frozenset({PLACE_ORDER, CANCEL_ALL})
 
 Outcome = Literal["stopped", "cancelled", "unsupported", "failed"]
 
@@ -93,6 +101,7 @@ class Proposal:
     payload: dict[str, Any] = field(default_factory=dict)
     ttl_seconds: float = 0.0
     order: OrderPreview | None = None
+    totp: bool = False  # the confirmation must carry the user's TOTP code
 
 
 ConfirmedResult = Order | CancelResult | PlacedOrder | PanicReport
@@ -197,7 +206,7 @@ class AccountActions:
         return await self._propose(actor, CANCEL_ORDER, payload)
 
     async def propose_cancel_all(self, actor: Actor, symbol: str) -> Proposal:
-        return await self._propose(actor, CANCEL_ALL, {"symbol": symbol.strip().upper()})
+        return await self._propose(actor, CANCEL_ALL, {"symbol": parse_symbol(symbol)})
 
     async def propose_place_order(
         self,
@@ -252,6 +261,8 @@ class AccountActions:
             await self._record(actor, "confirm", "", "denied", {"reason": exc.user_message})
             raise
         payload = pending.payload
+        if payload.get("second_factor"):
+            await self._credentials.check_second_factor(actor, code, pending.action)
         if pending.action == CANCEL_ORDER:
             return await self.cancel_order(actor, payload["symbol"], int(payload["order_id"]))
         if pending.action == CANCEL_ALL:
@@ -276,14 +287,26 @@ class AccountActions:
             return await self.panic(actor)
         raise ValidationFailed(f"Unknown confirmation {pending.action!r}.")
 
-    async def abandon(self, token: str) -> None:
-        """The user said no: the token can no longer be used."""
-        await self._confirmations.cancel(token)
+    async def abandon(self, actor: Actor, token: str) -> bool:
+        """The owner said no: the token can no longer be used (others' presses change nothing)."""
+        return await self._confirmations.cancel(actor.label, token)
 
     async def _propose(self, actor: Actor, action: str, payload: dict[str, Any]) -> Proposal:
         require(actor, Role.TRADER)
+        if action in SECOND_FACTOR_ACTIONS and await self._credentials.totp_required_for_actions(
+            actor
+        ):
+            if actor.user_id is None or not await self._credentials.totp_enabled(actor.user_id):
+                raise TotpRequired(setup=True)
+            payload = {**payload, "second_factor": True}
         pending = await self._confirmations.issue(actor.label, action, payload)
-        return Proposal(pending.token, action, payload, self._confirmations.ttl)
+        return Proposal(
+            pending.token,
+            action,
+            payload,
+            self._confirmations.ttl,
+            totp=bool(payload.get("second_factor")),
+        )
 
     # -- panic parts ---------------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ line or an error text: decrypted values are handed to the log redactor as soon a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import pyotp
@@ -30,16 +32,22 @@ from telegram_frontend.core.errors import (
 )
 from telegram_frontend.core.logging import REDACTOR
 from telegram_frontend.core.shared_memo import SharedMemo
+from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import User
+from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.account.limits import AccountLimits
 from telegram_frontend.services.account.orders import OrderService
 from telegram_frontend.services.account.portfolio import PortfolioService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.system_config import ConfigService
+from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.texts import totp_locked_notice
 
 TOTP_ISSUER = "Binance AI Traders"
 TOTP_SETUP_TTL_S = 600.0
 TOTP_REPLAY_TTL_S = 120.0
+TOTP_MAX_FAILURES = 5
+TOTP_LOCK_SECONDS = 900
 _KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
 _CODE_FORMAT = re.compile(r"\d{6}")
 ENCRYPTED_COLUMNS = ("binance_api_key_enc", "binance_api_secret_enc", "totp_secret_enc")
@@ -67,6 +75,29 @@ class InvalidTotpCode(ValidationFailed):
 
     def __init__(self) -> None:
         super().__init__("That code is not valid. Check your authenticator app and try again.")
+
+
+class TotpLocked(ValidationFailed):
+    """Too many wrong codes in a row: every code, right or wrong, is refused for a while."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(
+            f"Too many wrong two-factor codes: two-factor is locked for {minutes} minutes. "
+            "Nothing was done."
+        )
+        self.minutes = minutes
+
+
+class TotpRequired(ValidationFailed):
+    """This action needs the user's TOTP code (or two-factor must be set up first)."""
+
+    def __init__(self, setup: bool) -> None:
+        super().__init__(
+            "This action needs two-factor: set it up in /config first."
+            if setup
+            else "This action needs your two-factor code."
+        )
+        self.setup = setup
 
 
 class TotpSetupExpired(ValidationFailed):
@@ -134,7 +165,11 @@ class CredentialsService:
         config: ConfigService,
         factory: BinanceClientFactory,
         secret_key: SecretStr | None,
+        notifications: NotificationService | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._notifications = notifications
+        self._clock = clock
         self._db = db
         self._cache = cache
         self._audit = audit
@@ -285,7 +320,7 @@ class CredentialsService:
 
     async def disable_totp(self, actor: Actor, code: str) -> None:
         user_id = self._own_user(actor)
-        if not await self.verify_totp(user_id, code):
+        if not await self.verify_totp(user_id, code, actor):
             await self._audit.record(actor, "totp.disable", f"user:{user_id}", "denied")
             raise InvalidTotpCode()
         async with self._db.session() as session:
@@ -303,13 +338,104 @@ class CredentialsService:
             token = await session.scalar(select(User.totp_secret_enc).where(User.id == user_id))
         return bool(token)
 
-    async def verify_totp(self, user_id: int, code: str) -> bool:
-        """True for a current code of the user's app; each code is accepted only once."""
+    async def verify_totp(self, user_id: int, code: str, actor: Actor | None = None) -> bool:
+        """True for a current code of the user's app; each code is accepted only once.
+
+        After `TOTP_MAX_FAILURES` wrong codes in a row every code is refused with `TotpLocked`
+        for `TOTP_LOCK_SECONDS` (audited, admins told), so the factor cannot be guessed.
+        """
+        if await self._cache.get(_lock_key(user_id)) is not None:
+            raise TotpLocked(TOTP_LOCK_SECONDS // 60)
         async with self._db.session() as session:
             token = await session.scalar(select(User.totp_secret_enc).where(User.id == user_id))
         if not token:
             return False
-        return await self._accept_code(user_id, self._open(token), code)
+        if await self._accept_code(user_id, self._open(token), code):
+            await self._cache.delete(_failures_key(user_id))
+            return True
+        failures = await self._cache.incr(_failures_key(user_id), ttl=TOTP_LOCK_SECONDS)
+        if failures >= TOTP_MAX_FAILURES:
+            await self._lock_totp(user_id, actor)
+            raise TotpLocked(TOTP_LOCK_SECONDS // 60)
+        return False
+
+    async def totp_locked(self, user_id: int) -> bool:
+        return await self._cache.get(_lock_key(user_id)) is not None
+
+    async def _lock_totp(self, user_id: int, actor: Actor | None) -> None:
+        await self._cache.set(_lock_key(user_id), "1", ttl=TOTP_LOCK_SECONDS)
+        await self._cache.delete(_failures_key(user_id))
+        who = actor or Actor(role=Role.VIEWER, user_id=user_id, via="telegram")
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            await self._audit.record(
+                who,
+                "totp.locked",
+                f"user:{user_id}",
+                "denied",
+                {"failures": TOTP_MAX_FAILURES, "seconds": TOTP_LOCK_SECONDS},
+                session=session,
+            )
+            if self._notifications is not None:
+                name = ""
+                if user is not None:
+                    name = "@" + user.username if user.username else user.full_name
+                notice = totp_locked_notice(
+                    user_id, clean_name(name), TOTP_LOCK_SECONDS // 60, self._clock()
+                )
+                await self._notifications.notify(notice, session=session)
+
+    # -- second factor for actions -------------------------------------------------------------
+
+    async def totp_required_for_actions(self, actor: Actor) -> bool:
+        """True when this Telegram user must type a TOTP code to trade, stop or change roles.
+
+        The system default (`security.totp_for_actions`) or the user's own choice switches it
+        on; a user cannot switch off what the system requires. API keys have no second factor.
+        """
+        if not _is_user(actor) or actor.user_id is None:
+            return False
+        if bool(await self._config.get("security.totp_for_actions")):
+            return True
+        async with self._db.session() as session:
+            own = await session.scalar(
+                select(User.totp_for_actions).where(User.id == actor.user_id)
+            )
+        return bool(own)
+
+    async def set_totp_for_actions(self, actor: Actor, enabled: bool, code: str = "") -> None:
+        """The user's own switch; switching it off takes a valid code (it is a protection)."""
+        user_id = self._own_user(actor)
+        if enabled and not await self.totp_enabled(user_id):
+            raise TotpRequired(setup=True)
+        if not enabled and not await self.verify_totp(user_id, code, actor):
+            raise InvalidTotpCode()
+        async with self._db.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            user.totp_for_actions = enabled
+            await self._audit.record(
+                actor,
+                "totp.for_actions",
+                f"user:{user_id}",
+                "ok",
+                {"enabled": enabled},
+                session=session,
+            )
+
+    async def check_second_factor(self, actor: Actor, code: str | None, action: str) -> None:
+        """Pass when no code is required or `code` is valid; else `TotpRequired`/invalid/locked."""
+        if not await self.totp_required_for_actions(actor):
+            return
+        assert actor.user_id is not None
+        if not await self.totp_enabled(actor.user_id):
+            raise TotpRequired(setup=True)
+        if not code:
+            raise TotpRequired(setup=False)
+        if not await self.verify_totp(actor.user_id, code, actor):
+            await self._audit.record(actor, action, "second-factor", "denied", {"reason": "TOTP"})
+            raise InvalidTotpCode()
 
     async def _accept_code(self, user_id: int, secret: str, code: str) -> bool:
         typed = re.sub(r"\s+", "", code or "")
@@ -357,6 +483,14 @@ def _is_user(actor: Actor) -> bool:
 
 def _setup_key(user_id: int) -> str:
     return f"totp-setup:{user_id}"
+
+
+def _lock_key(user_id: int) -> str:
+    return f"totp-lock:{user_id}"
+
+
+def _failures_key(user_id: int) -> str:
+    return f"totp-fail:{user_id}"
 
 
 async def rotate_stored_secrets(

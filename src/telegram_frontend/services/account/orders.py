@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import cast, get_args
 
 from telegram_frontend.clients.binance.client import BinanceClient
@@ -25,6 +25,7 @@ from telegram_frontend.clients.binance.models import (
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ExchangeError, ValidationFailed
 from telegram_frontend.core.formatters import exact, money, quoted
+from telegram_frontend.services.account.order_input import parse_order
 from telegram_frontend.services.account.portfolio import STABLECOINS, cents
 
 UNKNOWN_ORDER = -2011
@@ -137,12 +138,11 @@ class OrderService:
         confirmation is only ever offered for an order Binance and our limits would accept."""
         require(actor, Role.TRADER)
         self._client.ensure_orders_allowed()
-        sym = symbol.strip().upper()
-        side_ = cast(OrderSide, _choice(side, get_args(OrderSide), "side"))
-        type_ = cast(OrderType, _choice(order_type, get_args(OrderType), "order type"))
+        wanted = parse_order(symbol, side, order_type, quantity, price)
+        side_ = cast(OrderSide, wanted.side)
+        type_ = cast(OrderType, wanted.order_type)
         tif = cast(TimeInForce, _choice(time_in_force, get_args(TimeInForce), "time in force"))
-        qty = _decimal(quantity, "quantity")
-        limit_price = _decimal(price, "price") if price is not None else None
+        sym, qty, limit_price = wanted.symbol, wanted.quantity, wanted.price
         try:
             filters = await self._client.validate_order(sym, type_, qty, limit_price)
             notional = await self._notional_usdt(filters, qty, limit_price)
@@ -205,14 +205,4 @@ def _choice(raw: str, allowed: tuple[str, ...], what: str) -> str:
         raise ValidationFailed(
             f"The {what} must be one of {', '.join(allowed)}, not {quoted(raw)}."
         )
-    return value
-
-
-def _decimal(raw: Decimal | str, what: str) -> Decimal:
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(raw.strip().replace(",", "."))
-    except (InvalidOperation, AttributeError):
-        raise ValidationFailed(f"The {what} {quoted(raw)} is not a number.") from None
-    if not value.is_finite():
-        raise ValidationFailed(f"The {what} {quoted(raw)} is not a number.")
     return value

@@ -43,13 +43,17 @@ class ConfirmationService:
         return Pending(token=token, action=action, payload=payload, code=code)
 
     async def consume(self, user_key: str, token: str, code: str | None = None) -> Pending:
-        """Return the pending action exactly once; anything stale or foreign is 'expired'."""
+        """Return the pending action exactly once; anything stale or foreign is 'expired'.
+
+        The owner is checked before the token is taken, so someone else's press neither uses
+        nor spoils it; the atomic pop then makes sure only one of two racing presses acts.
+        """
+        if not await self._owned_by(user_key, token):
+            raise ConfirmationExpired()
         raw = await self._cache.pop(f"confirm:{token}")
         if raw is None:
             raise ConfirmationExpired()
         record = json.loads(raw)
-        if record["user"] != user_key:
-            raise ConfirmationExpired()
         expected = record.get("code")
         if expected is not None and (
             code is None or not hmac.compare_digest(expected, code.strip())
@@ -57,5 +61,13 @@ class ConfirmationService:
             raise ValidationFailed("The confirmation code did not match; nothing was done.")
         return Pending(token=token, action=record["action"], payload=record["payload"])
 
-    async def cancel(self, token: str) -> None:
+    async def cancel(self, user_key: str, token: str) -> bool:
+        """Drop the owner's pending action; False (and nothing dropped) for anyone else's."""
+        if not await self._owned_by(user_key, token):
+            return False
         await self._cache.delete(f"confirm:{token}")
+        return True
+
+    async def _owned_by(self, user_key: str, token: str) -> bool:
+        raw = await self._cache.get(f"confirm:{token}")
+        return raw is not None and json.loads(raw).get("user") == user_key

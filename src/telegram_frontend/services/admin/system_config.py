@@ -40,6 +40,12 @@ SYSTEM_SETTINGS: dict[str, SettingSpec] = {
     "risk.max_drawdown_pct": SettingSpec(15.0, float, "Drawdown that raises a risk alert (%)"),
     "notify.default_mode": SettingSpec("on", str, "Default delivery mode: on, silent or off"),
     "binance.dust_usdt": SettingSpec(1.0, float, "Balances below this USDT value are dust"),
+    "security.allowed_chats": SettingSpec(
+        [], list, "Group chats (id, or id:topic) allowed for read-only monitoring screens"
+    ),
+    "security.totp_for_actions": SettingSpec(
+        False, bool, "Everyone types a TOTP code for orders, cancel-all, stops and role changes"
+    ),
 }
 
 
@@ -52,6 +58,13 @@ def coerce(key: str, raw: Any) -> Any:
         if spec.kind is list:
             items = raw if isinstance(raw, list) else str(raw).replace(";", ",").split(",")
             return [str(item).strip().upper() for item in items if str(item).strip()]
+        if spec.kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("true", "false", "on", "off", "yes", "no", "1", "0"):
+                raise ValueError
+            return text in ("true", "on", "yes", "1")
         if spec.kind is float:
             value = float(raw)
             if value != value or value < 0:

@@ -10,17 +10,39 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import NotFound, ValidationFailed
-from telegram_frontend.models import User
+from telegram_frontend.core.errors import (
+    ConfirmationExpired,
+    FrontendError,
+    NotFound,
+    ValidationFailed,
+)
+from telegram_frontend.core.text_safety import clean_name
+from telegram_frontend.models import AuditLog, User
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.caller_cache import PROFILE, CallerCache
 
 LANGUAGES = ("en", "ru")
+CONFIG_ACTOR = Actor(role=Role.ADMIN, name="config", via="system")
+FALLBACK_ROLES = (Role.VIEWER.value, Role.TRADER.value, Role.BLOCKED.value)
+
+
+class AlreadyDecided(ConfirmationExpired):
+    """The access request was decided already (by another admin, or by an earlier press)."""
+
+    def __init__(self, role: Role) -> None:
+        FrontendError.__init__(
+            self, f"This request was already decided: the user is {role.value} now."
+        )
+        self.role = role
+
+
 CHART_THEMES = ("light", "dark")
 
 
@@ -88,25 +110,46 @@ class UserService:
         full_name: str,
         language_code: str | None = None,
     ) -> Registration:
-        """Find the user or create a pending one; configured admins are admins from the start."""
+        """Find the user or create a pending one; configured admins are admins from the start.
+
+        Names are stored without control or bidi-override characters: admins read them.
+        """
+        full_name = clean_name(full_name)
+        username = clean_name(username, 64) or None
+        language = (language_code or "")[:2]
         async with self._db.session() as session:
-            user = await session.get(User, user_id)
-            created = user is None
-            if user is None:
-                language = (language_code or "")[:2]
-                user = User(
+            # Write first: a read-then-write transaction fails at once on SQLite when another
+            # writer committed meanwhile ("database is locked"), as a /start flood showed.
+            dialect = postgresql if self._db.is_postgres else sqlite
+            inserted = await session.execute(
+                dialect.insert(User)
+                .values(
                     id=user_id,
                     username=username,
-                    full_name=full_name[:256],
+                    full_name=full_name,
                     role=Role.PENDING.value,
                     language=language if language in LANGUAGES else self._language,
                     timezone=self._timezone,
                 )
-                session.add(user)
+                .on_conflict_do_nothing(index_elements=["id"])
+                .returning(User.id)
+            )
+            created = inserted.scalar() is not None
+            user = await session.get(User, user_id, populate_existing=True)
+            assert user is not None
             if user_id in self.admin_ids and user.role != Role.ADMIN.value:
+                before = user.role
                 user.role = Role.ADMIN.value
+                await self._audit.record(
+                    CONFIG_ACTOR,
+                    "user.role",
+                    f"user:{user_id}",
+                    "ok",
+                    {"from": before, "to": Role.ADMIN.value, "reason": "ADMIN_USER_IDS"},
+                    session=session,
+                )
             user.username = username or user.username
-            user.full_name = full_name[:256] or user.full_name
+            user.full_name = full_name or user.full_name
             user.last_seen_at = utcnow()
             user.is_active = True
         await self._changed(user_id)
@@ -137,7 +180,7 @@ class UserService:
             return list(rows)
 
     async def set_role(self, actor: Actor, user_id: int, role: Role) -> User:
-        """Change a user's role (admins only); configured admins cannot be demoted."""
+        """Change a user's role (admins only); configured admins and the last admin stay admins."""
         require(actor, Role.ADMIN)
         if user_id in self.admin_ids and role != Role.ADMIN:
             raise ValidationFailed("This user is an admin by configuration (ADMIN_USER_IDS).")
@@ -145,8 +188,17 @@ class UserService:
             user = await session.get(User, user_id)
             if user is None:
                 raise NotFound(f"No user with id {user_id}.")
+            if user.role == Role.ADMIN.value and role != Role.ADMIN:
+                others = await session.scalar(
+                    select(func.count())
+                    .select_from(User)
+                    .where(User.role == Role.ADMIN.value, User.id != user_id)
+                )
+                if not others:
+                    raise ValidationFailed("The last admin cannot be removed.")
             before = user.role
             user.role = role.value
+            user.granted_role = role.value
             await self._audit.record(
                 actor,
                 "user.role",
@@ -157,6 +209,97 @@ class UserService:
             )
         await self._changed(user_id)
         return user
+
+    async def decide_request(self, actor: Actor, user_id: int, role: Role) -> User:
+        """Approve or reject an access request, once: only while the user is still pending.
+
+        A second admin's copy of the same request (or a replayed button) changes nothing.
+        """
+        require(actor, Role.ADMIN)
+        if role not in (Role.VIEWER, Role.TRADER, Role.BLOCKED):
+            raise ValidationFailed(
+                "An access request is approved as viewer or trader, or rejected."
+            )
+        async with self._db.session() as session:
+            user = await session.get(User, user_id, with_for_update=True)
+            if user is None:
+                raise NotFound(f"No user with id {user_id}.")
+            if user.role != Role.PENDING.value:
+                raise AlreadyDecided(Role(user.role))
+            user.role = role.value
+            user.granted_role = role.value
+            await self._audit.record(
+                actor,
+                "user.role",
+                f"user:{user_id}",
+                "ok",
+                {"from": Role.PENDING.value, "to": role.value, "reason": "access request"},
+                session=session,
+            )
+        return user
+
+    async def follow_configured_admins(self) -> list[User]:
+        """At start: configured ids become admins; admins no longer configured fall back to what
+        an admin last gave them.
+
+        That is the role last granted by an admin (or viewer), audited; an admin made by an
+        admin (not by the configuration) stays. With ADMIN_USER_IDS empty nobody is demoted,
+        so the last configured admin cannot be removed by accident.
+        """
+        if not self.admin_ids:
+            return []
+        demoted = []
+        async with self._db.session() as session:
+            configured = await session.scalars(
+                select(User).where(User.id.in_(sorted(self.admin_ids)))
+            )
+            for user in configured:
+                if user.role != Role.ADMIN.value:
+                    before, user.role = user.role, Role.ADMIN.value
+                    await self._audit.record(
+                        CONFIG_ACTOR,
+                        "user.role",
+                        f"user:{user.id}",
+                        "ok",
+                        {"from": before, "to": Role.ADMIN.value, "reason": "ADMIN_USER_IDS"},
+                        session=session,
+                    )
+            rows = await session.scalars(select(User).where(User.role == Role.ADMIN.value))
+            for user in rows:
+                if user.id in self.admin_ids:
+                    continue
+                granted = user.granted_role or await self._granted_in_audit(session, user.id)
+                if granted == Role.ADMIN.value:
+                    continue
+                fallback = granted if granted in FALLBACK_ROLES else Role.VIEWER.value
+                user.role = fallback
+                await self._audit.record(
+                    CONFIG_ACTOR,
+                    "user.role",
+                    f"user:{user.id}",
+                    "ok",
+                    {"from": Role.ADMIN.value, "to": fallback, "reason": "not in ADMIN_USER_IDS"},
+                    session=session,
+                )
+                demoted.append(user)
+        return demoted
+
+    async def _granted_in_audit(self, session: AsyncSession, user_id: int) -> str | None:
+        """The last role an admin (not the configuration) gave, from before `granted_role`."""
+        rows = await session.scalars(
+            select(AuditLog)
+            .where(
+                AuditLog.action == "user.role",
+                AuditLog.target == f"user:{user_id}",
+                AuditLog.result == "ok",
+                AuditLog.actor.like("tg:%"),
+            )
+            .order_by(AuditLog.id.desc())
+            .limit(1)
+        )
+        row = rows.first()
+        granted = row.details.get("to") if row is not None else None
+        return granted if isinstance(granted, str) else None
 
     async def set_preferences(
         self,

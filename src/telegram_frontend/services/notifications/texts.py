@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from telegram_frontend.clients.trading_db.rows import DecisionLog
+from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import b, code, esc, money, pct, qty, when
 from telegram_frontend.core.i18n import _, use_locale
 from telegram_frontend.services.notifications.types import (
@@ -211,4 +212,23 @@ def external_notice(
         render=localized(build),
         severity=severity,
         thread_key=thread_key,
+    )
+
+
+def totp_locked_notice(user_id: int, name: str, minutes: int, at: datetime) -> Notice:
+    """Admins learn that someone's second factor was locked after repeated wrong codes."""
+
+    def build(_audience: Audience) -> str:
+        return "🔒 " + _(
+            "Two-factor of {name} (id {id}) is locked for {minutes} min after repeated wrong codes."
+        ).format(name=b(name or str(user_id)), id=code(str(user_id)), minutes=minutes)
+
+    return Notice(
+        type=NoticeType.SYSTEM,
+        key=f"totp-locked:{user_id}:{int(at.timestamp())}",
+        render=localized(build),
+        severity=Severity.WARNING,
+        min_role=Role.ADMIN,
+        to_routes=False,
+        force=True,
     )

@@ -13,6 +13,8 @@ SIGNAL_REASONS = {
     "no position to sell": __("no position to sell"),
     "MACD bullish cross": __("MACD bullish cross"),
     "MACD bearish cross": __("MACD bearish cross"),
+    "MACD bullish crossover": __("MACD bullish crossover"),
+    "MACD bearish crossover": __("MACD bearish crossover"),
     "stop-loss hit": __("stop-loss hit"),
     "take-profit hit": __("take-profit hit"),
 }

@@ -7,9 +7,11 @@ The user is told about their new role.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
@@ -40,12 +42,14 @@ from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
 from telegram_frontend.bot.ui.pages import edit_screen
+from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
 from telegram_frontend.core.formatters import paginate, truncate
 from telegram_frontend.core.i18n import _, use_locale
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import User
+from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.users import UserService
@@ -55,6 +59,12 @@ log = get_logger(__name__)
 USERS_PAGE = 8
 AUDIT_PAGE = 10
 ROLE_CHANGE = "user.role"
+
+
+class RoleCode(StatesGroup):
+    """Waiting for the admin's TOTP code that confirms a role change (when it is required)."""
+
+    code = State()
 
 
 # -- /users --------------------------------------------------------------------------------------
@@ -120,8 +130,10 @@ async def ask_role_change(
     query: CallbackQuery,
     callback_data: RoleChange,
     actor: Actor,
+    state: FSMContext,
     users: FromDishka[UserService],
     confirmations: FromDishka[ConfirmationService],
+    credentials: FromDishka[CredentialsService],
 ) -> None:
     target = await users.get(callback_data.user_id)
     if target is None or callback_data.role not in Role._value2member_map_:
@@ -133,13 +145,52 @@ async def ask_role_change(
         )
         return
     payload = {"user_id": target.id, "role": callback_data.role}
+    question = role_change_question(target, callback_data.role, confirmations.ttl)
+    if await credentials.totp_required_for_actions(actor):  # the code replaces the buttons
+        if not await credentials.totp_enabled(actor.user_id):
+            await query.answer(TotpRequired(setup=True).user_message, show_alert=True)
+            return
+        pending = await confirmations.issue(actor.label, ROLE_CHANGE, payload)
+        await state.set_state(RoleCode.code)
+        await state.update_data(token=pending.token)
+        if isinstance(query.message, Message):
+            await query.message.answer(question + "\n" + second_factor_prompt_text())
+        await query.answer()
+        return
     pending = await confirmations.issue(actor.label, ROLE_CHANGE, payload)
     if isinstance(query.message, Message):
         await query.message.answer(
-            role_change_question(target, callback_data.role, confirmations.ttl),
-            reply_markup=confirm_keyboard(ROLES_SCOPE, pending.token),
+            question, reply_markup=confirm_keyboard(ROLES_SCOPE, pending.token)
         )
     await query.answer()
+
+
+@router.message(RoleCode.code, F.text, ~F.text.startswith("/"), flags={"role": Role.ADMIN})
+async def role_change_code(
+    message: Message,
+    actor: Actor,
+    state: FSMContext,
+    users: FromDishka[UserService],
+    confirmations: FromDishka[ConfirmationService],
+    credentials: FromDishka[CredentialsService],
+) -> None:
+    """One attempt: a valid TOTP code applies the pending role change; anything else does not."""
+    token = str((await state.get_data()).get("token", ""))
+    await state.clear()
+    try:
+        pending = await confirmations.consume(actor.label, token)
+        if pending.action != ROLE_CHANGE:
+            raise ConfirmationExpired()
+        await credentials.check_second_factor(actor, message.text or "", ROLE_CHANGE)
+        role = Role(pending.payload["role"])
+        target = await users.set_role(actor, int(pending.payload["user_id"]), role)
+    except FrontendError as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
+    await message.answer(role_changed_text(target, role))
+    if message.bot is not None:
+        await _tell(message.bot, target, role)
+        await sync_user_menu(message.bot, target)
 
 
 @router.callback_query(Confirm.filter(F.scope == ROLES_SCOPE), flags={"role": Role.ADMIN})
@@ -152,7 +203,7 @@ async def confirm_role_change(
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
-        await confirmations.cancel(callback_data.token)
+        await confirmations.cancel(actor.label, callback_data.token)
         if message is not None:
             await message.edit_text(nothing_done_text())
         await query.answer(_("Nothing was done."))
@@ -184,12 +235,15 @@ async def confirm_role_change(
 
 
 async def _tell_user(query: CallbackQuery, target: User, role: Role) -> None:
-    if query.bot is None:
-        return
+    if query.bot is not None:
+        await _tell(query.bot, target, role)
+
+
+async def _tell(bot: Bot, target: User, role: Role) -> None:
     with use_locale(target.language):
         text = new_role_text(role)
     try:
-        await query.bot.send_message(target.id, text)
+        await bot.send_message(target.id, text)
     except TelegramAPIError as exc:
         log.warning("role_change_not_delivered", user_id=target.id, error=type(exc).__name__)
 

@@ -222,7 +222,7 @@ async def confirm_delete(
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
     if not callback_data.yes:
-        await confirmations.cancel(callback_data.token)
+        await confirmations.cancel(actor.label, callback_data.token)
         await query.answer(_("Kept."))
         if isinstance(query.message, Message):
             try:

@@ -86,7 +86,7 @@ async def config_menu(
     },
 )
 async def cancel_dialog(
-    message: Message, state: FSMContext, actions: FromDishka[AccountActions]
+    message: Message, state: FSMContext, actor: Actor, actions: FromDishka[AccountActions]
 ) -> None:
     """Leave whatever dialog is open; a pending confirmation it held can no longer be used."""
     if await state.get_state() is None:
@@ -95,7 +95,7 @@ async def cancel_dialog(
     data = await state.get_data()
     await state.clear()
     if data.get("token"):
-        await actions.abandon(str(data["token"]))
+        await actions.abandon(actor, str(data["token"]))
     if data.get("setup_message_id") and message.bot is not None:
         await message.bot.delete_message(message.chat.id, int(data["setup_message_id"]))
     await message.answer(cancelled_text())

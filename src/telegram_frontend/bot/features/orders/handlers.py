@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
@@ -36,13 +38,14 @@ from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
 from telegram_frontend.bot.ui.pages import edit_screen
+from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import paginate
+from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.actions import AccountActions
+from telegram_frontend.services.account.actions import AccountActions, Proposal
 from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.account.portfolio import OrderWithFills, PortfolioService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -146,12 +149,61 @@ async def orders_page(
     await edit_screen(query, paginate([text]), keyboard)
 
 
-async def _ask(query: CallbackQuery, question: str, token: str, yes_text: str) -> None:
-    """A cancel question: "Yes, cancel …" / "Keep …", never an ambiguous "Cancel"."""
-    if isinstance(query.message, Message):
-        keyboard = confirm_keyboard(ORDERS_SCOPE, token, yes_text, keep_label())
-        await query.message.answer(question, reply_markup=keyboard)
-    await query.answer()
+class SecondFactor(StatesGroup):
+    """Waiting for the TOTP code that confirms an order or cancel-all (when it is required)."""
+
+    code = State()
+
+
+async def _ask(
+    target: Message | None,
+    question: str,
+    proposal: Proposal,
+    state: FSMContext,
+    yes_text: str | None = None,
+) -> None:
+    """Offer the buttons ("Yes, cancel …" / "Keep it" for cancels), or, when TOTP is
+    required, ask for the code instead."""
+    if target is None:
+        return
+    if proposal.totp:
+        await state.set_state(SecondFactor.code)
+        await state.update_data(token=proposal.token)
+        await target.answer(question + "\n" + second_factor_prompt_text())
+        return
+    keyboard = (
+        confirm_keyboard(ORDERS_SCOPE, proposal.token, yes_text, keep_label())
+        if yes_text is not None
+        else confirm_keyboard(ORDERS_SCOPE, proposal.token)
+    )
+    await target.answer(question, reply_markup=keyboard)
+
+
+@router.message(
+    SecondFactor.code,
+    F.text,
+    ~F.text.startswith("/"),
+    flags={"role": Role.TRADER, "chat_action": "typing"},
+)
+async def second_factor_code(
+    message: Message,
+    actor: Actor,
+    user: User,
+    state: FSMContext,
+    actions: FromDishka[AccountActions],
+) -> None:
+    """One attempt: the right code runs the order action; a wrong one does nothing."""
+    token = str((await state.get_data()).get("token", ""))
+    await state.clear()
+    try:
+        result = await actions.confirm(actor, token, message.text or "")
+    except ConfirmationExpired:
+        await message.answer(esc(_("This confirmation expired. Please start the action again.")))
+        return
+    except FrontendError as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
+    await message.answer(outcome_text(result, user.timezone))
 
 
 @router.callback_query(CancelOrder.filter(), flags={"role": Role.TRADER})
@@ -159,6 +211,7 @@ async def ask_cancel_order(
     query: CallbackQuery,
     callback_data: CancelOrder,
     actor: Actor,
+    state: FSMContext,
     actions: FromDishka[AccountActions],
 ) -> None:
     proposal = await actions.propose_cancel_order(
@@ -167,7 +220,8 @@ async def ask_cancel_order(
     question = cancel_order_question(
         callback_data.symbol, callback_data.order_id, proposal.ttl_seconds
     )
-    await _ask(query, question, proposal.token, confirm_cancel_order_label())
+    await _ask(_message_of(query), question, proposal, state, confirm_cancel_order_label())
+    await query.answer()
 
 
 @router.callback_query(CancelSymbol.filter(), flags={"role": Role.TRADER})
@@ -175,11 +229,17 @@ async def ask_cancel_symbol(
     query: CallbackQuery,
     callback_data: CancelSymbol,
     actor: Actor,
+    state: FSMContext,
     actions: FromDishka[AccountActions],
 ) -> None:
     proposal = await actions.propose_cancel_all(actor, callback_data.symbol)
     question = cancel_symbol_question(callback_data.symbol, proposal.ttl_seconds)
-    await _ask(query, question, proposal.token, confirm_cancel_all_label())
+    await _ask(_message_of(query), question, proposal, state, confirm_cancel_all_label())
+    await query.answer()
+
+
+def _message_of(query: CallbackQuery) -> Message | None:
+    return query.message if isinstance(query.message, Message) else None
 
 
 @router.callback_query(
@@ -195,7 +255,7 @@ async def confirm_order_action(
     """Run the confirmed cancel/place once; a stale or replayed token does nothing."""
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
-        await actions.abandon(callback_data.token)
+        await actions.abandon(actor, callback_data.token)
         if message is not None:
             await message.edit_text(nothing_done_text())
         await query.answer(_("Nothing was done."))
@@ -253,6 +313,7 @@ async def place_order(
     message: Message,
     command: CommandObject,
     actor: Actor,
+    state: FSMContext,
     credentials: FromDishka[CredentialsService],
     actions: FromDishka[AccountActions],
 ) -> None:
@@ -273,10 +334,7 @@ async def place_order(
         return
     assert proposal.order is not None
     question = place_question(proposal.order, own, proposal.ttl_seconds)
-    await message.answer(
-        question,
-        reply_markup=confirm_keyboard(ORDERS_SCOPE, proposal.token),
-    )
+    await _ask(message, question, proposal, state)
 
 
 def get_router() -> Router:

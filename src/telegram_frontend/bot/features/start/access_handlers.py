@@ -1,29 +1,32 @@
-"""Access requests: an unknown user's /start reaches every admin, who approves or rejects it."""
+"""Access requests: a stranger's /start reaches every admin, who approves or rejects it once."""
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
+import time
+from collections.abc import Callable
+
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.bot.features.start.callbacks import AccessDecision
-from telegram_frontend.bot.features.start.keyboards import decision_keyboard
 from telegram_frontend.bot.features.start.texts import (
     PENDING_TEXT,
     admin_welcome_text,
+    already_decided_text,
     decided_text,
     decision_text,
     outcome_word,
-    request_text,
+    too_many_requests_text,
 )
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError
-from telegram_frontend.core.i18n import _, use_locale
+from telegram_frontend.core.i18n import _
 from telegram_frontend.core.logging import get_logger
-from telegram_frontend.models import User
-from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.core.text_safety import clean_name
+from telegram_frontend.services.admin.access_requests import AccessRequests
+from telegram_frontend.services.admin.users import AlreadyDecided, UserService
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import localized
 from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType
@@ -32,30 +35,52 @@ router = Router(name="access_requests")
 log = get_logger(__name__)
 
 
-async def request_access(message: Message, users: UserService) -> None:
-    """Register the sender as pending and ask every admin (once, on the first request)."""
+async def request_access(
+    message: Message, requests: AccessRequests, notifications: NotificationService
+) -> None:
+    """Store the sender as pending; the admins hear of it in the next batch, via the outbox.
+
+    Nothing here waits on Telegram for anyone else: a /start flood only writes rows, and the
+    newcomer's own answer is queued too (one per minute at most).
+    """
     sender = message.from_user
-    assert sender is not None and message.bot is not None
-    registration = await users.register(
+    assert sender is not None
+    registration = await requests.request(
         sender.id, sender.username, sender.full_name, sender.language_code
     )
-    if registration.user.role == Role.ADMIN.value:
-        await message.answer(admin_welcome_text(sender.full_name))
+    if registration is None:  # over the cap: told once in ten minutes, through the outbox too
+        if await requests.first_refusal(f"access-refused:{sender.id}"):
+            await notifications.notify_now(_newcomer_notice(sender.id, "refused", _refused_text))
         return
-    await message.answer(str(PENDING_TEXT))
-    if registration.created:
-        await _tell_admins(message.bot, users, registration.user)
+    if registration.user.role == Role.ADMIN.value:
+        await message.answer(admin_welcome_text(clean_name(sender.full_name)))
+        return
+    await notifications.notify_now(_newcomer_notice(registration.user.id, "pending", _pending_text))
 
 
-async def _tell_admins(bot: Bot, users: UserService, user: User) -> None:
-    for admin in await users.admins():
-        with use_locale(admin.language):
-            text = request_text(user)
-            keyboard = decision_keyboard(user.id)
-        try:
-            await bot.send_message(admin.id, text, reply_markup=keyboard)
-        except TelegramAPIError as exc:
-            log.warning("access_request_not_delivered", admin_id=admin.id, error=str(exc))
+def _pending_text(_audience: Audience) -> str:
+    return str(PENDING_TEXT)
+
+
+def _refused_text(_audience: Audience) -> str:
+    return too_many_requests_text()
+
+
+def _newcomer_notice(user_id: int, kind: str, render: Callable[[Audience], str]) -> Notice:
+    """An answer to a newcomer, through the outbox (at most one of a kind a minute per user).
+
+    The outbox sends at Telegram's pace, so a flood of newcomers never drags the replies of
+    everyone else into flood control.
+    """
+    return Notice(
+        type=NoticeType.SYSTEM,
+        key=f"access-{kind}:{user_id}:{int(time.time() // 60)}",
+        render=localized(render),
+        user_ids=frozenset({user_id}),
+        min_role=None,
+        to_routes=False,
+        force=True,
+    )
 
 
 @router.callback_query(AccessDecision.filter(), flags={"role": Role.ADMIN})
@@ -66,10 +91,19 @@ async def decide(
     users: FromDishka[UserService],
     notifications: FromDishka[NotificationService],
 ) -> None:
-    """Apply the decision, tell the user, and replace the buttons with the outcome."""
+    """Apply the decision once, tell the user, and replace the buttons with the outcome.
+
+    Only a request still pending is decided: another admin's copy, or the same button again,
+    changes nothing and loses its buttons.
+    """
     try:
         role = Role(callback_data.role)
-        user = await users.set_role(actor, callback_data.user_id, role)
+        user = await users.decide_request(actor, callback_data.user_id, role)
+    except AlreadyDecided as exc:
+        await query.answer(already_decided_text(exc.role.value), show_alert=True)
+        if isinstance(query.message, Message) and query.message.reply_markup is not None:
+            await query.message.edit_reply_markup(reply_markup=None)
+        return
     except (ValueError, FrontendError) as exc:
         text = exc.user_message if isinstance(exc, FrontendError) else _("Unknown decision.")
         await query.answer(text, show_alert=True)

@@ -24,7 +24,8 @@ from telegram_frontend.bot.ui.command_catalog import CommandInfo, commands, visi
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import paginate
 from telegram_frontend.models import User
-from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.admin.access_requests import AccessRequests
+from telegram_frontend.services.notifications.service import NotificationService
 
 router = Router(name="start")
 
@@ -33,10 +34,15 @@ router = Router(name="start")
     CommandStart(),
     flags={"role": PUBLIC, "command": CommandInfo("start", "Welcome and what to do next", order=0)},
 )
-async def start(message: Message, user: User | None, users: FromDishka[UserService]) -> None:
+async def start(
+    message: Message,
+    user: User | None,
+    requests: FromDishka[AccessRequests],
+    notifications: FromDishka[NotificationService],
+) -> None:
     """Known users get a welcome; anyone else becomes an access request for the admins."""
     if user is None or user.role == Role.PENDING.value:
-        await access_handlers.request_access(message, users)
+        await access_handlers.request_access(message, requests, notifications)
         return
     if user.role == Role.BLOCKED.value:
         await message.answer(no_access_text())

@@ -8,6 +8,7 @@ from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _, __
+from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import User
 
 PENDING_TEXT = __(
@@ -64,13 +65,9 @@ def admin_welcome_text(full_name: str) -> str:
 
 
 def describe_user(user: User) -> str:
-    handle = f" @{esc(user.username)}" if user.username else ""
-    return f"{b(user.full_name or '?')}{handle} (id {code(user.id)})"
-
-
-def request_text(user: User) -> str:
-    """What every admin is sent when `user` asks for access."""
-    return "🔔 " + _("Access request from {user}.").format(user=describe_user(user))
+    """A requester as admins see it: no control or bidi-override characters in the name."""
+    handle = f" @{esc(clean_name(user.username, 64))}" if user.username else ""
+    return f"{b(clean_name(user.full_name) or '?')}{handle} (id {code(user.id)})"
 
 
 def outcome_word(role: Role) -> str:
@@ -82,8 +79,16 @@ def outcome_word(role: Role) -> str:
 def decided_text(user: User, role: Role, admin_name: str) -> str:
     """The access request, once decided: who decided what."""
     return _("Access request from {user}: {outcome} by {admin}.").format(
-        user=describe_user(user), outcome=b(outcome_word(role)), admin=esc(admin_name)
+        user=describe_user(user), outcome=b(outcome_word(role)), admin=esc(clean_name(admin_name))
     )
+
+
+def too_many_requests_text() -> str:
+    return _("Too many new access requests right now. Please send /start again in a few minutes.")
+
+
+def already_decided_text(role: str) -> str:
+    return _("This request was already decided: the user is {role} now.").format(role=role)
 
 
 def decision_text(role: Role) -> str:

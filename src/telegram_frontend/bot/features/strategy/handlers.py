@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
@@ -39,6 +41,7 @@ from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
+from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.bot.ui.strategy_refs import resolve_ref
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.access import Actor, Role
@@ -50,6 +53,7 @@ from telegram_frontend.core.errors import (
 from telegram_frontend.core.formatters import esc, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
+from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.charts.inputs import EquityPoint as ChartPoint
 from telegram_frontend.services.charts.inputs import Theme
@@ -63,6 +67,12 @@ chat_action.install(router.message, router.callback_query)
 PAGE_SIZE = 8
 SLOW = "typing"
 ACTIONS = {True: "strategy.start", False: "strategy.stop"}
+
+
+class StopCode(StatesGroup):
+    """Waiting for the TOTP code that confirms a strategy stop (when it is required)."""
+
+    code = State()
 
 
 async def _list_screen(
@@ -192,8 +202,10 @@ async def ask_to_switch(
     query: CallbackQuery,
     callback_data: StrategyCard,
     actor: Actor,
+    state: FSMContext,
     trading: FromDishka[TradingService],
     confirmations: FromDishka[ConfirmationService],
+    credentials: FromDishka[CredentialsService],
 ) -> None:
     """Start/Stop tapped: a plain sentence if it cannot be done, else a confirmation."""
     start = callback_data.action is CardAction.START
@@ -206,12 +218,50 @@ async def ask_to_switch(
         await query.answer()
         await query.message.answer(cannot_switch_text(strategy))
         return
+    if not start and await credentials.totp_required_for_actions(actor):
+        if not await credentials.totp_enabled(actor.user_id):
+            await query.answer(TotpRequired(setup=True).user_message, show_alert=True)
+            return
+        pending = await confirmations.issue(
+            actor.label, ACTIONS[False], {"strategy_id": strategy.id}
+        )
+        await state.set_state(StopCode.code)
+        await state.update_data(token=pending.token)
+        await query.message.answer(
+            confirm_text(strategy, start, confirmations.ttl) + "\n" + second_factor_prompt_text()
+        )
+        await query.answer()
+        return
     pending = await confirmations.issue(actor.label, ACTIONS[start], {"strategy_id": strategy.id})
     keyboard = confirm_keyboard(pending.token, start)
     await query.message.answer(
         confirm_text(strategy, start, confirmations.ttl), reply_markup=keyboard
     )
     await query.answer()
+
+
+@router.message(StopCode.code, F.text, ~F.text.startswith("/"), flags={"role": Role.TRADER})
+async def stop_code(
+    message: Message,
+    actor: Actor,
+    state: FSMContext,
+    trading: FromDishka[TradingService],
+    confirmations: FromDishka[ConfirmationService],
+    credentials: FromDishka[CredentialsService],
+) -> None:
+    """One attempt: a valid TOTP code stops the strategy; anything else does nothing."""
+    token = str((await state.get_data()).get("token", ""))
+    await state.clear()
+    try:
+        pending = await confirmations.consume(actor.label, token)
+        if pending.action != ACTIONS[False]:
+            raise ConfirmationExpired()
+        await credentials.check_second_factor(actor, message.text or "", ACTIONS[False])
+        strategy = await trading.stop_strategy(actor, str(pending.payload.get("strategy_id", "")))
+    except FrontendError as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
+    await message.answer(switched_text(strategy, False))
 
 
 def _carries(message: Message, data: str | None) -> bool:

@@ -21,6 +21,7 @@ from telegram_frontend.bot.features.system.texts import (
     status_blocks,
 )
 from telegram_frontend.bot.middlewares import chat_action
+from telegram_frontend.bot.middlewares.chat_policy import GROUPS
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.core.access import Actor, Role
@@ -60,6 +61,7 @@ async def _screen_pages(
     flags={
         "role": Role.VIEWER,
         "chat_action": SLOW,
+        "chat": GROUPS,
         "command": CommandInfo("status", "System overview: services, data, trading", order=10),
     },
 )
@@ -79,6 +81,7 @@ async def status_command(
     flags={
         "role": Role.VIEWER,
         "chat_action": SLOW,
+        "chat": GROUPS,
         "command": CommandInfo(
             "health", "Health of every component, Binance and this bot", order=11
         ),
@@ -100,6 +103,7 @@ async def health_command(
     flags={
         "role": Role.VIEWER,
         "chat_action": SLOW,
+        "chat": GROUPS,
         "command": CommandInfo("metrics", "Key figures: signals, P&L, data, deliveries", order=12),
     },
 )
@@ -114,7 +118,9 @@ async def metrics_command(
     await answer_pages(message, pages, refresh_keyboard(Screen.METRICS))
 
 
-@router.callback_query(ScreenRefresh.filter(), flags={"role": Role.VIEWER, "chat_action": SLOW})
+@router.callback_query(
+    ScreenRefresh.filter(), flags={"role": Role.VIEWER, "chat_action": SLOW, "chat": GROUPS}
+)
 async def refresh_screen(
     query: CallbackQuery,
     callback_data: ScreenRefresh,

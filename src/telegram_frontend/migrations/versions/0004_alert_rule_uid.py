@@ -3,8 +3,8 @@
 SQLite hands a deleted rule's id to the next rule; a notification key built from that id would
 take the new rule's first alert for the old one's and drop it.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
