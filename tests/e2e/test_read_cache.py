@@ -10,6 +10,7 @@ import pytest
 
 from telegram_frontend.bot.middlewares.access_gate import BLOCKED
 from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.trading.service import TradingService
 from tests.e2e.harness import World, running_world, text_of
@@ -53,7 +54,9 @@ async def test_a_strategy_started_shows_in_the_next_status_despite_the_cache(
     assert "Strategies: 2 active of 3" in text_of(await viewer.send("/status"))
 
     trading = await world.app.frontend.container.get(TradingService)
-    await trading.start_strategy(Actor(role=Role.TRADER, user_id=72102, name="t"), "grid:1")
+    await trading.start_strategy(
+        Actor(role=Role.TRADER, user_id=72102, name="t"), f"grid:{SEEDED_GRID_ID}"
+    )
 
     assert "Strategies: 3 active of 3" in text_of(await viewer.send("/status"))
 
