@@ -25,7 +25,7 @@ from drills.support import (
     eventually,
     settled_rows,
 )
-from telegram_frontend.core.cache import Cache, FallbackCache
+from telegram_frontend.core.caching.cache import Cache, FallbackCache
 from telegram_frontend.core.database import Database
 from tests.e2e.harness import running_frontend
 

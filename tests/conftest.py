@@ -19,7 +19,7 @@ import pytest
 from redis.asyncio import Redis
 
 from telegram_frontend.core import migrator
-from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
+from telegram_frontend.core.caching.cache import Cache, MemoryCache, RedisCache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
 

@@ -34,10 +34,10 @@ from telegram_frontend.clients.telegram_session import (
     UpdateSlots,
 )
 from telegram_frontend.core import migrator
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.fsm_storage import fsm_storage
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.fast_paths import json_codec
-from telegram_frontend.core.fsm_storage import fsm_storage
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings

@@ -11,7 +11,7 @@ from aiogram.fsm.storage.base import StorageKey
 
 from telegram_frontend.bot.ui.callbacks import Confirm
 from telegram_frontend.core.access import SYSTEM
-from telegram_frontend.core.cache import Cache, MemoryCache, RedisCache
+from telegram_frontend.core.caching.cache import Cache, MemoryCache, RedisCache
 from telegram_frontend.models import AuditLog
 from telegram_frontend.sandbox.binance.orders import FakeOrder, OrderRequest
 from telegram_frontend.sandbox.telegram.emulator_client import CallbackAnswer, ChatMessage

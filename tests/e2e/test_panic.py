@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from telegram_frontend.core.access import Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from tests.e2e.account_helpers import (
     audit_rows,

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.access import SYSTEM, Actor, Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.models import AuditLog

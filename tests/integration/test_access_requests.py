@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from telegram_frontend.core.access import Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import OutboxMessage, User
 from telegram_frontend.models.base import utcnow

@@ -13,7 +13,7 @@ import pytest
 from telegram_frontend.clients.binance.client import MAINNET_ORDERS_DISABLED
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.access import SYSTEM
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import (
     ConfirmationExpired,

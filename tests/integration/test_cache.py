@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram_frontend.core.cache import Cache
-from telegram_frontend.core.rate_limiter import RateLimiter
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 
 
 async def test_set_get_delete(cache: Cache) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from telegram_frontend.core.access import SYSTEM, Actor, Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import (
     ConfirmationExpired,

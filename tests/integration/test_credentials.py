@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, select
 
 from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.core.access import SYSTEM, Actor, Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import PermissionDenied
 from telegram_frontend.core.settings import Settings

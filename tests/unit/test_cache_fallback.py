@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram_frontend.core.cache import FallbackCache, MemoryCache, RedisSwitch
+from telegram_frontend.core.caching.cache import FallbackCache, MemoryCache, RedisSwitch
 from telegram_frontend.sandbox.frontend_process import free_port
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core import migrator
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container

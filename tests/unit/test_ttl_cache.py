@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from telegram_frontend.core.ttl_cache import TtlCache
+from telegram_frontend.core.caching.ttl_cache import TtlCache
 
 
 class Clock:

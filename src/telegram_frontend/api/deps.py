@@ -19,8 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.errors import PermissionDenied, RateLimited
-from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.services.admin.api_keys import ApiKeyService, key_actor
 
 ROLE_ATTRIBUTE = "required_role"

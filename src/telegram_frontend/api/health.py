@@ -8,7 +8,7 @@ from dishka.integrations.fastapi import FromDishka, inject
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.services.monitoring.readiness import Readiness, check_readiness

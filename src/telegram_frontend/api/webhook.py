@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from telegram_frontend.api.errors import error_response, error_responses
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.logging import get_logger
 
 log = get_logger(__name__)

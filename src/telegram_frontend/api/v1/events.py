@@ -24,8 +24,8 @@ from starlette.exceptions import HTTPException
 from telegram_frontend.api.deps import ROLE_ATTRIBUTE, ApiRateLimited, authenticate, bearer
 from telegram_frontend.api.v1.common import v1_router
 from telegram_frontend.core.access import Actor, Role
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
-from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.notifications.event_intake import EventIntake, ExternalEvent
 from telegram_frontend.services.notifications.event_signature import (

@@ -14,7 +14,7 @@ from telegram_frontend.api.deps import ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, UnavailableOut, v1_router
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.access import Role, require
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.services.monitoring.readiness import check_readiness

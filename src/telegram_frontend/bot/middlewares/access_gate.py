@@ -21,9 +21,9 @@ from dishka.integrations.aiogram import CONTAINER_NAME
 from telegram_frontend.bot.middlewares.chat_policy import chat_allowed
 from telegram_frontend.clients.telegram_session import newcomer_lane
 from telegram_frontend.core.access import Role
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.i18n import _, __, use_locale
 from telegram_frontend.core.logging import get_logger
-from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.users import UserService, actor_of
 

@@ -15,7 +15,7 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 from dishka import AsyncContainer
 
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.i18n import __
 from telegram_frontend.services.admin.chat_policy import ChatPolicy
 

@@ -41,10 +41,10 @@ from telegram_frontend.clients.binance.transport import (
     ExchangeState,
     is_known_testnet,
 )
+from telegram_frontend.core.caching.ttl_cache import TtlCache
 from telegram_frontend.core.errors import ExchangeError, PermissionDenied, ValidationFailed
 from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
-from telegram_frontend.core.ttl_cache import TtlCache
 
 __all__ = [
     "MAINNET_ORDERS_DISABLED",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dishka import Provider, Scope, provide
 
 from telegram_frontend.clients.binance.client import BinanceClientFactory
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.account.actions import AccountActions

@@ -6,7 +6,7 @@ from dishka import Provider, Scope, provide
 
 from telegram_frontend.api.deps import ApiRateLimiter
 from telegram_frontend.api.v1.events import EventRateLimiter
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.api_keys import ApiKeyService
 

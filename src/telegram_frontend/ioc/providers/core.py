@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, from_context, provide
 
-from telegram_frontend.core.cache import Cache, create_cache
+from telegram_frontend.core.caching.cache import Cache, create_cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings

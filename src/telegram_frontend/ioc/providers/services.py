@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dishka import Provider, Scope, provide
 
 from telegram_frontend.bot.features.start.keyboards import decision_markup
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.rate_limiter import RateLimiter
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService

@@ -6,7 +6,7 @@ from dishka import Provider, Scope, provide
 
 from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.backends import BackendClients
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings

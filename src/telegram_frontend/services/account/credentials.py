@@ -21,7 +21,8 @@ from sqlalchemy import select
 from telegram_frontend.clients.binance.client import BinanceClient, BinanceClientFactory
 from telegram_frontend.clients.binance.transport import BinanceCredentials
 from telegram_frontend.core.access import Actor, Role, require
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.shared_memo import SharedMemo
 from telegram_frontend.core.crypto import DecryptionFailed, SecretBox
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import (
@@ -31,7 +32,6 @@ from telegram_frontend.core.errors import (
     ValidationFailed,
 )
 from telegram_frontend.core.logging import REDACTOR
-from telegram_frontend.core.shared_memo import SharedMemo
 from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.models import User
 from telegram_frontend.models.base import utcnow

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from telegram_frontend.core.access import SYSTEM, Role
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from telegram_frontend.core.cache import Cache
-from telegram_frontend.core.shared_memo import SharedMemo
+from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.caching.shared_memo import SharedMemo
 from telegram_frontend.models import User
 
 UNKNOWN = "0"

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from telegram_frontend.core.access import Actor, Role, require
+from telegram_frontend.core.caching.ttl_cache import TtlCache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import ValidationFailed
 from telegram_frontend.core.formatters import quoted
-from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.models import Configuration
 from telegram_frontend.services.admin.audit import AuditService
 

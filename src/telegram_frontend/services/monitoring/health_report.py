@@ -20,7 +20,7 @@ from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.actuator import ActuatorHealth, ComponentHealth
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.access import Actor, Role, require
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.metrics import (

@@ -18,8 +18,8 @@ from typing import TypeVar
 from telegram_frontend.clients.trading_db.reader import TradeCursor
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.availability import Unavailable
+from telegram_frontend.core.caching.ttl_cache import TtlCache
 from telegram_frontend.core.errors import BackendUnavailable, FrontendError
-from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.monitoring.system_status import SystemSnapshot
 from telegram_frontend.services.trading.performance import Period

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from telegram_frontend.core import migrator
-from telegram_frontend.core.cache import Cache, FallbackCache
+from telegram_frontend.core.caching.cache import Cache, FallbackCache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 

@@ -26,6 +26,7 @@ from telegram_frontend.clients.trading_db.reader import (
 )
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.availability import Partial, Unavailable
+from telegram_frontend.core.caching.ttl_cache import TtlCache
 from telegram_frontend.core.errors import (
     AlreadyInState,
     BackendUnavailable,
@@ -33,7 +34,6 @@ from telegram_frontend.core.errors import (
     FrontendError,
     PermissionDenied,
 )
-from telegram_frontend.core.ttl_cache import TtlCache
 from telegram_frontend.services.trading.performance import (
     EquityPoint,
     Period,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 
 
 @dataclass(frozen=True)

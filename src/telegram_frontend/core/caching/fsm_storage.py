@@ -16,7 +16,7 @@ from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 
-from telegram_frontend.core.cache import Cache, FallbackCache, RedisCache, RedisSwitch
+from telegram_frontend.core.caching.cache import Cache, FallbackCache, RedisCache, RedisSwitch
 
 
 class FallbackStorage(BaseStorage):

@@ -8,7 +8,7 @@ the tombstone stands.
 
 from __future__ import annotations
 
-from telegram_frontend.core.cache import Cache
+from telegram_frontend.core.caching.cache import Cache
 
 TOMBSTONE = "\x00"
 

@@ -1,0 +1,1 @@
+"""Short-lived shared state: the cache (Redis or in-process), TTL memos, rate limits, dialog state."""
