@@ -39,4 +39,8 @@ async def test_200_strangers_starting_at_once_neither_stall_a_trader_nor_lose_re
 
         await wait_for(every_request_announced, timeout=60, what="every request at the admin")
         admin_messages = [m for m in await app.client.messages(ADMIN_ID) if m.from_bot]
-        assert len(admin_messages) <= 20  # batched: "30 new access requests" with the list
+        # Batched: one notice per round ("30 new access requests" with the list), split only at
+        # Telegram's length limit; unbatched it would be one message per stranger. How many
+        # rounds the 200 registrations span depends on the machine's load, hence the margin.
+        assert len(admin_messages) <= len(STRANGERS) // 3
+        assert any(len(re.findall(r"id (\d{6})\)", m.text or "")) > 10 for m in admin_messages)
