@@ -1,1 +1,2 @@
-"""Short-lived shared state: the cache (Redis or in-process), TTL memos, rate limits, dialog state."""
+"""Short-lived shared state: the cache (Redis or in-process), TTL memos, rate limits and
+dialog state."""

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast, get_args
+from typing import cast
 
 from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.binance.models import (
@@ -24,8 +24,8 @@ from telegram_frontend.clients.binance.models import (
 )
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import ExchangeError, ValidationFailed
-from telegram_frontend.core.formatters import exact, money, quoted
-from telegram_frontend.services.account.order_input import parse_order
+from telegram_frontend.core.formatters import exact, money
+from telegram_frontend.services.account.order_input import TIME_IN_FORCE, parse_choice, parse_order
 from telegram_frontend.services.account.portfolio import STABLECOINS, cents
 
 UNKNOWN_ORDER = -2011
@@ -141,7 +141,7 @@ class OrderService:
         wanted = parse_order(symbol, side, order_type, quantity, price)
         side_ = cast(OrderSide, wanted.side)
         type_ = cast(OrderType, wanted.order_type)
-        tif = cast(TimeInForce, _choice(time_in_force, get_args(TimeInForce), "time in force"))
+        tif = cast(TimeInForce, parse_choice(time_in_force, TIME_IN_FORCE, "time in force"))
         sym, qty, limit_price = wanted.symbol, wanted.quantity, wanted.price
         try:
             filters = await self._client.validate_order(sym, type_, qty, limit_price)
@@ -197,12 +197,3 @@ class OrderService:
         if filters.quote_asset in STABLECOINS:
             return notional
         return notional * prices[filters.quote_asset + "USDT"]
-
-
-def _choice(raw: str, allowed: tuple[str, ...], what: str) -> str:
-    value = raw.strip().upper()
-    if value not in allowed:
-        raise ValidationFailed(
-            f"The {what} must be one of {', '.join(allowed)}, not {quoted(raw)}."
-        )
-    return value
