@@ -28,7 +28,6 @@ from telegram_frontend.bot.features.admin.keyboards import (
 )
 from telegram_frontend.bot.features.admin.texts import (
     audit_page_text,
-    failed_text,
     new_role_text,
     nothing_done_text,
     role_change_question,
@@ -41,6 +40,7 @@ from telegram_frontend.bot.ui.callbacks import ROLES_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
+from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.core.access import Actor, Role

@@ -87,10 +87,6 @@ def nothing_done_text() -> str:
     return esc(_("Nothing was done."))
 
 
-def failed_text(reason: str) -> str:
-    return "❌ " + esc(reason)
-
-
 def role_changed_text(target: User, role: Role) -> str:
     return "✅ " + _("{user} is now {role}.").format(
         user=b(user_name(target)), role=b(role_name(role))

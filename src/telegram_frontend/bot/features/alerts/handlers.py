@@ -25,7 +25,6 @@ from telegram_frontend.bot.features.alerts.texts import (
     digest_text,
     digest_time_prompt,
     done_text,
-    failed_text,
     mode_set_text,
     mode_toast,
     quiet_prompt,
@@ -37,6 +36,7 @@ from telegram_frontend.bot.features.alerts.texts import (
     test_sent_text,
 )
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError, ValidationFailed
 from telegram_frontend.core.i18n import _

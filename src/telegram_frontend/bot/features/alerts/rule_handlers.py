@@ -29,7 +29,6 @@ from telegram_frontend.bot.features.alerts.texts import (
     delete_question,
     deleted_text,
     dialog_start_text,
-    failed_text,
     kept_text,
     retry_text,
     rule_added_text,
@@ -38,6 +37,7 @@ from telegram_frontend.bot.features.alerts.texts import (
     target_question,
     threshold_question,
 )
+from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.bot.ui.pages import NOT_MODIFIED
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError, ValidationFailed

@@ -103,10 +103,6 @@ def done_text(sentence: str) -> str:
     return "✅ " + esc(sentence)
 
 
-def failed_text(reason: str) -> str:
-    return "❌ " + esc(reason)
-
-
 def retry_text(reason: str) -> str:
     """A dialog answer that did not fit: why, and that the question still stands."""
     return "❌ " + esc(reason) + "\n" + esc(_("Try again, or /cancel."))

@@ -24,7 +24,6 @@ from telegram_frontend.bot.features.orders.texts import (
     cancel_symbol_question,
     confirm_cancel_all_label,
     confirm_cancel_order_label,
-    failed_text,
     keep_label,
     nothing_done_text,
     order_usage_text,
@@ -37,12 +36,13 @@ from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
+from telegram_frontend.bot.ui.outcomes import confirmation_expired_text, failed_text
 from telegram_frontend.bot.ui.pages import edit_screen
 from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import esc, paginate
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.actions import AccountActions, Proposal
@@ -198,7 +198,7 @@ async def second_factor_code(
     try:
         result = await actions.confirm(actor, token, message.text or "")
     except ConfirmationExpired:
-        await message.answer(esc(_("This confirmation expired. Please start the action again.")))
+        await message.answer(confirmation_expired_text())
         return
     except FrontendError as exc:
         await message.answer(failed_text(exc.user_message))

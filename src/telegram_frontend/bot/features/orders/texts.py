@@ -127,10 +127,6 @@ def nothing_done_text() -> str:
     return esc(_("Nothing was done."))
 
 
-def failed_text(reason: str) -> str:
-    return "❌ " + esc(reason)
-
-
 def outcome_text(result: object, tz: str) -> str:
     """What a confirmed cancel or order did."""
     if isinstance(result, CancelResult):

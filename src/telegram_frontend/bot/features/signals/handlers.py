@@ -20,11 +20,12 @@ from telegram_frontend.bot.features.signals.texts import (
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import button, confirm_row, markup
+from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages
 from telegram_frontend.bot.ui.strategy_refs import resolve_ref, strategy_ref
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import esc, paginate
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.confirmations import ConfirmationService
@@ -119,7 +120,7 @@ async def confirm_refresh(
     if not callback_data.ok:
         await query.answer(_("Cancelled"))
         if message is not None:
-            await message.edit_text(esc(_("Cancelled; nothing was changed.")))
+            await message.edit_text(cancelled_text())
         return
     strategy_id = str(pending.payload.get("strategy_id") or "") or None
     try:
@@ -127,7 +128,7 @@ async def confirm_refresh(
     except FrontendError as exc:
         await query.answer(_("Not done"))
         if message is not None:
-            await message.edit_text("❌ " + esc(exc.user_message))
+            await message.edit_text(failed_text(exc.user_message))
         return
     await query.answer(_("Done"))
     if message is not None:

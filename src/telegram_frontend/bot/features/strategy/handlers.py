@@ -26,20 +26,20 @@ from telegram_frontend.bot.features.strategy.keyboards import (
     list_keyboard,
 )
 from telegram_frontend.bot.features.strategy.texts import (
-    cancelled_text,
+    already_text,
     cannot_switch_text,
     card_blocks,
     confirm_text,
     equity_caption,
     equity_title,
     expired_text,
-    failed_text,
     list_blocks,
     switched_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
+from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.bot.ui.strategy_refs import resolve_ref
@@ -50,7 +50,7 @@ from telegram_frontend.core.errors import (
     ConfirmationExpired,
     FrontendError,
 )
-from telegram_frontend.core.formatters import esc, paginate
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
@@ -303,7 +303,7 @@ async def confirm_switch(
     except AlreadyInState as exc:  # a repeated switch: nothing to do, nothing wrong
         await query.answer(_("Nothing to change"))
         if message is not None:
-            await message.edit_text("ℹ️ " + esc(exc.user_message))
+            await message.edit_text(already_text(exc.user_message))
         return
     except FrontendError as exc:
         await query.answer(_("Not done"), show_alert=False)

@@ -189,12 +189,9 @@ def expired_text(reason: str) -> str:
     return "⌛ " + esc(reason)
 
 
-def cancelled_text() -> str:
-    return esc(_("Cancelled; nothing was changed."))
-
-
-def failed_text(reason: str) -> str:
-    return "❌ " + esc(reason)
+def already_text(reason: str) -> str:
+    """A repeated start or stop: nothing changed, and nothing is wrong."""
+    return "ℹ️ " + esc(reason)
 
 
 def _drawdown(strategy: Strategy) -> str:
