@@ -26,9 +26,11 @@ CHATS = [2001, 2002, 2003, 2004]
 async def test_a_killed_dispatcher_leaves_no_loss_and_no_duplicate_to_a_fresh_one(
     settings_env: dict[str, str],
 ) -> None:
-    env = {**settings_env, **FAST_DELIVERY, "TELEGRAM_PRIVATE_CHAT_RATE_PER_SECOND": "8"}
-    async with running_frontend(env) as app:
+    async with running_frontend({**settings_env, **FAST_DELIVERY}) as app:
         await subscribe(app, CHATS)
+        # Every send takes half a second, so the dispatcher is surely mid-queue when it is killed
+        # (40 sends need seconds), however slow the machine is to notice the first deliveries.
+        await app.client.add_fault("sendMessage", 200, count=1000, delay_s=0.5)
         for n in range(10):
             await enqueue(app, f"k{n}", CHATS)
 
@@ -41,6 +43,7 @@ async def test_a_killed_dispatcher_leaves_no_loss_and_no_duplicate_to_a_fresh_on
         await asyncio.wait([task], timeout=10)
         delivered_at_kill = (await app.client.stats()).calls["sendMessage"]
         assert delivered_at_kill < 40, "the dispatcher finished before it could be killed"
+        await app.client.clear_faults()
         fresh = await build_dispatcher(app.frontend.container, app.settings)
         runner = asyncio.create_task(fresh.run())
         try:
