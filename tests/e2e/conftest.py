@@ -36,3 +36,33 @@ async def world(settings_env: dict[str, str], trading_database_url: str) -> Asyn
     """The frontend with the fake trading system and fake Binance behind it."""
     async with running_world(settings_env, trading_database_url) as running:
         yield running
+
+
+@pytest.fixture
+async def mainnet_trading_database_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
+    """The second deployment's own trading database."""
+    if not backend.is_pg:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'mainnet-trading.db'}"
+        return
+    name = await create_pg_database("tf_test_mainnet")
+    try:
+        yield pg_url(name)
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture
+async def two_worlds(
+    settings_env: dict[str, str],
+    trading_database_url: str,
+    mainnet_trading_database_url: str,
+    tmp_path: Path,
+) -> AsyncIterator[World]:
+    """The sandbox with two deployments, "testnet" (the default) and "mainnet", on own fakes."""
+    async with running_world(
+        settings_env,
+        trading_database_url,
+        mainnet_trading_database_url=mainnet_trading_database_url,
+        deployments_file=tmp_path / "deployments.toml",
+    ) as running:
+        yield running

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from telegram_frontend.app import Frontend
@@ -232,8 +233,13 @@ async def running_world(
     *,
     limits: FloodLimits = E2E_LIMITS,
     extra_env: dict[str, Any] | None = None,
+    mainnet_trading_database_url: str | None = None,
+    deployments_file: Path | None = None,
 ) -> AsyncIterator[World]:
-    """The sandbox world (the same one `tgfront sandbox` runs) on this test's databases."""
+    """The sandbox world (the same one `tgfront sandbox` runs) on this test's databases.
+
+    With `mainnet_trading_database_url` it runs two deployments, "testnet" and "mainnet".
+    """
     merged = {**env, **(extra_env or {})}
     config = WorldConfig(
         database_url=merged.pop("DATABASE_URL"),
@@ -241,6 +247,8 @@ async def running_world(
         limits=limits,
         admin_ids=(ADMIN_ID,),
         env=merged,
+        mainnet_trading_database_url=mainnet_trading_database_url,
+        deployments_file=deployments_file,
     )
     sandbox = SandboxWorld(config)
     client: EmulatorClient | None = None

@@ -7,7 +7,7 @@ The bot and the API both turn their caller into an `Actor` and the services chec
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from telegram_frontend.core.errors import PermissionDenied
@@ -43,6 +43,18 @@ class Actor:
     name: str = ""
     via: Literal["telegram", "api", "system"] = "telegram"
     api_key_id: int | None = None
+    # Roles granted on single deployments, overriding `role` there (name → role)
+    deployment_roles: tuple[tuple[str, Role], ...] = ()
+
+    def on(self, deployment: str) -> Actor:
+        """This actor as it stands on one deployment: its role there, if one was granted.
+
+        A blocked or pending user stays so everywhere; a grant can lower or raise an active role.
+        """
+        granted = dict(self.deployment_roles).get(deployment)
+        if granted is None or not self.role.allows(Role.VIEWER) or granted == self.role:
+            return self
+        return replace(self, role=granted)
 
     @property
     def label(self) -> str:

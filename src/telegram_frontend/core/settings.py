@@ -84,6 +84,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["macd-overlay"]
     )
     trading_database_url: str | None = None
+    # Several deployments (testnet and mainnet side by side): see core/deployments.py
+    deployments_file: str | None = None
     http_connect_timeout: float = Field(default=3.0, gt=0)
     http_read_timeout: float = Field(default=5.0, gt=0)
     http_retries: int = Field(default=2, ge=0, le=10)

@@ -16,14 +16,12 @@ from dishka.integrations.fastapi import FastapiProvider
 
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
-from telegram_frontend.ioc.providers.account import AccountProvider
 from telegram_frontend.ioc.providers.api import ApiProvider
 from telegram_frontend.ioc.providers.backend import BackendProvider
 from telegram_frontend.ioc.providers.binance import BinanceProvider
 from telegram_frontend.ioc.providers.core import CoreProvider
 from telegram_frontend.ioc.providers.notifications import NotificationsProvider
 from telegram_frontend.ioc.providers.services import CoreServicesProvider
-from telegram_frontend.ioc.providers.status import StatusProvider
 
 
 class RuntimeContextProvider(Provider):
@@ -41,9 +39,7 @@ def default_providers() -> list[Provider]:
         RuntimeContextProvider(),
         BackendProvider(),
         BinanceProvider(),
-        StatusProvider(),
         NotificationsProvider(),
-        AccountProvider(),
         ApiProvider(),
     ]
 

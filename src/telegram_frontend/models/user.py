@@ -30,6 +30,10 @@ class User(Base):
     granted_role: Mapped[str | None] = mapped_column(String(16))
     # When admins were told about this (pending) user's access request; None = not yet
     access_announced_at: Mapped[datetime | None] = mapped_column()
+    # The deployment this user works on (None: the default) and roles granted per deployment
+    # (JSON name → role, overriding `role` there); see core/deployments.py
+    deployment: Mapped[str | None] = mapped_column(String(24))
+    deployment_roles: Mapped[str | None] = mapped_column(Text)
     binance_api_key_enc: Mapped[str | None] = mapped_column(Text)
     binance_api_secret_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -60,6 +60,10 @@ class WorldConfig:
     seed_users: bool = False
     admin_ids: tuple[int, ...] = (1,)
     env: dict[str, Any] = field(default_factory=dict)
+    # Set: a second deployment, "mainnet" (its own fakes, trading database and Binance), beside
+    # the first, "testnet"; the deployments file is written to `deployments_file`.
+    mainnet_trading_database_url: str | None = None
+    deployments_file: Path | None = None
 
 
 # One simulated minute per real second: the fake MACD trader then trades every minute or two.
@@ -82,6 +86,9 @@ class SandboxWorld:
             market=self.market, trading_database_url=config.trading_database_url
         )
         self.binance = FakeBinance(self.market)
+        self.mainnet: MainnetWorld | None = None
+        if config.mainnet_trading_database_url:
+            self.mainnet = MainnetWorld(config.mainnet_trading_database_url)
         self.emulator.backend_faults = self._backend_fault
         self.frontend: Frontend | None = None
         self.settings: Settings | None = None
@@ -106,6 +113,9 @@ class SandboxWorld:
             **{k.lower(): v for k, v in self.backends.settings_overrides().items()},
             **{k.lower(): v for k, v in self.config.env.items()},
         }
+        if self.mainnet is not None:
+            await self.mainnet.start()
+            values["deployments_file"] = str(self._write_deployments(values))
         self.settings = Settings(_env_file=None, **values)
         self.frontend = Frontend(self.settings)
         await self.frontend.start()
@@ -113,14 +123,49 @@ class SandboxWorld:
             await self._seed_users()
         if self.config.step_seconds:
             self.backends.start_background(self.config.step_seconds)
+            if self.mainnet is not None:
+                self.mainnet.backends.start_background(self.config.step_seconds)
         return self
+
+    def _write_deployments(self, values: dict[str, Any]) -> Path:
+        """The two deployments as an operator would write them (sandbox keys, not secrets)."""
+        assert self.mainnet is not None
+        testnet = {
+            key: values[key]
+            for key in (*(k.lower() for k in self.backends.settings_overrides()), "binance_api_key")
+            if key in values
+        }
+        testnet["binance_api_secret"] = values["binance_api_secret"]
+        testnet["binance_base_url"] = values["binance_base_url"]
+        tables = {
+            "testnet": {"label": "Testnet", "emoji": "🧪", "environment": "testnet", **testnet},
+            "mainnet": {
+                "label": "Mainnet",
+                "emoji": "💰",
+                "environment": "mainnet",
+                **self.mainnet.deployment_values(),
+            },
+        }
+        path = self.config.deployments_file or Path("data") / "sandbox-deployments.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = ['default = "testnet"', ""]
+        for name, table in tables.items():
+            lines.append(f"[deployments.{name}]")
+            lines += [f"{key} = {_toml(value)}" for key, value in table.items()]
+            lines.append("")
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return path
 
     async def _backend_fault(
         self, service: str, fault: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        return await self.backends.apply_fault(
-            service, fault, float(body.get("delay_seconds") or 3.0)
-        )
+        """A fault of one service; `"deployment": "mainnet"` picks the second world's."""
+        backends = self.backends
+        if body.get("deployment") == "mainnet":
+            if self.mainnet is None:
+                raise KeyError("this sandbox runs no mainnet deployment")
+            backends = self.mainnet.backends
+        return await backends.apply_fault(service, fault, float(body.get("delay_seconds") or 3.0))
 
     async def wait_connected(self, within_s: float = 10.0) -> None:
         assert self.frontend is not None
@@ -140,9 +185,52 @@ class SandboxWorld:
     async def stop(self) -> None:
         if self.frontend is not None:
             await self.frontend.stop()
+        if self.mainnet is not None:
+            await self.mainnet.stop()
         await self.binance.stop()
         await self.backends.stop()
         await self.emulator.stop()
+
+
+class MainnetWorld:
+    """The second deployment's own fakes: trading services, trading database and Binance.
+
+    Its Binance is not a known testnet host, so the frontend's mainnet guard applies to it.
+    """
+
+    def __init__(self, trading_database_url: str) -> None:
+        self.market = SimulatedMarket()
+        self.backends = FakeBackends(market=self.market, trading_database_url=trading_database_url)
+        self.binance = FakeBinance(self.market)
+        self._keys: tuple[str, str] | None = None
+
+    async def start(self) -> None:
+        await self.backends.start()
+        await self.binance.start()
+        self._keys = self.binance.new_account(SANDBOX_BALANCES)
+
+    def deployment_values(self) -> dict[str, Any]:
+        assert self._keys is not None
+        values: dict[str, Any] = {
+            k.lower(): v for k, v in self.backends.settings_overrides().items()
+        }
+        values.update(
+            binance_base_url=self.binance.base_url,
+            binance_api_key=self._keys[0],
+            binance_api_secret=self._keys[1],
+        )
+        return values
+
+    async def stop(self) -> None:
+        await self.binance.stop()
+        await self.backends.stop()
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def default_config(data_dir: Path, **overrides: Any) -> WorldConfig:
@@ -151,6 +239,10 @@ def default_config(data_dir: Path, **overrides: Any) -> WorldConfig:
     values: dict[str, Any] = {
         "database_url": f"sqlite+aiosqlite:///{data_dir / 'sandbox.db'}",
         "trading_database_url": f"sqlite+aiosqlite:///{data_dir / 'sandbox_trading.db'}",
+        "mainnet_trading_database_url": (
+            f"sqlite+aiosqlite:///{data_dir / 'sandbox_mainnet_trading.db'}"
+        ),
+        "deployments_file": data_dir / "sandbox-deployments.toml",
         "emulator_port": 8081,
         "http_port": 8000,
         "step_seconds": DEFAULT_PACE_SECONDS,

@@ -10,12 +10,14 @@ from telegram_frontend.bot.features.start.keyboards import decision_markup
 from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DeploymentsConfig
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.caller_cache import CallerCache
 from telegram_frontend.services.admin.chat_policy import ChatPolicy
 from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.deployment_access import DeploymentAccess
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
@@ -51,6 +53,19 @@ class CoreServicesProvider(Provider):
             default_language=settings.default_language,
             default_timezone=settings.default_timezone,
             callers=CallerCache(cache, settings.caller_cache_seconds),
+        )
+
+    @provide
+    def deployment_access(
+        self,
+        settings: Settings,
+        db: Database,
+        audit: AuditService,
+        cache: Cache,
+        deployments: DeploymentsConfig,
+    ) -> DeploymentAccess:
+        return DeploymentAccess(
+            db, audit, deployments, CallerCache(cache, settings.caller_cache_seconds)
         )
 
     @provide

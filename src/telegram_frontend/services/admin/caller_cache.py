@@ -23,6 +23,8 @@ PROFILE = (
     "timezone",
     "chart_theme",
     "is_active",
+    "deployment",
+    "deployment_roles",
 )
 
 

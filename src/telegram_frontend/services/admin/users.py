@@ -27,6 +27,7 @@ from telegram_frontend.models import AuditLog, User
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.caller_cache import PROFILE, CallerCache
+from telegram_frontend.services.admin.deployment_access import deployment_roles
 
 LANGUAGES = ("en", "ru")
 CONFIG_ACTOR = Actor(role=Role.ADMIN, name="config", via="system")
@@ -55,7 +56,12 @@ class Registration:
 
 
 def actor_of(user: User) -> Actor:
-    return Actor(role=Role(user.role), user_id=user.id, name=user.username or user.full_name)
+    return Actor(
+        role=Role(user.role),
+        user_id=user.id,
+        name=user.username or user.full_name,
+        deployment_roles=deployment_roles(user.deployment_roles),
+    )
 
 
 class UserService:

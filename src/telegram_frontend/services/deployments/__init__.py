@@ -1,0 +1,1 @@
+"""The deployments this bot serves, each with its own trading services."""
