@@ -31,6 +31,7 @@ from telegram_frontend.bot.middlewares.update_slots import UpdateSlotMiddleware
 from telegram_frontend.clients.telegram_session import (
     FloodRetryMiddleware,
     KeepResponseTypes,
+    RepeatSafeRetryMiddleware,
     UpdateSlots,
 )
 from telegram_frontend.core import migrator
@@ -63,6 +64,7 @@ def make_bot(settings: Settings) -> Bot:
         json_dumps=dumps,
     )
     session.middleware(FloodRetryMiddleware())
+    session.middleware(RepeatSafeRetryMiddleware())
     session.middleware(KeepResponseTypes())
     return Bot(
         token=token.get_secret_value(),

@@ -20,8 +20,21 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    DeleteMyCommands,
+    GetMe,
+    SendChatAction,
+    SetMyCommands,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response
 
 from telegram_frontend.core.logging import get_logger
@@ -180,3 +193,46 @@ class FloodRetryMiddleware(BaseRequestMiddleware):
                 )
                 await sleep_without_slot(wait)
                 waited += wait
+
+
+REPEAT_SAFE = (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    DeleteMyCommands,
+    GetMe,
+    SendChatAction,
+    SetMyCommands,
+)
+"""Calls that may be sent twice: the second finds the first done, or does it again harmlessly."""
+ALREADY_DONE = ("query is too old", "query id is invalid", "message to delete not found")
+"""What Telegram answers a repeat whose first attempt did arrive: success for our purpose."""
+REPEAT_PAUSE_S = 0.2
+
+
+class RepeatSafeRetryMiddleware(BaseRequestMiddleware):
+    """Send a repeat-safe call once more after a dropped connection or a 5xx.
+
+    A button press whose answer met a dropped keep-alive connection stayed spinning and counted
+    as a handler failure (found by drills/test_fuzz.py). Messages are never repeated this way:
+    Telegram may have stored the first, and a user must not get a reply twice.
+    """
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        if not isinstance(method, REPEAT_SAFE):
+            return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except (TelegramNetworkError, TelegramServerError) as exc:
+            log.warning("telegram_call_repeated", method=type(method).__name__, error=str(exc))
+        await asyncio.sleep(REPEAT_PAUSE_S)
+        try:
+            return await make_request(bot, method)
+        except TelegramBadRequest as exc:
+            if any(text in exc.message.lower() for text in ALREADY_DONE):
+                return Response[Any](ok=True, result=True)
+            raise
