@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -18,17 +19,23 @@ async def app(settings_env: dict[str, str]) -> AsyncIterator[RunningFrontend]:
         yield running
 
 
-@pytest.fixture
-async def trading_database_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
+@asynccontextmanager
+async def fresh_trading_database(backend: Backend, path: Path, prefix: str) -> AsyncIterator[str]:
     """A fresh trading database for the fakes: SQLite beside SQLite, PostgreSQL beside PG."""
     if not backend.is_pg:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'trading.db'}"
+        yield f"sqlite+aiosqlite:///{path}"
         return
-    name = await create_pg_database("tf_test_trading")
+    name = await create_pg_database(prefix)
     try:
         yield pg_url(name)
     finally:
         await drop_pg_database(name)
+
+
+@pytest.fixture
+async def trading_database_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_trading_database(backend, tmp_path / "trading.db", "tf_test_trading") as url:
+        yield url
 
 
 @pytest.fixture
@@ -41,14 +48,9 @@ async def world(settings_env: dict[str, str], trading_database_url: str) -> Asyn
 @pytest.fixture
 async def mainnet_trading_database_url(backend: Backend, tmp_path: Path) -> AsyncIterator[str]:
     """The second deployment's own trading database."""
-    if not backend.is_pg:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'mainnet-trading.db'}"
-        return
-    name = await create_pg_database("tf_test_mainnet")
-    try:
-        yield pg_url(name)
-    finally:
-        await drop_pg_database(name)
+    path = tmp_path / "mainnet-trading.db"
+    async with fresh_trading_database(backend, path, "tf_test_mainnet") as url:
+        yield url
 
 
 @pytest.fixture
