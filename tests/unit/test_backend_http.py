@@ -72,13 +72,18 @@ def test_breaker_opens_after_threshold_and_half_opens_for_one_probe() -> None:
     assert breaker.state is BreakerState.CLOSED
     breaker.record_failure()
     assert breaker.state is BreakerState.OPEN
-    with pytest.raises(CircuitOpen, match="circuit open, not asked again for 10 s"):
+    with pytest.raises(
+        CircuitOpen, match=r"it failed on the last calls \(not asked again for 10 s\)"
+    ):
         breaker.acquire("svc")
     clock.now += 10
     assert breaker.state is BreakerState.HALF_OPEN
     breaker.acquire("svc")  # the probe
-    with pytest.raises(CircuitOpen):
+    with pytest.raises(CircuitOpen) as refused:
         breaker.acquire("svc")  # a second caller while the probe is out
+    assert "not asked again for 0 s" not in refused.value.user_message
+    assert refused.value.user_message.endswith("(it is being checked again right now).")
+    assert "circuit" not in refused.value.user_message
     breaker.record_failure()  # probe failed: open again for a full period
     assert breaker.state is BreakerState.OPEN
     assert breaker.retry_in() == 10

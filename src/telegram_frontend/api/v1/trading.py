@@ -1,5 +1,9 @@
 """`/api/v1`: strategies (list, get, start, stop), positions, trades, strategy orders, performance.
 
+Performance (all strategies, or one under `/strategies/{id}/performance`) is the very row the
+bot's card and /performance show; the MACD trader's own ranking rides along as
+`backend_ranking`, described as the trader's figure it is.
+
 Every endpoint is one `TradingService` call, the same the bot makes; start and stop are checked
 for the trader role and audited there (with `via=api`). An API call needs no confirmation
 token: the key itself is the deliberate act. A backend that cannot do a thing (the MACD trader
