@@ -299,3 +299,17 @@ async def test_a_403_from_the_macd_trader_names_the_key_role_needed(world: World
     assert "set MACD_TRADER_API_KEY to a key with the ADMIN role" in text
     assert "rejected" not in text
     assert f"⏸ {GRID_NAME} — BTCUSDT 1h, stopped" in text  # the grid still lists
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_unknown_strategies_are_named_in_safe_quotes_not_python_reprs(world: World) -> None:
+    viewer = await world.app.user_with_role(VIEWER_ID, Role.VIEWER)
+    unknown_grid = "0b6e2a4c-1f4d-4c39-9d3e-5a8f7c2b1e90"
+    assert text_of(await viewer.send("/strategy macd:nope")) == (
+        "There is no MACD strategy instance “nope”."
+    )
+    assert text_of(await viewer.send(f"/strategy grid:{unknown_grid}")) == (
+        f"There is no grid strategy “{unknown_grid}”."
+    )
+    bidi = text_of(await viewer.send("/strategy macd:\u202eevil\u2066"))
+    assert bidi == "There is no strategy “macd:evil”."

@@ -16,6 +16,7 @@ from telegram_frontend.clients.trading.http import (
     HttpOptions,
     ServiceHttp,
 )
+from telegram_frontend.clients.trading.grid import GridStrategyDraft, GridTraderClient
 from telegram_frontend.clients.trading.macd import MacdTraderClient
 from telegram_frontend.core.errors import (
     BackendRejected,
@@ -281,3 +282,30 @@ async def test_the_api_key_is_sent_but_never_logged(caplog: pytest.LogCaptureFix
     assert KEY not in caplog.text
     assert KEY not in str(error.value)
     assert KEY not in repr(http.options)
+
+
+@pytest.mark.parametrize("wanted", ["\u202eevil", "evil\u2066\u0007"])
+async def test_unknown_strategy_ids_are_echoed_quoted_without_bidi_or_control_characters(
+    wanted: str,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/grid/strategies":
+            return httpx.Response(200, json=[])
+        return httpx.Response(404, json={"status": 404, "error": "Not Found"})
+
+    draft = {"symbol": "BTCUSDT", "lower": 1, "upper": 2, "levels": 3, "base_order_size": 1}
+    draft_model = GridStrategyDraft.model_validate(draft)
+    grid = GridTraderClient(_http(handler))
+    macd = MacdTraderClient(_http(handler))
+    calls = (
+        grid.strategy(wanted),
+        grid.activate(wanted),
+        grid.update_strategy(wanted, draft_model),
+        macd.instance(wanted),
+    )
+    for call in calls:
+        with pytest.raises(NotFound) as error:
+            await call
+        text = error.value.user_message
+        assert text.endswith("“evil”.") and "\\u" not in text and "'" not in text, text
+        assert not any(ch in text for ch in "\u202e\u2066\u0007"), text
