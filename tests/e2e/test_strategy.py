@@ -90,9 +90,7 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
     # The week's figures are /performance's own row (one BUY executed, one snapshot so far).
     week = card[card.index("Last 7 days, as on /performance:") :]
     assert week[1:2] == ["Trades: 1"]
-    assert (
-        "Sharpe ratio: not enough data yet (5 daily or 24 hourly returns needed)" in week
-    )
+    assert "Sharpe ratio: not enough data yet (5 daily or 24 hourly returns needed)" in week
     assert any(line.startswith("Last signal: BUY at ") for line in card)
     assert not any("cannot start or stop" in line for line in card)  # viewers get no controls
     assert labels(opened.edited) == ["🔄 Refresh", "📈 Chart", "◀ All strategies"]

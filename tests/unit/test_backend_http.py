@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 
+from telegram_frontend.clients.trading.grid import GridStrategyDraft, GridTraderClient
 from telegram_frontend.clients.trading.http import (
     BreakerState,
     CallRecord,
@@ -16,7 +17,6 @@ from telegram_frontend.clients.trading.http import (
     HttpOptions,
     ServiceHttp,
 )
-from telegram_frontend.clients.trading.grid import GridStrategyDraft, GridTraderClient
 from telegram_frontend.clients.trading.macd import MacdTraderClient
 from telegram_frontend.core.errors import (
     BackendRejected,

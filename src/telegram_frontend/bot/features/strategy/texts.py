@@ -16,6 +16,8 @@ from telegram_frontend.core.formatters import (
     i,
     money,
     pct,
+    price_text,
+    qty,
     signed,
     text_block,
     truncate,
@@ -80,10 +82,26 @@ PARAMETER_LABELS = {
 }
 
 
+PRICES = frozenset({"lower", "upper"})
+QUANTITIES = frozenset({"position_size", "base_order_size"})
+AMOUNTS = frozenset({"max_position_size_quote"})
+
+
+def _value(key: str, value: str) -> str:
+    """A parameter formatted as what it is: a price, a quantity, a USDT amount, or as given."""
+    if key in PRICES:
+        return price_text(value)
+    if key in QUANTITIES:
+        return qty(value)
+    if key in AMOUNTS:
+        return money(value, 2, "USDT")
+    return value
+
+
 def _pairs(values: dict[str, str]) -> str:
     """Parameters in the reader's language; a name we do not know is shown as the backend's."""
     return ", ".join(
-        f"{PARAMETER_LABELS.get(key, key.replace('_', ' '))} {value}"
+        f"{PARAMETER_LABELS.get(key, key.replace('_', ' '))} {_value(key, value)}"
         for key, value in values.items()
     )
 
