@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from telegram_frontend.core.access import Role
+from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from tests.e2e.api.support import bearer, issue_keys
 from tests.e2e.harness import World, running_world, text_of
 
@@ -94,6 +95,9 @@ async def test_a_strategy_shows_the_same_sharpe_and_trades_everywhere(world: Wor
         strategy = (await api.get(f"/api/v1/strategies/macd:{BTC}")).json()
         eth = (await api.get(f"/api/v1/strategies/macd:{ETH}/performance")).json()
         schema = (await api.get("/api/v1/openapi.json")).json()
+        grid = await api.get(f"/api/v1/strategies/grid:{SEEDED_GRID_ID}/performance")
+    assert grid.status_code == 409  # a grid writes no history: said, not an empty row
+    assert "writes no snapshots or trades" in grid.json()["detail"]
     [item] = [x for x in listed["items"] if x["instance_id"] == BTC]
     for figures in (item, one):
         assert figures["trades"] == FILLS_INSIDE_THE_WEEK
