@@ -77,7 +77,7 @@ class Strategy:
     risk_level: str | None = None
     balance: Decimal | None = None
     pnl: Decimal | None = None
-    win_rate: Decimal | None = None  # percent
+    win_rate: Decimal | None = None  # percent, the trader's own whole-life figure
     drawdown: Decimal | None = None  # absolute, in quote units (USDT): the trader's maxDrawdown
     drawdown_pct: Decimal | None = None  # percent of the starting balance, where known
     can_start_stop: bool = False
