@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pyotp
@@ -43,7 +44,7 @@ async def test_trader_cancels_one_order_then_every_order_of_a_symbol(world: Worl
 
     [listing] = await trader.send("/orders")
     assert "Open (3)" in (listing.text or "")
-    assert f"#{eth.order_id} ETHUSDT SELL LIMIT 0.1 @ 99,999 · NEW" in (listing.text or "")
+    assert f"#{eth.order_id} ETHUSDT SELL LIMIT 0.1 @ 99,999.00 · NEW" in (listing.text or "")
     assert f"✖ Cancel #{eth.order_id}" in button_texts(listing)
 
     asked = await trader.press(f"✖ Cancel #{eth.order_id}")
@@ -140,7 +141,7 @@ async def test_orders_page_in_place(world: World) -> None:
 async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: World) -> None:
     trader = await world.app.user_with_role(71107, Role.TRADER)
     [question] = await trader.send("/order sell ETHUSDT 0.01 99999")
-    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999 on the system Binance account?" in (
+    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999.00 on the system Binance account?" in (
         question.text or ""
     )
     assert "Estimated cost: about 999.99 USDT\nRisk limit per order: 1,000.00 USDT" in (
@@ -151,7 +152,7 @@ async def test_trader_places_an_order_after_confirming_and_sees_refusals(world: 
     assert done.edited is not None
     assert (done.edited.text or "").startswith("✅ Order placed: #")
     [order_id] = open_order_ids(world)
-    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999 · NEW" in (done.edited.text or "")
+    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999.00 · NEW" in (done.edited.text or "")
 
     [refused] = await trader.send("/order buy BTCUSDT 1")
     text = refused.text or ""
@@ -194,11 +195,11 @@ async def test_the_prompt_shows_the_exact_figures_that_will_be_sent(world: World
     trader = await world.app.user_with_role(71110, Role.TRADER)
     [question] = await trader.send("/order sell ETHUSDT 0.0100 99999.10")
     text = question.text or ""
-    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999.1 on" in text
+    assert "Place SELL LIMIT 0.01 ETHUSDT at 99,999.10 on" in text  # to the tick, never ".1"
     done = await trader.press("✅ Confirm")
     assert done.edited is not None
     [order_id] = open_order_ids(world)
-    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999.1 · NEW" in (done.edited.text or "")
+    assert f"#{order_id} ETHUSDT SELL LIMIT 0.01 @ 99,999.10 · NEW" in (done.edited.text or "")
 
 
 @pytest.mark.parametrize(
@@ -268,3 +269,20 @@ async def test_an_order_asks_for_the_totp_code_when_two_factor_is_required(world
     [done] = await trader.send(totp.at(time.time() + totp.interval))
     assert (done.text or "").startswith("✅ Order placed: #")
     assert len(open_order_ids(world)) == 1
+
+
+async def test_prices_read_with_cents_and_quantities_in_full_on_every_screen(world: World) -> None:
+    """Issue 17.8: a price never shows one decimal ("66,302.5"), a quantity is never cut."""
+    order = rest_order(world, "BTCUSDT", "0.00123", "166302.5")
+    db = world.backends.db
+    assert db is not None
+    now = datetime.now(UTC)
+    await db.insert_trade("conservative-btc", "BTCUSDT", "BUY", Decimal("66302.5"),
+                          Decimal("0.01234"), now - timedelta(minutes=1))  # fmt: skip
+    viewer = await world.app.user_with_role(71112, Role.VIEWER)
+
+    listing = text_of(await viewer.send("/orders"))
+    assert f"#{order.order_id} BTCUSDT SELL LIMIT 0.00123 @ 166,302.50 · NEW" in listing
+    status = text_of(await viewer.send("/status"))
+    assert "Last trade: BUY 0.01234 BTCUSDT @ 66,302.50 · conservative-btc · " in status
+    assert not re.search(r"\d,\d{3}\.\d(?!\d)", listing + status), "a price with one decimal"

@@ -87,9 +87,10 @@ async def test_viewer_sees_the_list_and_cards_without_controls(world: World) -> 
         "Risk limits: max daily loss pct -2, stop loss pct 2, take profit pct 4",
     ]
     assert "Balance: 10,000.00 USDT" in card
-    # Whole-life backend figures say so, so they never contradict /performance's period figures.
-    assert "Closed trades, whole life: 0" in card
-    assert not [line for line in card if line.startswith("Trades: ")]
+    # The week's figures are /performance's own row (one BUY executed, one snapshot so far).
+    week = card[card.index("Last 7 days, as on /performance:") :]
+    assert week[1:2] == ["Trades: 1"]
+    assert "Sharpe ratio: not enough data yet (5 daily or 24 hourly returns needed)" in week
     assert any(line.startswith("Last signal: BUY at ") for line in card)
     assert not any("cannot start or stop" in line for line in card)  # viewers get no controls
     assert labels(opened.edited) == ["🔄 Refresh", "📈 Chart", "◀ All strategies"]
@@ -243,7 +244,8 @@ async def test_performance_ranks_strategies_for_a_period(world: World) -> None:
     assert any(line.split()[:3] == ["Total", "2", "+50.00"] for line in table)
     assert table[2].split()[-1] == "—"  # two snapshots are not enough for a Sharpe ratio
     assert "Sharpe is annualised from daily returns" in text
-    assert "— means there is not enough data yet." in text
+    assert "— means not enough data yet or an equity that did not move." in text
+    assert "Trades = executed trades in the period." in text
     assert labels(viewer.last[-1]) == ["24h", "• 7d", "30d", "All", "📊 Chart"]
 
     day = await viewer.press("24h")
@@ -295,3 +297,17 @@ async def test_a_403_from_the_macd_trader_names_the_key_role_needed(world: World
     assert "set MACD_TRADER_API_KEY to a key with the ADMIN role" in text
     assert "rejected" not in text
     assert f"⏸ {GRID_NAME} — BTCUSDT 1h, stopped" in text  # the grid still lists
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_unknown_strategies_are_named_in_safe_quotes_not_python_reprs(world: World) -> None:
+    viewer = await world.app.user_with_role(VIEWER_ID, Role.VIEWER)
+    unknown_grid = "0b6e2a4c-1f4d-4c39-9d3e-5a8f7c2b1e90"
+    assert text_of(await viewer.send("/strategy macd:nope")) == (
+        "There is no MACD strategy instance “nope”."
+    )
+    assert text_of(await viewer.send(f"/strategy grid:{unknown_grid}")) == (
+        f"There is no grid strategy “{unknown_grid}”."
+    )
+    bidi = text_of(await viewer.send("/strategy macd:\u202eevil\u2066"))
+    assert bidi == "There is no strategy “macd:evil”."

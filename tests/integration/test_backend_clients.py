@@ -38,9 +38,9 @@ async def test_macd_instances_are_the_contract_examples(clients: BackendClients)
     )
     assert btc.current_balance == Decimal(10000)
     assert btc.active is True
-    assert btc.sharpe_ratio is None  # NaN on the wire before any history
+    assert btc.sharpe_ratio == 0  # the real trader's 0.0000 before any trade
     assert (await clients.macd.instance("aggressive-eth")).symbol == "ETHUSDT"
-    with pytest.raises(NotFound, match="no MACD strategy instance 'nope'"):
+    with pytest.raises(NotFound, match="no MACD strategy instance “nope”"):
         await clients.macd.instance("nope")
 
 

@@ -280,9 +280,9 @@ async def test_performance_over_a_week_from_known_rows(
     assert eth.realized_pnl == Decimal(100)
     assert eth.return_pct == Decimal("1.00")
     assert eth.max_drawdown_pct == Decimal("5.00")
-    assert eth.sharpe == Decimal("1.29")  # 7 daily returns (day 7 carries day 8), x sqrt(365)
-    assert eth.ranking is not None
-    assert eth.ranking.strategy_name == "MACD Aggressive ETH"
+    assert eth.sharpe.value == Decimal("1.29")  # 7 daily returns (day 7 carries day 8), x sqrt(365)
+    assert eth.backend_ranking is not None
+    assert eth.backend_ranking.strategy_name == "MACD Aggressive ETH"
     btc = rows["conservative-btc"]
     assert (btc.trades, btc.win_rate, btc.pnl, btc.max_drawdown_pct) == (
         1,
@@ -290,12 +290,12 @@ async def test_performance_over_a_week_from_known_rows(
         Decimal(50),
         Decimal("0.00"),
     )
-    assert btc.sharpe is None  # two points: one return, no deviation
+    assert btc.sharpe.value is None  # two points: one return, no deviation
     day = {r.instance_id: r for r in (await service.performance(VIEWER, Period.DAY)).items}
     assert day["aggressive-eth"].pnl == 0  # its last snapshot is exactly 24 h old
     assert day["aggressive-eth"].trades == 0
     assert day["aggressive-eth"].win_rate is None
-    assert day["aggressive-eth"].sharpe is None
+    assert day["aggressive-eth"].sharpe.value is None
 
 
 async def test_performance_without_the_database_says_so(

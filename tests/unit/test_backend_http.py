@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 
+from telegram_frontend.clients.trading.grid import GridStrategyDraft, GridTraderClient
 from telegram_frontend.clients.trading.http import (
     BreakerState,
     CallRecord,
@@ -72,13 +73,18 @@ def test_breaker_opens_after_threshold_and_half_opens_for_one_probe() -> None:
     assert breaker.state is BreakerState.CLOSED
     breaker.record_failure()
     assert breaker.state is BreakerState.OPEN
-    with pytest.raises(CircuitOpen, match="circuit open, not asked again for 10 s"):
+    with pytest.raises(
+        CircuitOpen, match=r"it failed on the last calls \(not asked again for 10 s\)"
+    ):
         breaker.acquire("svc")
     clock.now += 10
     assert breaker.state is BreakerState.HALF_OPEN
     breaker.acquire("svc")  # the probe
-    with pytest.raises(CircuitOpen):
+    with pytest.raises(CircuitOpen) as refused:
         breaker.acquire("svc")  # a second caller while the probe is out
+    assert "not asked again for 0 s" not in refused.value.user_message
+    assert refused.value.user_message.endswith("(it is being checked again right now).")
+    assert "circuit" not in refused.value.user_message
     breaker.record_failure()  # probe failed: open again for a full period
     assert breaker.state is BreakerState.OPEN
     assert breaker.retry_in() == 10
@@ -276,3 +282,30 @@ async def test_the_api_key_is_sent_but_never_logged(caplog: pytest.LogCaptureFix
     assert KEY not in caplog.text
     assert KEY not in str(error.value)
     assert KEY not in repr(http.options)
+
+
+@pytest.mark.parametrize("wanted", ["\u202eevil", "evil\u2066\u0007"])
+async def test_unknown_strategy_ids_are_echoed_quoted_without_bidi_or_control_characters(
+    wanted: str,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/grid/strategies":
+            return httpx.Response(200, json=[])
+        return httpx.Response(404, json={"status": 404, "error": "Not Found"})
+
+    draft = {"symbol": "BTCUSDT", "lower": 1, "upper": 2, "levels": 3, "base_order_size": 1}
+    draft_model = GridStrategyDraft.model_validate(draft)
+    grid = GridTraderClient(_http(handler))
+    macd = MacdTraderClient(_http(handler))
+    calls = (
+        grid.strategy(wanted),
+        grid.activate(wanted),
+        grid.update_strategy(wanted, draft_model),
+        macd.instance(wanted),
+    )
+    for call in calls:
+        with pytest.raises(NotFound) as error:
+            await call
+        text = error.value.user_message
+        assert text.endswith("“evil”.") and "\\u" not in text and "'" not in text, text
+        assert not any(ch in text for ch in "\u202e\u2066\u0007"), text

@@ -11,6 +11,7 @@ from telegram_frontend.core.formatters import (
     paginate,
     pct,
     pre_block,
+    price_text,
     qty,
     signed,
     table,
@@ -37,6 +38,26 @@ def test_numbers() -> None:
     assert pct(Decimal("-2.5"), signed_=True) == "-2.50%"
     assert qty(Decimal("0.01000000")) == "0.01"
     assert qty(Decimal("5")) == "5"
+
+
+def test_quantities_are_trimmed_and_grouped_but_never_rounded() -> None:
+    assert qty(Decimal("9933.68766")) == "9,933.68766"
+    assert qty(Decimal("0.123456789012")) == "0.123456789012"  # no silent 8-place cut
+    assert qty(Decimal("1E+3")) == "1,000"
+    assert qty(Decimal("0E-8")) == "0"
+    assert qty(Decimal("0.123456789"), 8) == "0.12345679"  # only when the caller asks (≈)
+
+
+def test_prices_show_at_least_cents_or_the_symbols_tick() -> None:
+    assert price_text(Decimal("66302.5")) == "66,302.50"  # never one decimal
+    assert price_text(Decimal("66000")) == "66,000.00"
+    assert price_text(Decimal("66000.123")) == "66,000.123"
+    assert price_text(Decimal("0.00001234")) == "0.00001234"  # small prices in full
+    assert price_text(Decimal("1.123456789")) == "1.12345679"  # Binance's finest: 8
+    assert price_text(Decimal("66302.5"), Decimal("0.01000000")) == "66,302.50"
+    assert price_text(Decimal("0.0512"), Decimal("0.00010000")) == "0.0512"
+    assert price_text(Decimal("3150"), Decimal("0.10000000")) == "3,150.00"
+    assert price_text(None) == "—"
 
 
 def test_time_in_the_users_zone() -> None:

@@ -93,13 +93,36 @@ def pct(value: object, places: int = 2, signed_: bool = False) -> str:
     return (signed(number, places) if signed_ else money(number, places)) + "%"
 
 
-def qty(value: object, max_places: int = 8) -> str:
-    """Quantities without trailing zeros, grouped like money: `9933.68766` → `9,933.68766`."""
+def qty(value: object, places: int | None = None) -> str:
+    """Quantities exactly, trimmed and grouped: `0.01000000` → `0.01`, `9933.68766` →
+    `9,933.68766`. Never rounded silently: only a caller that shows an estimate (marked ≈)
+    passes `places`."""
+    number = to_decimal(value)
+    if number is not None and places is not None:
+        number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return exact(number)
+
+
+BINANCE_PLACES = 8  # the finest precision Binance quotes a price in
+
+
+def decimals(number: Decimal) -> int:
+    """How many decimals `number` really has: `66302.50` → 1, `66000` → 0."""
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def price_text(value: object, tick: object = None) -> str:
+    """A price with at least 2 decimals: to the symbol's tick when it is known, otherwise every
+    decimal it has up to Binance's 8: `66302.5` → `66,302.50`, `0.00001234` → `0.00001234`,
+    `66000.123` → `66,000.123`."""
     number = to_decimal(value)
     if number is None:
         return "—"
-    text = f"{number.quantize(Decimal(1).scaleb(-max_places), rounding=ROUND_HALF_UP):,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    step = to_decimal(tick)
+    if step is not None and step > 0:
+        return money(number, max(2, decimals(step)))
+    return money(number, min(max(2, decimals(number)), BINANCE_PLACES))
 
 
 def exact(value: object) -> str:

@@ -45,6 +45,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/health"): Expect(V),
     ("GET", "/api/v1/strategies"): Expect(V),
     ("GET", "/api/v1/strategies/{strategy_id}"): Expect(V),
+    ("GET", "/api/v1/strategies/{strategy_id}/performance"): Expect(V),
     # the sample is a MACD instance: the trader has no start/stop, so a permitted call gets 409
     # (a grid answers "already active" to every call after the first, as the real one does)
     ("POST", "/api/v1/strategies/{strategy_id}/start"): Expect(T, ok=409),

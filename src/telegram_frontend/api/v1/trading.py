@@ -1,5 +1,9 @@
 """`/api/v1`: strategies (list, get, start, stop), positions, trades, strategy orders, performance.
 
+Performance (all strategies, or one under `/strategies/{id}/performance`) is the very row the
+bot's card and /performance show; the MACD trader's own ranking rides along as
+`backend_ranking`, described as the trader's figure it is.
+
 Every endpoint is one `TradingService` call, the same the bot makes; start and stop are checked
 for the trader role and audited there (with `via=api`). An API call needs no confirmation
 token: the key itself is the deliberate act. A backend that cannot do a thing (the MACD trader
@@ -9,15 +13,16 @@ has no start/stop) answers 409 with the reason.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from dishka.integrations.fastapi import FromDishka
 from fastapi import Path, Query
+from pydantic import Field, model_validator
 
 from telegram_frontend.api.deps import TraderActor, ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, UnavailableOut, v1_router
 from telegram_frontend.clients.trading_db.reader import TradeCursor
-from telegram_frontend.services.trading.performance import Period
+from telegram_frontend.services.trading.performance import Period, Sharpe
 from telegram_frontend.services.trading.records import Strategy
 from telegram_frontend.services.trading.service import TradingService
 
@@ -49,13 +54,17 @@ class StrategyOut(ApiModel):
     timeframe: str | None = None
     active: bool | None = None
     risk_level: str | None = None
-    balance: Money | None = None
-    pnl: Money | None = None
-    win_rate: Money | None = None
-    drawdown: Money | None = None  # absolute, USDT
-    drawdown_pct: Money | None = None  # of the starting balance
-    sharpe: Money | None = None
-    total_trades: int | None = None
+    balance: Money | None = Field(None, description="The trader's current balance, USDT")
+    pnl: Money | None = Field(None, description="The trader's own whole-life profit, USDT")
+    win_rate: Money | None = Field(
+        None, description="The trader's own whole-life win rate, percent (0-100)"
+    )
+    drawdown: Money | None = Field(
+        None, description="The trader's own whole-life max drawdown, absolute USDT"
+    )
+    drawdown_pct: Money | None = Field(
+        None, description="`drawdown` in percent of the starting balance, where known"
+    )
     can_start_stop: bool
     start_stop_note: str | None = None
     parameters: dict[str, str]
@@ -117,29 +126,79 @@ class StrategyOrderOut(ApiModel):
     side: str | None = None
 
 
-class RankingOut(ApiModel):
+class BackendRankingOut(ApiModel):
+    """The MACD trader's OWN ranking entry (`/api/testnet/strategies/ranking`), per strategy
+    name and over the trader's whole life. Not this API's figures: see `trades` and `sharpe`."""
+
     strategy_name: str | None = None
-    average_profit: Money | None = None
-    average_sharpe_ratio: Money | None = None
-    average_win_rate: Money | None = None
-    consistency: Money | None = None
+    average_profit: Money | None = Field(
+        None, description="Mean of the instances' `totalProfit` (USDT); it does not move today"
+    )
+    average_sharpe_ratio: Money | None = Field(
+        None,
+        description=(
+            "The trader's own figure, averaged over its instances of this strategy name: mean "
+            "÷ standard deviation of per-trade profits, not annualised and not time-based. The "
+            "trader never sets a trade's profit today, so it stays 0. Not comparable with "
+            "`sharpe`."
+        ),
+    )
+    average_win_rate: Money | None = Field(
+        None, description="Mean of the instances' `winRate`, a 0-1 fraction"
+    )
+    consistency: Money | None = Field(
+        None, description="Share (0-1) of the instances with a positive `totalProfit`"
+    )
+
+
+class SharpeOut(ApiModel):
+    """The period's annualised Sharpe ratio (risk-free rate 0), the same on every screen."""
+
+    value: Money | None = Field(description="None when `missing` says why")
+    basis: Literal["daily", "hourly"] | None = Field(
+        description="The fixed-period returns of the equity it was computed from"
+    )
+    periods_per_year: int | None = Field(
+        description="The annualisation: value = mean / stdev × √periods_per_year"
+    )
+    returns: int = Field(description="How many returns it rests on")
+    missing: Literal["not_enough_data", "no_volatility"] | None = Field(
+        description="Why there is no value: too few returns, or an equity that never moved"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_sharpe(cls, data: Any) -> Any:
+        if not isinstance(data, Sharpe):
+            return data
+        return {
+            "value": data.value,
+            "basis": data.basis.name if data.basis else None,
+            "periods_per_year": data.periods_per_year,
+            "returns": data.returns,
+            "missing": data.gap.value if data.gap else None,
+        }
 
 
 class PerformanceOut(ApiModel):
+    """One strategy over a period: the figures the card and /performance show."""
+
     strategy_id: str
     instance_id: str
     name: str | None = None
     period: str
-    trades: int | None = None
-    win_rate: Money | None = None
-    pnl: Money | None = None
+    trades: int | None = Field(
+        None, description="Executed trades (fills) in the period, from the decision log"
+    )
+    win_rate: Money | None = Field(None, description="Percent of the period's closed trades won")
+    pnl: Money | None = Field(None, description="Change of the total balance, USDT")
     realized_pnl: Money | None = None
     return_pct: Money | None = None
     max_drawdown_pct: Money | None = None
-    sharpe: Money | None = None
+    sharpe: SharpeOut
     start_equity: Money | None = None
     end_equity: Money | None = None
-    ranking: RankingOut | None = None
+    backend_ranking: BackendRankingOut | None = None
 
 
 class PerformancesOut(ApiModel):
@@ -166,6 +225,20 @@ async def get_strategy(
     strategy_id: StrategyId, actor: ViewerActor, trading: FromDishka[TradingService]
 ) -> StrategyOut:
     return _strategy(await trading.get_strategy(actor, strategy_id))
+
+
+@router.get(
+    "/strategies/{strategy_id}/performance",
+    summary="One strategy's performance over a period (as its card shows it)",
+    response_model=PerformanceOut,
+)
+async def strategy_performance(
+    strategy_id: StrategyId,
+    actor: ViewerActor,
+    trading: FromDishka[TradingService],
+    period: Annotated[Period, Query(description="24h, 7d, 30d or all")] = Period.WEEK,
+) -> PerformanceOut:
+    return PerformanceOut.view(await trading.strategy_performance(actor, strategy_id, period))
 
 
 @router.post(

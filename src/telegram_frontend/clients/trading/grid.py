@@ -26,6 +26,7 @@ from telegram_frontend.clients.trading.payload import (
     unwrap_items,
 )
 from telegram_frontend.core.errors import AlreadyInState, NotFound
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
 
 SERVICE = "grid trader"
@@ -134,7 +135,7 @@ class GridTraderClient:
         for strategy in await self.strategies():
             if strategy.id == str(strategy_id):
                 return strategy
-        raise NotFound(f"There is no grid strategy {strategy_id!r}.")
+        raise NotFound(_no_such(strategy_id))
 
     async def create_strategy(self, draft: GridStrategyDraft) -> GridStrategy:
         data = await self.http.post_json(
@@ -147,7 +148,7 @@ class GridTraderClient:
             f"{BASE}/{_id_segment(strategy_id)}",
             draft.to_wire(),
             operation="grid_update",
-            not_found=f"There is no grid strategy {strategy_id!r}.",
+            not_found=_no_such(strategy_id),
         )
         return GridStrategy.model_validate(data)
 
@@ -167,7 +168,7 @@ class GridTraderClient:
             data = await self.http.post_json(
                 f"{BASE}/{_id_segment(strategy_id)}/{verb}",
                 operation=f"grid_{verb}",
-                not_found=f"There is no grid strategy {strategy_id!r}.",
+                not_found=_no_such(strategy_id),
             )
         except NotFound:
             current = await self.strategy(strategy_id)  # raises NotFound when truly unknown
@@ -182,10 +183,15 @@ class GridTraderClient:
         return await fetch_health(self.http)
 
 
+def _no_such(strategy_id: str) -> str:
+    """The sentence for an unknown id, echoed safely (no control or bidi characters)."""
+    return f"There is no grid strategy {quoted(strategy_id)}."
+
+
 def _id_segment(strategy_id: str) -> str:
     """Grid ids are server-generated strings (UUIDs); anything that is not a plain token is
     refused before it reaches a URL."""
     text = str(strategy_id).strip()
     if not _SAFE_ID.fullmatch(text):
-        raise NotFound(f"There is no grid strategy {strategy_id!r}.")
+        raise NotFound(_no_such(strategy_id))
     return text

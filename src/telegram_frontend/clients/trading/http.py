@@ -52,9 +52,12 @@ class CircuitOpen(BackendUnavailable):
     """Refused locally: the breaker is open, so the backend is not even asked."""
 
     def __init__(self, service: str, retry_in: float, cause: str = "") -> None:
-        # The last real cause leads: "circuit open" alone tells a user nothing.
-        paused = f"not asked again for {math.ceil(retry_in)} s"
-        super().__init__(service, f"{cause} ({paused})" if cause else f"circuit open, {paused}")
+        # The last real cause leads: "circuit open" tells a user nothing about the service.
+        if retry_in > 0:
+            paused = f"not asked again for {math.ceil(retry_in)} s"
+        else:  # half-open: another caller's probe is asking it right now
+            paused = "it is being checked again right now"
+        super().__init__(service, f"{cause or 'it failed on the last calls'} ({paused})")
         self.retry_in = retry_in
 
 

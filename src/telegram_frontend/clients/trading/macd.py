@@ -32,6 +32,7 @@ from telegram_frontend.clients.trading.payload import (
     unwrap_items,
 )
 from telegram_frontend.core.errors import BackendRejected, BackendUnsupported, NotFound
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
 
 SERVICE = "MACD trader"
@@ -164,6 +165,11 @@ class TraderMetrics(Payload):
         )
 
 
+def _no_such(instance_id: str) -> str:
+    """The sentence for an unknown instance, echoed safely (no control or bidi characters)."""
+    return f"There is no MACD strategy instance {quoted(instance_id)}."
+
+
 def _seg(value: str) -> str:
     return quote(value.strip(), safe="")
 
@@ -221,7 +227,7 @@ class MacdTraderClient:
         data = await self.http.get_json(
             f"/api/testnet/instances/{_seg(instance_id)}",
             operation="instance",
-            not_found=f"There is no MACD strategy instance {instance_id!r}.",
+            not_found=_no_such(instance_id),
         )
         return MacdInstance.model_validate(data)
 
@@ -248,7 +254,7 @@ class MacdTraderClient:
             )
         except BackendUnsupported:
             if self.control_supported:  # the endpoint exists: this 404 is about the instance
-                raise NotFound(f"There is no MACD strategy instance {instance_id!r}.") from None
+                raise NotFound(_no_such(instance_id)) from None
             await self.instance(instance_id)  # an unknown instance is "not found", not "cannot"
             self.control_supported = False
             raise

@@ -264,6 +264,31 @@ class TradingDatabase:
 
         return [DecisionLog.model_validate(r) for r in await self._fetch(decision_logs, build)]
 
+    async def executed_counts(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        instance_id: str | None = None,
+    ) -> dict[str, int]:
+        """Executed trades (`trade_executed = true` rows: fills) per instance, counted in SQL.
+
+        The one trade count of the frontend: every screen that says "trades" counts these.
+        """
+        t = decision_logs.c
+
+        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
+            query = select(t.instance_id, func.count().label("n")).where(t.trade_executed.is_(True))
+            if instance_id is not None:
+                query = query.where(t.instance_id == instance_id)
+            if since is not None:
+                query = query.where(t.decision_time >= since)
+            if until is not None:
+                query = query.where(t.decision_time <= until)
+            return query.group_by(t.instance_id)
+
+        rows = await self._fetch(decision_logs, build)
+        return {str(r["instance_id"]): int(r["n"]) for r in rows if r["instance_id"] is not None}
+
     async def recent_decisions(
         self,
         instance_id: str | None = None,

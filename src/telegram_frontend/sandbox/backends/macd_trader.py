@@ -12,7 +12,6 @@ unless `control_endpoints` is switched on.
 
 from __future__ import annotations
 
-import itertools
 import secrets
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -68,7 +67,7 @@ class InstanceState:
     realized_pnl: Decimal = Decimal(0)
     peak_balance: Decimal = VIRTUAL_BALANCE
     max_drawdown: Decimal = Decimal(0)  # absolute: peak − balance, in quote units
-    equity_history: list[Decimal] = field(default_factory=lambda: [VIRTUAL_BALANCE])
+    trade_profits: list[Decimal] = field(default_factory=list)  # one per closed trade
     last_updated_ms: int = 0
     last_price: Decimal = Decimal(0)
 
@@ -80,15 +79,15 @@ class InstanceState:
         """What the trader calls its balance: the virtual 10000 plus realized profit."""
         return VIRTUAL_BALANCE + self.realized_pnl
 
-    def sharpe(self) -> Decimal | None:
-        """Per-step Sharpe ratio of the equity history (not annualised)."""
-        eq = self.equity_history
-        returns = [(b - a) / a for a, b in itertools.pairwise(eq) if a]
-        if len(returns) < 2:
-            return None
-        mean = sum(returns, Decimal(0)) / len(returns)
-        var = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
-        return (mean / var.sqrt()).quantize(CENT) if var > 0 else None
+    def sharpe(self) -> Decimal:
+        """The real trader's `sharpeRatio`: mean ÷ population standard deviation of per-trade
+        profits, not annualised, 4 places; 0 before any trade or without deviation."""
+        profits = self.trade_profits
+        if not profits:
+            return Decimal("0.0000")
+        mean = sum(profits, Decimal(0)) / len(profits)
+        deviation = (sum(((p - mean) ** 2 for p in profits), Decimal(0)) / len(profits)).sqrt()
+        return (mean / deviation).quantize(Decimal("0.0001")) if deviation else Decimal("0.0000")
 
     def win_rate(self) -> Decimal:
         """A 0–1 fraction, as the real `winRate`."""
@@ -200,7 +199,6 @@ class FakeMacdTrader:
         price = self.market.price(p.symbol, now_ms)
         decision = self._trade(state, signal, price)
         state.last_updated_ms, state.last_price = now_ms, price
-        state.equity_history.append(state.equity(price))
         state.peak_balance = max(state.peak_balance, state.balance)
         state.max_drawdown = max(state.max_drawdown, state.peak_balance - state.balance)
         if self.db is not None:
@@ -241,6 +239,7 @@ class FakeMacdTrader:
         pnl = ((price - entry) * qty).quantize(CENT, ROUND_HALF_UP)
         state.cash += (qty * price).quantize(CENT, ROUND_HALF_UP)
         state.realized_pnl += pnl
+        state.trade_profits.append(pnl)
         state.total_trades += 1
         state.winning_trades += 1 if pnl > 0 else 0
         state.position, state.entry_price = Decimal(0), None
@@ -325,7 +324,7 @@ class FakeMacdTrader:
             "winRate": state.win_rate(),
             "totalProfit": state.realized_pnl,
             "maxDrawdown": state.max_drawdown,
-            "sharpeRatio": state.sharpe() if state.sharpe() is not None else float("nan"),
+            "sharpeRatio": state.sharpe(),
             "currentBalance": state.balance.quantize(CENT),
             "active": state.active,
             "lastUpdated": ms_to_utc(state.last_updated_ms or self.market.now_ms()),

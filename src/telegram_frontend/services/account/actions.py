@@ -23,6 +23,7 @@ from telegram_frontend.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.account.credentials import (
     CredentialsService,
@@ -285,7 +286,7 @@ class AccountActions:
                 await self._record(actor, PANIC, "everything", "denied", {"reason": "bad TOTP"})
                 raise InvalidTotpCode()
             return await self.panic(actor)
-        raise ValidationFailed(f"Unknown confirmation {pending.action!r}.")
+        raise ValidationFailed(f"Unknown confirmation {quoted(pending.action)}.")
 
     async def abandon(self, actor: Actor, token: str) -> bool:
         """The owner said no: the token can no longer be used (others' presses change nothing)."""

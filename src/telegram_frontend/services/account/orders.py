@@ -67,6 +67,7 @@ class OrderPreview:
     price: Decimal | None
     estimated_cost_usdt: Decimal
     risk_limit_usdt: Decimal | None
+    tick_size: Decimal | None = None  # the symbol's price step, to show the price to it
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class OrderService:
             price=limit_price,
             estimated_cost_usdt=cents(notional),
             risk_limit_usdt=limits.max_order_notional_usdt,
+            tick_size=filters.tick_size or None,
         )
 
     async def cancel_order(self, actor: Actor, symbol: str, order_id: int) -> Order:

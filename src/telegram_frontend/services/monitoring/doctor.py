@@ -26,7 +26,7 @@ from telegram_frontend.core.errors import (
     ExchangeError,
     FrontendError,
 )
-from telegram_frontend.core.formatters import money, qty, when
+from telegram_frontend.core.formatters import money, price_text, qty, when
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.notifications.texts import trade_notice
 from telegram_frontend.services.notifications.types import Audience
@@ -95,7 +95,7 @@ def snapshot_line(snap: PortfolioSnapshot) -> str:
     elif position.value is None:
         held = f"position {qty(position.size)} (no market price to value it)"
     else:
-        price = money(position.market_price, 2)
+        price = price_text(position.market_price)
         held = f"position {qty(position.size)} ≈ {money(position.value, 2, 'USDT')} at {price}"
     return f"{who}: {held}; balance {balance}; as of {when(snap.snapshot_time, 'UTC')}"
 

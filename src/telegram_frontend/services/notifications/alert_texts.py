@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from telegram_frontend.core.formatters import b, esc, pct, signed
+from telegram_frontend.core.formatters import b, esc, pct, price_text, signed
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import AlertRule
 from telegram_frontend.services.monitoring.service import SERVICES
 from telegram_frontend.services.notifications.alert_rules import ANY, RuleKind
-from telegram_frontend.services.notifications.texts import localized, price_text
+from telegram_frontend.services.notifications.texts import localized
 from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType, Severity
 
 NOTICE_TYPE = {

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from telegram_frontend.clients.trading_db.rows import DecisionLog
 from telegram_frontend.core.access import Role
-from telegram_frontend.core.formatters import b, code, esc, money, pct, qty, when
+from telegram_frontend.core.formatters import b, code, esc, money, pct, price_text, qty, when
 from telegram_frontend.core.i18n import _, use_locale
 from telegram_frontend.services.notifications.types import (
     SEVERITY_ICON,
@@ -22,13 +22,6 @@ from telegram_frontend.services.notifications.types import (
     Severity,
 )
 from telegram_frontend.services.trading.signal_reasons import signal_reason_text
-
-
-def price_text(value: Decimal | None) -> str:
-    """Prices of a dollar and more with cents and separators, smaller ones in full."""
-    if value is None:
-        return "—"
-    return money(value, 2) if abs(value) >= 1 else qty(value)
 
 
 def localized(build: Callable[[Audience], str]) -> Callable[[Audience], str]:

@@ -54,16 +54,45 @@ def max_drawdown_pct(values: Sequence[Decimal]) -> Decimal | None:
 class Resampling:
     """A fixed return period and how many of them make a year (crypto trades every day)."""
 
+    name: str  # "daily" | "hourly": what the figure says it was annualised from
     step: timedelta
     per_year: int
     min_returns: int
 
 
 # Daily returns; hourly only when the history is too short for enough daily ones.
-DAILY = Resampling(timedelta(days=1), 365, 5)
-HOURLY = Resampling(timedelta(hours=1), 365 * 24, 24)
+DAILY = Resampling("daily", timedelta(days=1), 365, 5)
+HOURLY = Resampling("hourly", timedelta(hours=1), 365 * 24, 24)
 SHARPE_BASES = (DAILY, HOURLY)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SharpeGap(enum.StrEnum):
+    """Why a period has no Sharpe ratio."""
+
+    NOT_ENOUGH_DATA = "not_enough_data"  # fewer returns than the basis needs
+    NO_VOLATILITY = "no_volatility"  # the equity never moved: no risk, no ratio
+
+
+@dataclass(frozen=True)
+class Sharpe:
+    """An annualised Sharpe ratio (risk-free rate 0) with what it rests on, or why there is none.
+
+    Every screen and the API show this one value, so a strategy's Sharpe reads the same
+    everywhere, always with its basis (daily or hourly returns) beside it.
+    """
+
+    value: Decimal | None
+    basis: Resampling | None = None
+    returns: int = 0  # how many fixed-period returns it was computed from
+    gap: SharpeGap | None = SharpeGap.NOT_ENOUGH_DATA
+
+    @property
+    def periods_per_year(self) -> int | None:
+        return self.basis.per_year if self.basis else None
+
+
+NO_SHARPE = Sharpe(None)
 
 
 def closes(points: Sequence[EquityPoint], step: timedelta) -> list[Decimal]:
@@ -81,13 +110,13 @@ def closes(points: Sequence[EquityPoint], step: timedelta) -> list[Decimal]:
     return series
 
 
-def sharpe_ratio(points: Sequence[EquityPoint]) -> Decimal | None:
-    """Annualised Sharpe ratio (risk-free rate 0) of fixed-period returns.
+def sharpe(points: Sequence[EquityPoint]) -> Sharpe:
+    """The Sharpe ratio of an equity curve, annualised from fixed-period returns.
 
     Snapshots come seconds to hours apart; annualising returns between them gives absurd
-    figures, so the equity is resampled to daily closes (hourly closes with hourly annualisation
-    when the history is shorter than a week). None without enough returns, or when the equity
-    never moved (no risk, no ratio).
+    figures (58,567.92 from one trade), so the equity is resampled to daily closes (hourly
+    closes with hourly annualisation when there are too few days). Without enough returns, or
+    when the equity never moved, there is no value and `gap` says why.
     """
     for basis in SHARPE_BASES:
         observed = len({(p.at - _EPOCH) // basis.step for p in points})
@@ -98,10 +127,11 @@ def sharpe_ratio(points: Sequence[EquityPoint]) -> Decimal | None:
         if len(returns) >= basis.min_returns:
             break
     else:
-        return None
+        return NO_SHARPE
     mean = sum(returns, Decimal(0)) / len(returns)
     variance = sum(((r - mean) ** 2 for r in returns), Decimal(0)) / (len(returns) - 1)
     if variance == 0:
-        return None
+        return Sharpe(None, basis, len(returns), SharpeGap.NO_VOLATILITY)
     annualise = Decimal(basis.per_year).sqrt()
-    return (mean / variance.sqrt() * annualise).quantize(CENT, ROUND_HALF_UP)
+    value = (mean / variance.sqrt() * annualise).quantize(CENT, ROUND_HALF_UP)
+    return Sharpe(value, basis, len(returns), None)

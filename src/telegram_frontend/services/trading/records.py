@@ -23,7 +23,7 @@ from telegram_frontend.clients.trading.macd import (
 from telegram_frontend.clients.trading_db.reader import DecisionLog, PortfolioSnapshot
 from telegram_frontend.core.errors import NotFound
 from telegram_frontend.core.formatters import quoted
-from telegram_frontend.services.trading.performance import Period
+from telegram_frontend.services.trading.performance import NO_SHARPE, Period, Sharpe
 
 CENT = Decimal("0.01")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -77,11 +77,9 @@ class Strategy:
     risk_level: str | None = None
     balance: Decimal | None = None
     pnl: Decimal | None = None
-    win_rate: Decimal | None = None  # percent
+    win_rate: Decimal | None = None  # percent, the trader's own whole-life figure
     drawdown: Decimal | None = None  # absolute, in quote units (USDT): the trader's maxDrawdown
     drawdown_pct: Decimal | None = None  # percent of the starting balance, where known
-    sharpe: Decimal | None = None
-    total_trades: int | None = None
     can_start_stop: bool = False
     start_stop_note: str | None = None
     parameters: dict[str, str] = field(default_factory=dict)
@@ -163,8 +161,6 @@ def macd_view(instance: MacdInstance, control_supported: bool | None) -> Strateg
         drawdown_pct=drawdown_pct_of_start(
             instance.max_drawdown, instance.current_balance, instance.total_profit
         ),
-        sharpe=instance.sharpe_ratio,
-        total_trades=instance.total_trades,
         can_start_stop=can,
         start_stop_note=None if can else f"The MACD trader cannot {CONTROL_UNSUPPORTED}.",
         parameters=params,
@@ -291,6 +287,9 @@ def position_view(row: PortfolioSnapshot) -> Position | None:
 
 @dataclass(frozen=True)
 class StrategyPerformance:
+    """A strategy's figures over a period (`period_figures`); `trades` counts executed trades
+    (fills) in the period, `ranking` is the MACD trader's own ranking entry, kept apart."""
+
     strategy_id: str
     instance_id: str
     name: str | None
@@ -301,7 +300,7 @@ class StrategyPerformance:
     realized_pnl: Decimal | None = None
     return_pct: Decimal | None = None
     max_drawdown_pct: Decimal | None = None
-    sharpe: Decimal | None = None
+    sharpe: Sharpe = NO_SHARPE
     start_equity: Decimal | None = None
     end_equity: Decimal | None = None
-    ranking: StrategyRanking | None = None
+    backend_ranking: StrategyRanking | None = None

@@ -20,7 +20,6 @@ from telegram_frontend.clients.trading.macd import MacdTraderClient, StrategyRan
 from telegram_frontend.clients.trading_db.reader import (
     AnalysisEvent,
     OrderRecord,
-    PortfolioSnapshot,
     TradeCursor,
     TradingDatabase,
 )
@@ -34,13 +33,8 @@ from telegram_frontend.core.errors import (
     FrontendError,
     PermissionDenied,
 )
-from telegram_frontend.services.trading.performance import (
-    EquityPoint,
-    Period,
-    max_drawdown_pct,
-    percent,
-    sharpe_ratio,
-)
+from telegram_frontend.services.trading.performance import EquityPoint, Period
+from telegram_frontend.services.trading.period_figures import equity_points, period_figures
 from telegram_frontend.services.trading.records import (
     Position,
     Strategy,
@@ -53,7 +47,6 @@ from telegram_frontend.services.trading.records import (
     position_view,
     strategy_key,
     trade_view,
-    win_rate_pct,
 )
 
 log = logging.getLogger(__name__)
@@ -93,6 +86,11 @@ class TradePage:
     def __init__(self, trades: list[Trade], cursor: TradeCursor) -> None:
         self.trades = trades
         self.cursor = cursor
+
+
+GRID_HAS_NO_HISTORY = (
+    "report performance figures: it writes no snapshots or trades to the trading database"
+)
 
 
 def _not_configured(service: str, variable: str) -> BackendUnavailable:
@@ -257,7 +255,7 @@ class TradingService:
         require(actor, Role.VIEWER)
         _, instance_id = parse_strategy_id(strategy_id)
         rows = await self._db().snapshots(instance_id, since=period.start(self._now()))
-        return _equity(rows)
+        return equity_points(rows)
 
     async def orders(
         self, actor: Actor, open_only: bool = True, symbol: str | None = None, limit: int = 50
@@ -308,25 +306,51 @@ class TradingService:
         ]
         return Partial(items, notes)
 
+    async def strategy_performance(
+        self, actor: Actor, strategy_id: str, period: Period = Period.WEEK
+    ) -> StrategyPerformance:
+        """One strategy's figures for the period, computed as `performance` computes its rows
+        (the card and `GET /strategies/{id}/performance` show these)."""
+        require(actor, Role.VIEWER)
+        kind, instance_id = parse_strategy_id(strategy_id)
+        if kind is not StrategyKind.MACD:
+            raise BackendUnsupported("grid trader", GRID_HAS_NO_HISTORY)
+        db, now = self._db(), self._now()
+        counts = await db.executed_counts(period.start(now), now, instance_id)
+        return await self._figures(db, instance_id, None, period, now, counts)
+
     async def _performance_rows(
         self, period: Period, names: dict[str, str | None]
     ) -> list[StrategyPerformance]:
-        db = self._db()
-        now = self._now()
-        start = period.start(now)
+        db, now = self._db(), self._now()
         latest = await db.latest_snapshots()
         instance_ids = sorted({s.instance_id for s in latest if s.instance_id} | set(names))
-        trades = await db.decisions(since=start, until=now, executed_only=True)
+        counts = await db.executed_counts(period.start(now), now)
         rows = []
         for instance_id in instance_ids:
-            baseline = await db.snapshot_before(instance_id, start) if start else None
-            series = await db.snapshots(instance_id, since=start, until=now)
-            count = sum(1 for t in trades if t.instance_id == instance_id)
             name = names.get(instance_id) or next(
                 (s.strategy_name for s in latest if s.instance_id == instance_id), None
             )
-            rows.append(_performance(instance_id, name, period, baseline, series, count))
+            rows.append(await self._figures(db, instance_id, name, period, now, counts))
         return rows
+
+    async def _figures(
+        self,
+        db: TradingDatabase,
+        instance_id: str,
+        name: str | None,
+        period: Period,
+        now: datetime,
+        counts: dict[str, int],
+    ) -> StrategyPerformance:
+        """The one computation behind every screen's figures for one instance and period."""
+        start = period.start(now)
+        baseline = await db.snapshot_before(instance_id, start) if start else None
+        series = await db.snapshots(instance_id, since=start, until=now)
+        if name is None:
+            name = next((s.strategy_name for s in reversed(series) if s.strategy_name), None)
+        trades = counts.get(instance_id, 0)
+        return period_figures(instance_id, name, period, baseline, series, trades)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -353,61 +377,5 @@ async def _nothing() -> list[Any]:
     return []
 
 
-def _equity(rows: list[PortfolioSnapshot]) -> list[EquityPoint]:
-    return [
-        EquityPoint(r.snapshot_time, r.total_balance)
-        for r in rows
-        if r.snapshot_time is not None and r.total_balance is not None
-    ]
-
-
-def _performance(
-    instance_id: str,
-    name: str | None,
-    period: Period,
-    baseline: PortfolioSnapshot | None,
-    series: list[PortfolioSnapshot],
-    trades: int,
-) -> StrategyPerformance:
-    """Figures between the last snapshot before the period and the last one in it.
-
-    Without an earlier snapshot the instance started inside the period: its counts and realized
-    P&L start from zero and its equity from its first snapshot.
-    """
-    if baseline is not None:  # the baseline may also be the first row of the period
-        series = [s for s in series if s.id is None or s.id != baseline.id]
-    points = _equity(([baseline] if baseline else []) + series)
-    key = strategy_key(StrategyKind.MACD, instance_id)
-    if not points:
-        return StrategyPerformance(key, instance_id, name, period, trades=trades)
-    last = series[-1] if series else baseline
-    assert last is not None
-    start_equity, end_equity = points[0].equity, points[-1].equity
-    pnl = end_equity - start_equity
-    base_total = (baseline.total_trades or 0) if baseline else 0
-    base_wins = (baseline.winning_trades or 0) if baseline else 0
-    closed = (last.total_trades or 0) - base_total
-    wins = (last.winning_trades or 0) - base_wins
-    realized = None
-    if last.total_realized_pnl is not None:
-        base_realized = baseline.total_realized_pnl if baseline else None
-        realized = last.total_realized_pnl - (base_realized or 0)
-    return StrategyPerformance(
-        strategy_id=key,
-        instance_id=instance_id,
-        name=name,
-        period=period,
-        trades=trades,
-        win_rate=win_rate_pct(wins, closed, None) if closed > 0 else None,
-        pnl=pnl,
-        realized_pnl=realized,
-        return_pct=percent(pnl, start_equity),
-        max_drawdown_pct=max_drawdown_pct([p.equity for p in points]),
-        sharpe=sharpe_ratio(points),
-        start_equity=start_equity,
-        end_equity=end_equity,
-    )
-
-
 def _with_ranking(row: StrategyPerformance, ranking: StrategyRanking | None) -> StrategyPerformance:
-    return row if ranking is None else replace(row, ranking=ranking)
+    return row if ranking is None else replace(row, backend_ranking=ranking)

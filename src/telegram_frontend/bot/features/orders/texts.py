@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram_frontend.bot.ui.account import account_label
 from telegram_frontend.clients.binance.models import Order
-from telegram_frontend.core.formatters import b, code, esc, exact, money, qty, when
+from telegram_frontend.core.formatters import b, code, esc, exact, money, price_text, qty, when
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.account.actions import PanicReport
 from telegram_frontend.services.account.orders import CancelResult, OrderPreview, PlacedOrder
@@ -24,7 +24,7 @@ def _order_time(order: Order, tz: str) -> str:
 def order_line(order: Order, tz: str) -> str:
     """One order on one line: id, symbol, side, type, amount, price, status and time."""
     price = order.price if order.price > 0 else order.avg_price
-    at = f" @ {money(price, 8).rstrip('0').rstrip('.')}" if price else ""
+    at = f" @ {price_text(price)}" if price else ""
     filled = ""
     if order.is_open and order.executed_qty > 0:
         filled = " · " + _("filled {done} of {total}").format(
@@ -176,7 +176,7 @@ def order_usage_text() -> str:
 def place_question(order: OrderPreview, own_keys: bool, ttl_seconds: float) -> str:
     """The order exactly as it will be sent, on which account, its cost and the limit it met."""
     at = (
-        _("at {price}").format(price=exact(order.price))
+        _("at {price}").format(price=price_text(order.price, order.tick_size))
         if order.price is not None
         else _("at the market price")
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram_frontend.bot.ui.account import account_label
-from telegram_frontend.core.formatters import Block, b, code, esc, money, qty, text_block
+from telegram_frontend.core.formatters import Block, b, code, esc, price_text, qty, text_block
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.account.actions import PanicChallenge, PanicItem, PanicReport
 
@@ -71,7 +71,7 @@ def _panic_order_line(item: PanicItem) -> str:
     order = item.order
     what = item.ref
     if order is not None:
-        price = f" @ {money(order.price)}" if order.price > 0 else ""
+        price = f" @ {price_text(order.price)}" if order.price > 0 else ""
         what = f"#{order.order_id} {order.symbol} {order.side} {qty(order.orig_qty)}{price}"
     if item.outcome == "cancelled":
         outcome = _("cancelled")

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from telegram_frontend.bot.ui.notes import notes_block
+from telegram_frontend.bot.ui.performance_figures import sharpe_cell, sharpe_legend
 from telegram_frontend.core.availability import Unavailable
 from telegram_frontend.core.formatters import (
     Block,
     b,
     esc,
     i,
-    money,
     pct,
     pre_block,
     signed,
@@ -64,7 +64,7 @@ def performance_blocks(rows: Sequence[StrategyPerformance], period: Period) -> l
             pct(r.win_rate),
             signed(r.pnl),
             pct(r.max_drawdown_pct),
-            money(r.sharpe),
+            sharpe_cell(r.sharpe),
         ]
         for n, r in enumerate(ordered, start=1)
     ]
@@ -84,14 +84,13 @@ def performance_blocks(rows: Sequence[StrategyPerformance], period: Period) -> l
     legend = (
         _("Win = win rate, DD = max drawdown, P&L in USDT over the period.")
         + " "
-        + _(
-            "Sharpe is annualised from daily returns (hourly ones when the history is shorter than "
-            "a week); — means there is not enough data yet."
-        )
+        + _("Trades = executed trades in the period.")
+        + " "
+        + sharpe_legend()
     )
     blocks.append(text_block(i(legend)))
     backend = sorted(
-        (r.ranking for r in rows if r.ranking is not None and r.ranking.strategy_name),
+        (r.backend_ranking for r in rows if r.backend_ranking and r.backend_ranking.strategy_name),
         key=lambda rk: -(rk.average_profit or Decimal(0)),
     )
     if backend:

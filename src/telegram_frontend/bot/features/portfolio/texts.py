@@ -14,6 +14,7 @@ from telegram_frontend.bot.ui.notes import notes_block
 from telegram_frontend.core.availability import Partial
 from telegram_frontend.core.errors import ExchangeError, FrontendError
 from telegram_frontend.core.formatters import (
+    BINANCE_PLACES,
     TELEGRAM_CAPTION_LIMIT,
     Block,
     b,
@@ -22,6 +23,7 @@ from telegram_frontend.core.formatters import (
     money,
     pct,
     pre_block,
+    price_text,
     qty,
     signed,
     table,
@@ -69,7 +71,7 @@ def portfolio_blocks(portfolio: Portfolio, own_keys: bool, tz: str) -> list[Bloc
         lines.append(_("Not priced (no market): {assets}").format(assets=esc(names)))
     total = _("Total: {total}").format(total=b(money(portfolio.total_usdt, unit="USDT")))
     if portfolio.total_btc is not None:
-        total += " ≈ " + esc(qty(portfolio.total_btc) + " BTC")
+        total += " ≈ " + esc(qty(portfolio.total_btc, BINANCE_PLACES) + " BTC")
     if portfolio.change_24h_pct is not None:
         total += " · " + _("24 h: {change}").format(
             change=esc(pct(portfolio.change_24h_pct, signed_=True))
@@ -144,9 +146,9 @@ def positions_blocks(positions: Sequence[Position], tz: str) -> list[Block]:
         blocks.append(text_block(b(strategy_id) + " · " + esc(when(newest, tz))))
         rows = []
         for p in items:
-            row = [p.symbol or "?", qty(p.size), money(p.market_price), money(p.value)]
+            row = [p.symbol or "?", qty(p.size), price_text(p.market_price), money(p.value)]
             if known_pnl:
-                row += [money(p.entry_price), signed(p.unrealized_pnl)]
+                row += [price_text(p.entry_price), signed(p.unrealized_pnl)]
             rows.append(row)
         blocks.append(pre_block(table(rows, header)))
     value = sum((p.value for p in positions if p.value is not None), start=Decimal(0))

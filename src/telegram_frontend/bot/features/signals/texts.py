@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram_frontend.core.formatters import Block, b, code, esc, money, text_block, when
+from telegram_frontend.core.formatters import Block, b, code, esc, price_text, text_block, when
 from telegram_frontend.core.i18n import _
 from telegram_frontend.services.trading.signals import Decision, Diagnosis, SignalsReport
 
@@ -48,7 +48,7 @@ def outcome(d: Decision) -> str:
 
 def decision_line(d: Decision, tz: str) -> str:
     seen = " ".join(x for x in (d.signal or "?", d.strength) if x)
-    price = money(d.price, 2) if d.price is not None else "—"
+    price = price_text(d.price)
     return " · ".join(
         [
             b(seen),

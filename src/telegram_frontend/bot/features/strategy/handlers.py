@@ -7,6 +7,8 @@ backend cannot start or stop (MACD today) says so in a sentence instead of offer
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -58,7 +60,12 @@ from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.charts.inputs import EquityPoint as ChartPoint
 from telegram_frontend.services.charts.inputs import Theme
 from telegram_frontend.services.charts.service import ChartService
-from telegram_frontend.services.trading.records import Strategy, StrategyKind
+from telegram_frontend.services.trading.performance import Period
+from telegram_frontend.services.trading.records import (
+    Strategy,
+    StrategyKind,
+    StrategyPerformance,
+)
 from telegram_frontend.services.trading.service import TradingService
 
 router = Router(name="strategy")
@@ -99,13 +106,30 @@ async def _last_signal(
     return events[0] if events else None
 
 
+async def _week_figures(
+    trading: TradingService, actor: Actor, strategy: Strategy
+) -> StrategyPerformance | str | None:
+    """The strategy's row of `/performance 7d`, or why it could not be read; nothing for a
+    grid (it keeps no history the frontend can read)."""
+    if strategy.kind is not StrategyKind.MACD:
+        return None
+    try:
+        return await trading.strategy_performance(actor, strategy.id, Period.WEEK)
+    except FrontendError as exc:
+        return exc.user_message  # the card still shows everything the trader reported
+
+
 async def _card_screen(
     trading: TradingService, actor: Actor, user: User, strategy_id: str
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
     strategy = await trading.get_strategy(actor, strategy_id)
-    signal = await _last_signal(trading, actor, strategy)
+    signal, week = await asyncio.gather(
+        _last_signal(trading, actor, strategy), _week_figures(trading, actor, strategy)
+    )
     trader = actor.role.allows(Role.TRADER)
-    blocks = card_blocks(strategy, signal, user.timezone, show_controls_note=trader)
+    blocks = card_blocks(
+        strategy, signal, user.timezone, show_controls_note=trader, figures_of_week=week
+    )
     return paginate(blocks), card_keyboard(strategy, actor.role)
 
 

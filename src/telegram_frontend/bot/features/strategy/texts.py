@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram_frontend.bot.ui.notes import notes_block
+from telegram_frontend.bot.ui.performance_figures import sharpe_line
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.availability import Unavailable
 from telegram_frontend.core.formatters import (
@@ -15,13 +16,19 @@ from telegram_frontend.core.formatters import (
     i,
     money,
     pct,
+    price_text,
+    qty,
     signed,
     text_block,
     truncate,
     when,
 )
 from telegram_frontend.core.i18n import _, __
-from telegram_frontend.services.trading.records import Strategy, StrategyKind
+from telegram_frontend.services.trading.records import (
+    Strategy,
+    StrategyKind,
+    StrategyPerformance,
+)
 from telegram_frontend.services.trading.signal_reasons import signal_reason_text
 
 
@@ -75,10 +82,26 @@ PARAMETER_LABELS = {
 }
 
 
+PRICES = frozenset({"lower", "upper"})
+QUANTITIES = frozenset({"position_size", "base_order_size"})
+AMOUNTS = frozenset({"max_position_size_quote"})
+
+
+def _value(key: str, value: str) -> str:
+    """A parameter formatted as what it is: a price, a quantity, a USDT amount, or as given."""
+    if key in PRICES:
+        return price_text(value)
+    if key in QUANTITIES:
+        return qty(value)
+    if key in AMOUNTS:
+        return money(value, 2, "USDT")
+    return value
+
+
 def _pairs(values: dict[str, str]) -> str:
     """Parameters in the reader's language; a name we do not know is shown as the backend's."""
     return ", ".join(
-        f"{PARAMETER_LABELS.get(key, key.replace('_', ' '))} {value}"
+        f"{PARAMETER_LABELS.get(key, key.replace('_', ' '))} {_value(key, value)}"
         for key, value in values.items()
     )
 
@@ -92,9 +115,31 @@ def _controls_note(strategy: Strategy) -> str:
     return strategy.start_stop_note or _("This strategy cannot be started or stopped here.")
 
 
+def _period_lines(week: StrategyPerformance | str | None) -> list[str]:
+    """The last 7 days exactly as /performance shows them (the same computation); a sentence
+    when the trading database could not be read; nothing for a grid (it writes no history)."""
+    if week is None:
+        return []
+    title = b(_("Last 7 days, as on /performance:"))
+    if isinstance(week, str):
+        return [title, esc(_("unknown: {reason}").format(reason=week))]
+    figures = [
+        _("Trades: {value}").format(value=week.trades or 0),
+        _("Win rate: {value}").format(value=pct(week.win_rate)),
+        _("P&L: {value}").format(value=signed(week.pnl, 2, "USDT")),
+        sharpe_line(week.sharpe),
+    ]
+    return [title, *(esc(line) for line in figures)]
+
+
 def card_blocks(
-    strategy: Strategy, last_signal: AnalysisEvent | None, tz: str, show_controls_note: bool
+    strategy: Strategy,
+    last_signal: AnalysisEvent | None,
+    tz: str,
+    show_controls_note: bool,
+    figures_of_week: StrategyPerformance | str | None = None,
 ) -> list[Block]:
+    """The card; `figures_of_week` is the strategy's row of `/performance 7d` (or why not)."""
     head = [
         f"{state_icon(strategy)} {b(strategy.name)}",
         " · ".join(
@@ -111,16 +156,7 @@ def card_blocks(
     figures = [
         (_("Balance: {value}"), money(strategy.balance, 2, "USDT"), strategy.balance),
         (_("P&L: {value}"), signed(strategy.pnl, 2, "USDT"), strategy.pnl),
-        # The backend's whole-life figures, named so they never read as /performance's ones
-        # (fills in a period; Sharpe from daily returns).
-        (
-            _("Closed trades, whole life: {value}"),
-            str(strategy.total_trades),
-            strategy.total_trades,
-        ),
-        (_("Win rate: {value}"), pct(strategy.win_rate), strategy.win_rate),
         (_("Max drawdown: {value}"), _drawdown(strategy), strategy.drawdown),
-        (_("Sharpe ratio (the backend's own): {value}"), money(strategy.sharpe), strategy.sharpe),
     ]
     lines += [esc(label.format(value=shown)) for label, shown, raw in figures if raw is not None]
     if last_signal is not None:
@@ -135,6 +171,8 @@ def card_blocks(
         if last_signal.signal_reason:
             lines.append(i(truncate(signal_reason_text(last_signal.signal_reason), 300)))
     blocks = [text_block("\n".join(head)), text_block("\n".join(lines))]
+    if period := _period_lines(figures_of_week):
+        blocks.append(text_block("\n".join(period)))
     if show_controls_note and not strategy.can_start_stop and strategy.start_stop_note:
         blocks.append(text_block("ℹ️ " + esc(_controls_note(strategy))))
     return blocks

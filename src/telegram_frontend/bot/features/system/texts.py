@@ -17,6 +17,7 @@ from telegram_frontend.core.formatters import (
     esc,
     i,
     money,
+    price_text,
     qty,
     signed,
     status_icon,
@@ -117,7 +118,7 @@ def trade_line(trade: Trade, tz: str) -> str:
     who = trade.instance_id or trade.strategy_name or "?"
     return (
         f"{esc(trade.side or '?')} {esc(qty(trade.quantity))} {esc(trade.symbol or '?')} "
-        f"@ {esc(money(trade.price))} · {esc(who)} · {esc(when(trade.at, tz))}"
+        f"@ {esc(price_text(trade.price))} · {esc(who)} · {esc(when(trade.at, tz))}"
     )
 
 
