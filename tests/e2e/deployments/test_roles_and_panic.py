@@ -91,6 +91,7 @@ async def test_a_viewer_made_trader_on_testnet_only_passes_there(two_worlds: Wor
 
     help_text = text_of(await viewer.send("/help"))
     assert "/panic [deployment] — " in help_text  # a trader somewhere: the command is listed
+    assert "On single deployments: testnet trader" in help_text
     assert text_of(await viewer.send("/panic mainnet")) == REFUSED
     prompt = text_of(await viewer.send("/panic testnet"))
     assert prompt.split("\n")[0] == "🧪 Testnet"  # no mainnet warning, no name to type

@@ -17,6 +17,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from aiogram.types import User as TgUser
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.bot.middlewares.chat_policy import GROUPS
 from telegram_frontend.bot.ui.callbacks import DeploymentPick
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.deployment_picker import (
@@ -88,7 +89,7 @@ async def deployment_command(
     )
 
 
-@router.callback_query(DeploymentPick.filter(), flags={"role": Role.VIEWER})
+@router.callback_query(DeploymentPick.filter(), flags={"role": Role.VIEWER, "chat": GROUPS})
 async def picked(
     query: CallbackQuery,
     callback_data: DeploymentPick,

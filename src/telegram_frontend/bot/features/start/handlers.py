@@ -69,11 +69,13 @@ async def help_command(
     if user is None or role is None or not role.allows(Role.VIEWER):
         await message.answer(ask_for_access_text())
         return
-    several = deployments.several
-    scoped = best_role(actor_of(user), deployments)
-    listed = visible_to(commands(), role, scoped_role=scoped, several=several)
-    names = deployments.names() if several else None
-    for part in paginate(help_lines(listed, role, names)):
+    actor, several = actor_of(user), deployments.several
+    listed = visible_to(
+        commands(), role, scoped_role=best_role(actor, deployments), several=several
+    )
+    names = deployments.names() if several else []
+    grants = [(name, held) for name, held in actor.deployment_roles if name in names]
+    for part in paginate(help_lines(listed, role, names, grants)):
         await message.answer(part)
 
 

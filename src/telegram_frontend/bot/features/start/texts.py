@@ -48,11 +48,15 @@ def ask_for_access_text() -> str:
 
 
 def help_lines(
-    commands: Iterable[CommandInfo], role: Role, deployments: Sequence[str] | None = None
+    commands: Iterable[CommandInfo],
+    role: Role,
+    deployments: Sequence[str] | None = None,
+    grants: Iterable[tuple[str, Role]] = (),
 ) -> list[str]:
     """The commands `role` may use, one a line, and the role itself; ready for `paginate`.
 
-    `deployments` (their names, when there are several) adds how to name one.
+    `deployments` (their names, when there are several) adds how to name one; `grants` are
+    the roles the user holds on single deployments.
     """
     lines = [b(_("Commands you can use"))]
     for info in commands:
@@ -67,6 +71,9 @@ def help_lines(
             )
         )
     lines.append("\n" + _("Your role: {role}").format(role=code(role.value)))
+    granted = ", ".join(f"{esc(name)} {code(held.value)}" for name, held in grants)
+    if granted:
+        lines.append(_("On single deployments: {roles}").format(roles=granted))
     return lines
 
 
