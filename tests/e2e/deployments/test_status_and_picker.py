@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import select
 
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import User
-from tests.e2e.harness import World, text_of
+from tests.e2e.harness import World, running_world, text_of
 
 VIEWER_ID = 811
+SLOW_S = 15.0
 KNOWN = "Known: testnet, mainnet."
 
 
@@ -122,3 +126,32 @@ async def test_with_one_deployment_help_has_no_deployment_words(world: World) ->
     assert "/strategy [id] — Strategies: cards, start and stop" in help_text
     status = text_of(await viewer.send("/status"))
     assert lines(status)[0] == "🟢 System status — all services up"
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_a_slow_deployment_does_not_hold_the_other_beyond_the_deadline(
+    settings_env: dict[str, str],
+    trading_database_url: str,
+    mainnet_trading_database_url: str,
+    tmp_path: Path,
+) -> None:
+    quick = {"HTTP_CONNECT_TIMEOUT": "1", "HTTP_READ_TIMEOUT": "1"}  # a 3 s source deadline
+    async with running_world(
+        settings_env,
+        trading_database_url,
+        extra_env=quick,
+        mainnet_trading_database_url=mainnet_trading_database_url,
+        deployments_file=tmp_path / "deployments.toml",
+    ) as world:
+        mainnet = world.sandbox.mainnet
+        assert mainnet is not None
+        for service in ("macd_trader", "grid_trader", "data_storage", "data_collection"):
+            await mainnet.backends.apply_fault(service, "slow", SLOW_S)
+        viewer = await world.app.user_with_role(VIEWER_ID, Role.VIEWER)
+        # Answered well before the slow services would have answered (the harness times out).
+        screen = lines(text_of(await viewer.send("/status", timeout=SLOW_S - 3)))
+        assert screen[0] == "🟢 🧪 Testnet — all services up"
+        mainnet_head = next(line for line in screen if "💰 Mainnet" in line)
+        assert not mainnet_head.startswith("🟢")
+        for service in ("macd_trader", "grid_trader", "data_storage", "data_collection"):
+            await mainnet.backends.apply_fault(service, "clear")
