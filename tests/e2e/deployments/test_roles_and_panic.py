@@ -8,12 +8,14 @@ deployment's name typed; a confirmation names its deployment first, mainnet in b
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from telegram_frontend.bot.features.strategy.callbacks import CardAction, StrategyCard
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
+from telegram_frontend.sandbox.binance.orders import OrderRequest
 from telegram_frontend.services.admin.deployment_access import DeploymentAccess
 from tests.e2e.account_helpers import press_crafted
 from tests.e2e.harness import ADMIN_ID, World, text_of
@@ -124,3 +126,39 @@ async def test_mainnet_panic_needs_the_name_typed(two_worlds: World) -> None:
     assert grid.active is False
     assert mainnet_grid(two_worlds).calls == [("deactivate", SEEDED_GRID_ID)]
     assert two_worlds.backends.grid.calls == []  # testnet untouched
+
+
+async def test_a_mainnet_cancel_is_confirmed_and_run_on_mainnet_only(two_worlds: World) -> None:
+    mainnet = two_worlds.sandbox.mainnet
+    assert mainnet is not None
+    key = str(mainnet.deployment_values()["binance_api_key"])
+    account = mainnet.binance.account(key)
+    request = OrderRequest(
+        symbol="BTCUSDT",
+        side="SELL",
+        type="LIMIT",
+        quantity=Decimal("0.001"),
+        quote_qty=None,
+        price=Decimal("999999"),
+        time_in_force="GTC",
+        client_id=None,
+    )
+    order = mainnet.binance.exchange.place(account, request, mainnet.binance.server_time())
+    trader = await two_worlds.app.user_with_role(TRADER_ID, Role.TRADER)
+
+    [screen] = await trader.send("/orders mainnet")
+    assert (screen.text or "").split("\n")[0] == "💰 Mainnet"
+    asked = await trader.press(f"✖ Cancel #{order.order_id}")
+    [question] = asked.new_messages
+    assert (question.text or "").split("\n")[:2] == [
+        "💰 Mainnet · ⚠️ MAINNET: real money",
+        f"❓ Cancel order #{order.order_id} on BTCUSDT?",
+    ]
+    done = await trader.press("✅ Yes, cancel the order")
+    assert done.edited is not None
+    # The mainnet guard of the mainnet deployment refuses (no BINANCE_ALLOW_MAINNET_ORDERS there).
+    first, reason = (done.edited.text or "").split("\n")[:2]
+    assert first == "💰 Mainnet" and reason.startswith("❌ ")
+    assert "mainnet" in reason.lower()
+    assert [o.status for o in account.orders.values()] == ["NEW"]
+    assert two_worlds.binance.calls("DELETE", "/api/v3/order") == 0
