@@ -133,8 +133,13 @@ def field_candidates(annotation: Any, constants: set[Any]) -> list[Any]:
 def crafted_data(factory: type[CallbackData], constants: set[Any]) -> list[str]:
     fields = factory.model_fields
     choices = [field_candidates(f.annotation, constants) for f in fields.values()]
+    combos = list(itertools.islice(itertools.product(*choices), MAX_COMBINATIONS))
+    # Every candidate of every field at least once, however many fields come after it.
+    first = [options[0] if options else None for options in choices]
+    for index, options in enumerate(choices):
+        combos += [tuple([*first[:index], option, *first[index + 1 :]]) for option in options]
     packed: list[str] = []
-    for values in itertools.islice(itertools.product(*choices), MAX_COMBINATIONS):
+    for values in dict.fromkeys(combos):
         try:
             data = factory(**dict(zip(fields, values, strict=True))).pack()
         except (ValueError, TypeError):

@@ -10,9 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from telegram_frontend.bot.features.logs.callbacks import LogsPage, logs_query_key
+from telegram_frontend.bot.features.orders.callbacks import CancelSymbol
 from telegram_frontend.bot.features.performance.callbacks import (
     PerformanceChart,
     PerformancePeriod,
+)
+from telegram_frontend.bot.features.signals.callbacks import (
+    IndicatorRefresh,
+    IndicatorRefreshConfirm,
 )
 from telegram_frontend.bot.features.strategy.callbacks import (
     CardAction,
@@ -21,7 +26,12 @@ from telegram_frontend.bot.features.strategy.callbacks import (
     StrategyPage,
 )
 from telegram_frontend.bot.features.system.callbacks import Screen, ScreenRefresh
-from telegram_frontend.bot.ui.callbacks import CALLBACK_DATA_LIMIT
+from telegram_frontend.bot.ui.callbacks import (
+    CALLBACK_DATA_LIMIT,
+    Confirm,
+    DeploymentPick,
+    Page,
+)
 from telegram_frontend.bot.ui.strategy_refs import strategy_hash, strategy_id_of, strategy_ref
 from telegram_frontend.services.admin.logs import LEVELS
 from telegram_frontend.services.trading.performance import Period
@@ -45,6 +55,39 @@ def test_the_largest_values_of_every_factory_fit_in_64_bytes() -> None:
         LogsPage(page=99_999, level=max(LEVELS, key=len), query=logs_query_key("q" * 100)),
     ]
     assert max(packed_size(d) for d in worst) <= CALLBACK_DATA_LIMIT
+
+
+LONGEST_DEPLOYMENT = "d" * 24  # core/deployments.NAME_PATTERN allows 24 characters
+
+
+def test_buttons_of_a_deployment_with_the_longest_name_still_fit() -> None:
+    dep = LONGEST_DEPLOYMENT
+    longest_id = "macd:" + "x" * 100
+    worst = [
+        ScreenRefresh(screen=Screen.METRICS, dep=dep),
+        StrategyPage(page=99_999, dep=dep),
+        StrategyCard(action=CardAction.START, ref=strategy_ref(longest_id, dep), dep=dep),
+        StrategyCard(action=CardAction.START, ref=strategy_ref("macd:" + "y" * 15, dep), dep=dep),
+        StrategyConfirm(token=secrets.token_urlsafe(9), ok=True, dep=dep),
+        PerformancePeriod(period=Period.MONTH, dep=dep),
+        PerformanceChart(period=Period.MONTH, dep=dep),
+        IndicatorRefresh(ref=strategy_ref(longest_id, dep), dep=dep),
+        IndicatorRefreshConfirm(token=secrets.token_urlsafe(9), ok=True, dep=dep),
+        Confirm(scope="ud", token=secrets.token_urlsafe(9), yes=True, dep=dep),
+        Page(view="orders", page=99_999, dep=dep),
+        CancelSymbol(symbol="A" * 20, dep=dep),
+        DeploymentPick(dep=dep, token=secrets.token_urlsafe(6)),
+    ]
+    assert max(packed_size(d) for d in worst) <= CALLBACK_DATA_LIMIT
+
+
+@given(INSTANCE_IDS, st.sampled_from(list(CardAction)), st.sampled_from(["", "mainnet", "d" * 24]))
+def test_any_strategy_id_fits_beside_any_deployment_name(
+    instance: str, action: CardAction, dep: str
+) -> None:
+    data = StrategyCard(action=action, ref=strategy_ref(f"macd:{instance}", dep), dep=dep)
+    assert packed_size(data) <= CALLBACK_DATA_LIMIT
+    assert StrategyCard.unpack(data.pack()) == data
 
 
 @given(INSTANCE_IDS, st.sampled_from(list(CardAction)))

@@ -10,6 +10,7 @@ from telegram_frontend.bot import error_handler
 from telegram_frontend.bot.features.admin import handlers as admin
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
+from telegram_frontend.bot.features.deployments import handlers as deployments
 from telegram_frontend.bot.features.fallback import handlers as fallback
 from telegram_frontend.bot.features.logs import handlers as logs
 from telegram_frontend.bot.features.orders import handlers as orders
@@ -38,6 +39,7 @@ FEATURES = (
     performance,
     alerts,
     reports,
+    deployments,
     fallback,
 )
 

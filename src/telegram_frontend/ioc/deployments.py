@@ -102,7 +102,9 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
         ),
         exporter=ReportExporter(trading, shared.reports),
         credentials=credentials,
-        actions=AccountActions(credentials, trading, shared.audit, shared.confirmations),
+        actions=AccountActions(
+            credentials, trading, shared.audit, shared.confirmations, deployment=spec.name
+        ),
     )
 
 

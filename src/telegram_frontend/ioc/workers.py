@@ -22,6 +22,7 @@ from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.notifications.alert_rules import AlertService
 from telegram_frontend.services.notifications.digests import DigestService
@@ -134,6 +135,7 @@ async def build_workers(container: AsyncContainer, settings: Settings) -> list[W
             await container.get(Bot),
             await container.get(UserService),
             await container.get(RuntimeState),
+            await container.get(Deployments),
         )
     )
     workers += await notification_workers(container, settings)

@@ -14,11 +14,16 @@ CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on a button's callback data
 
 
 class Confirm(CallbackData, prefix="acf"):
-    """Yes/no on a pending confirmation; `scope` names the feature that owns the token's action."""
+    """Yes/no on a pending confirmation; `scope` names the feature that owns the token's action.
+
+    `dep` (here and in every deployment's button) names the deployment the screen is about;
+    empty when the bot serves one (see `deployment_choice`).
+    """
 
     scope: str
     token: str
     yes: bool
+    dep: str = ""
 
 
 class Page(CallbackData, prefix="apg"):
@@ -26,7 +31,16 @@ class Page(CallbackData, prefix="apg"):
 
     view: str
     page: int
+    dep: str = ""
+
+
+class DeploymentPick(CallbackData, prefix="dpk"):
+    """A deployment picked; `token` names the command waiting for the choice ("" for none)."""
+
+    dep: str
+    token: str = ""
 
 
 ORDERS_SCOPE = "o"
 ROLES_SCOPE = "u"
+DEPLOYMENT_ROLES_SCOPE = "ud"

@@ -9,11 +9,14 @@ without importing the dispatcher.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Router
 
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG
 from telegram_frontend.core.access import Role
+
+DEPLOYMENT_USAGE = "[deployment]"
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,14 @@ class CommandInfo:
     description: str
     usage: str = ""
     order: int = 100
+    several_only: bool = False  # meaningful only when the bot serves several deployments
 
 
 @dataclass(frozen=True)
 class CatalogEntry:
     info: CommandInfo
     role: Role | str
+    scoped: bool = False  # works on a deployment (takes its name first when there are several)
 
 
 _ROOT: list[Router] = []  # the one root router of the bot, once `bot/dispatcher.py` built it
@@ -58,16 +63,35 @@ def catalog(root: Router) -> list[CatalogEntry]:
         for handler in router.message.handlers:
             info = handler.flags.get("command")
             if isinstance(info, CommandInfo) and info.name not in entries:
-                entries[info.name] = CatalogEntry(info, handler.flags.get("role", Role.ADMIN))
+                role = handler.flags.get("role", Role.ADMIN)
+                scoped = handler.flags.get(DEPLOYMENT_FLAG) is not None
+                entries[info.name] = CatalogEntry(info, role, scoped)
     return sorted(entries.values(), key=lambda e: (e.info.order, e.info.name))
 
 
-def visible_to(entries: list[CatalogEntry], role: Role | None) -> list[CommandInfo]:
-    """The commands a user with `role` may use (public ones for everyone)."""
+def visible_to(
+    entries: list[CatalogEntry],
+    role: Role | None,
+    *,
+    scoped_role: Role | None = None,
+    several: bool = False,
+) -> list[CommandInfo]:
+    """The commands a user with `role` may use (public ones for everyone).
+
+    A command that works on a deployment is shown for `scoped_role` (the best role the user
+    holds on any deployment, when given); with several deployments its usage starts with
+    `[deployment]`, and the commands about deployments appear at all.
+    """
     result = []
     for entry in entries:
+        if entry.info.several_only and not several:
+            continue
+        held = scoped_role if entry.scoped and scoped_role is not None else role
         if entry.role == "public" or (
-            role is not None and isinstance(entry.role, Role) and role.allows(entry.role)
+            held is not None and isinstance(entry.role, Role) and held.allows(entry.role)
         ):
-            result.append(entry.info)
+            info = entry.info
+            if several and entry.scoped:
+                info = replace(info, usage=f"{DEPLOYMENT_USAGE} {info.usage}".strip())
+            result.append(info)
     return result

@@ -77,12 +77,16 @@ def confirm_row(
 
 
 def confirm_keyboard(
-    scope: str, token: str, yes_text: str | None = None, no_text: str | None = None
+    scope: str,
+    token: str,
+    yes_text: str | None = None,
+    no_text: str | None = None,
+    dep: str = "",
 ) -> InlineKeyboardMarkup:
     """✅ Confirm / ✖️ Cancel (or clearer words, where "Cancel" would be ambiguous)."""
     row = confirm_row(
-        Confirm(scope=scope, token=token, yes=True).pack(),
-        Confirm(scope=scope, token=token, yes=False).pack(),
+        Confirm(scope=scope, token=token, yes=True, dep=dep).pack(),
+        Confirm(scope=scope, token=token, yes=False, dep=dep).pack(),
         yes_text,
         no_text,
     )

@@ -19,11 +19,15 @@ _HASH_MARK = "#"
 _MAX_PLAIN_REF = 40
 
 
-def strategy_ref(strategy_id: str) -> str:
-    """`macd:conservative-btc` → `mconservative-btc`; a long or odd id → `#<16 hex>`."""
+def strategy_ref(strategy_id: str, dep: str = "") -> str:
+    """`macd:conservative-btc` → `mconservative-btc`; a long or odd id → `#<16 hex>`.
+
+    A button that also carries a deployment name (`dep`) leaves room for it.
+    """
     kind, _, backend_id = strategy_id.partition(":")
     letter = _KIND_LETTERS.get(kind)
-    if letter and backend_id and len(backend_id) <= _MAX_PLAIN_REF and ":" not in backend_id:
+    room = _MAX_PLAIN_REF - (len(dep) + 1 if dep else 0)
+    if letter and backend_id and len(backend_id) <= room and ":" not in backend_id:
         return letter + backend_id
     return _HASH_MARK + strategy_hash(strategy_id)
 
@@ -45,7 +49,7 @@ def is_hashed(ref: str) -> bool:
 
 
 async def resolve_ref(trading: TradingService, actor: Actor, ref: str) -> str:
-    """The strategy id behind a button's ref (a hashed ref is looked up in the list)."""
+    """The strategy id behind a button's ref (a hashed ref is looked up in `trading`'s list)."""
     plain = strategy_id_of(ref)
     if plain is not None:
         return plain

@@ -19,6 +19,7 @@ from telegram_frontend.clients.binance.models import Order, plain
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.errors import (
     BackendUnsupported,
+    ConfirmationExpired,
     FrontendError,
     PermissionDenied,
     ValidationFailed,
@@ -117,11 +118,14 @@ class AccountActions:
         trading: TradingService,
         audit: AuditService,
         confirmations: ConfirmationService,
+        deployment: str = "",
     ) -> None:
         self._credentials = credentials
         self._trading = trading
         self._audit = audit
         self._confirmations = confirmations
+        # The deployment these actions work on: its confirmations are refused by any other
+        self._deployment = deployment
 
     # -- the actions ---------------------------------------------------------------------------
 
@@ -250,7 +254,7 @@ class AccountActions:
         require(actor, Role.TRADER)
         totp = await self._credentials.totp_enabled(actor.user_id)
         pending = await self._confirmations.issue(
-            actor.label, PANIC, {"totp": totp}, with_code=not totp
+            actor.label, PANIC, self._bound({"totp": totp}), with_code=not totp
         )
         return PanicChallenge(pending.token, pending.code, totp, self._confirmations.ttl)
 
@@ -262,6 +266,8 @@ class AccountActions:
             await self._record(actor, "confirm", "", "denied", {"reason": exc.user_message})
             raise
         payload = pending.payload
+        if payload.get("deployment", self._deployment) != self._deployment:
+            raise ConfirmationExpired()  # issued for another deployment: never acts here
         if payload.get("second_factor"):
             await self._credentials.check_second_factor(actor, code, pending.action)
         if pending.action == CANCEL_ORDER:
@@ -300,7 +306,7 @@ class AccountActions:
             if actor.user_id is None or not await self._credentials.totp_enabled(actor.user_id):
                 raise TotpRequired(setup=True)
             payload = {**payload, "second_factor": True}
-        pending = await self._confirmations.issue(actor.label, action, payload)
+        pending = await self._confirmations.issue(actor.label, action, self._bound(payload))
         return Proposal(
             pending.token,
             action,
@@ -308,6 +314,10 @@ class AccountActions:
             self._confirmations.ttl,
             totp=bool(payload.get("second_factor")),
         )
+
+    def _bound(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload tied to this deployment (when it has a name)."""
+        return {**payload, "deployment": self._deployment} if self._deployment else payload
 
     # -- panic parts ---------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ The user is told about their new role.
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
@@ -15,6 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from dishka.integrations.aiogram import FromDishka
 
+from telegram_frontend.bot.features.admin import deployment_roles as role_per_deployment
 from telegram_frontend.bot.features.admin.callbacks import (
     AUDIT_VIEW,
     USERS_VIEW,
@@ -52,7 +55,9 @@ from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.deployment_access import deployment_roles
 from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.deployments.registry import Deployments
 
 router = Router(name="admin")
 log = get_logger(__name__)
@@ -113,6 +118,7 @@ async def user_card(
     callback_data: UserCard,
     user: User,
     users: FromDishka[UserService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     """One user with the role changes that make sense for them, edited in place."""
     target = await users.get(callback_data.user_id)
@@ -120,7 +126,8 @@ async def user_card(
         await query.answer(_("There is no such user."), show_alert=True)
         return
     configured = target.id in users.admin_ids
-    text = user_card_text(target, configured, user.timezone)
+    grants = deployment_roles(target.deployment_roles) if deployments.several else ()
+    text = user_card_text(target, configured, user.timezone, grants)
     keyboard = user_card_keyboard(target, configured, callback_data.page)
     await edit_screen(query, paginate([text]), keyboard)
 
@@ -173,6 +180,7 @@ async def role_change_code(
     users: FromDishka[UserService],
     confirmations: FromDishka[ConfirmationService],
     credentials: FromDishka[CredentialsService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     """One attempt: a valid TOTP code applies the pending role change; anything else does not."""
     token = str((await state.get_data()).get("token", ""))
@@ -190,7 +198,7 @@ async def role_change_code(
     await message.answer(role_changed_text(target, role))
     if message.bot is not None:
         await _tell(message.bot, target, role)
-        await sync_user_menu(message.bot, target)
+        await sync_user_menu(message.bot, target, deployments)
 
 
 @router.callback_query(Confirm.filter(F.scope == ROLES_SCOPE), flags={"role": Role.ADMIN})
@@ -200,6 +208,7 @@ async def confirm_role_change(
     actor: Actor,
     users: FromDishka[UserService],
     confirmations: FromDishka[ConfirmationService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
@@ -231,7 +240,7 @@ async def confirm_role_change(
     await query.answer(_("Done."))
     await _tell_user(query, target, role)
     if query.bot is not None:
-        await sync_user_menu(query.bot, target)
+        await sync_user_menu(query.bot, target, deployments)
 
 
 async def _tell_user(query: CallbackQuery, target: User, role: Role) -> None:
@@ -293,6 +302,9 @@ async def audit_page(
     await edit_screen(query, paginate([text]), keyboard)
 
 
+@cache
 def get_router() -> Router:
-    """This feature's handlers, for the one router list in `bot/dispatcher.py`."""
-    return router
+    """/users, /audit and /role, for the one router list in `bot/dispatcher.py`."""
+    feature = Router(name="admin_feature")
+    feature.include_routers(router, role_per_deployment.router)
+    return feature

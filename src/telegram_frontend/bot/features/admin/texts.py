@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import b, code, esc, i, truncate, when
@@ -54,7 +54,10 @@ def user_button_label(user: User) -> str:
     return truncate(user_name(user), 40) + f" · {role_name(user.role)}"
 
 
-def user_card_text(target: User, configured_admin: bool, tz: str) -> str:
+def user_card_text(
+    target: User, configured_admin: bool, tz: str, grants: Iterable[tuple[str, Role]] = ()
+) -> str:
+    """The user's card; `grants` are roles given on single deployments (shown when several)."""
     lines = [
         "👤 " + b(user_name(target)) + f" ({code(target.id)})",
         _("Role: {role}").format(role=b(role_name(target.role))),
@@ -63,6 +66,9 @@ def user_card_text(target: User, configured_admin: bool, tz: str) -> str:
         ),
         _("Joined: {time}").format(time=esc(when(target.created_at, tz))),
     ]
+    granted = ", ".join(f"{esc(name)} {b(role_name(role.value))}" for name, role in grants)
+    if granted:
+        lines.append(_("On single deployments: {roles}").format(roles=granted))
     if configured_admin:
         lines.append(
             i(_("Admin by configuration (ADMIN_USER_IDS): the role cannot be changed here."))
@@ -99,6 +105,53 @@ def new_role_text(role: Role) -> str:
         return _("Your access to this bot was withdrawn.")
     return _("Your role is now {role}. Send /help to see what you can do.").format(
         role=b(role_name(role.value))
+    )
+
+
+# -- /role: a role on one deployment ------------------------------------------------------------
+
+
+def deployment_role_usage_text(names: Sequence[str]) -> str:
+    return "\n".join(
+        [
+            esc(_("Usage: /role USER_ID DEPLOYMENT viewer|trader|admin|default")),
+            esc(_("“default” clears the grant: the user's own role applies there again.")),
+            esc(_("Deployments: {names}").format(names=", ".join(names))),
+        ]
+    )
+
+
+def no_such_user_text() -> str:
+    return esc(_("There is no such user."))
+
+
+def _deployment_role_name(role: Role | None) -> str:
+    return role_name(role.value) if role is not None else _("their own role")
+
+
+def deployment_role_question(
+    target: User, deployment: str, role: Role | None, ttl_seconds: float
+) -> str:
+    return (
+        "❓ "
+        + _("Set the role of {user} on {deployment} to {role}?").format(
+            user=b(user_name(target)), deployment=b(deployment), role=b(_deployment_role_name(role))
+        )
+        + "\n"
+        + esc(_("This confirmation expires in {seconds} s.").format(seconds=int(ttl_seconds)))
+    )
+
+
+def deployment_role_set_text(target: User, deployment: str, role: Role | None) -> str:
+    return "✅ " + _("{user} on {deployment}: {role}.").format(
+        user=b(user_name(target)), deployment=b(deployment), role=b(_deployment_role_name(role))
+    )
+
+
+def new_deployment_role_text(deployment: str, role: Role | None) -> str:
+    """What the user is told (in their own language)."""
+    return _("Your role on {deployment} is now {role}. Send /help to see what you can do.").format(
+        deployment=b(deployment), role=b(_deployment_role_name(role))
     )
 
 

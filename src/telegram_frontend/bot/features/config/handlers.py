@@ -48,6 +48,7 @@ from telegram_frontend.services.account.actions import AccountActions
 from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.system_config import SYSTEM_SETTINGS, ConfigService
 from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.deployments.registry import Deployments
 
 router = Router(name="config")
 HISTORY_SHOWN = 5
@@ -112,6 +113,7 @@ async def preference(
     state: FSMContext,
     users: FromDishka[UserService],
     credentials: FromDishka[CredentialsService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if callback_data.action == "tz":
@@ -123,7 +125,7 @@ async def preference(
     if callback_data.action == "lang":
         user = await users.set_preferences(user.id, language=callback_data.arg)
         if query.bot is not None:
-            await sync_user_menu(query.bot, user)  # the command menu follows the language
+            await sync_user_menu(query.bot, user, deployments)  # the menu follows the language
     elif callback_data.action == "theme":
         user = await users.set_preferences(user.id, chart_theme=callback_data.arg)
     status = await credentials.status(user.id)

@@ -13,7 +13,9 @@ ORDERS_VIEW = "orders"  # the `Page.view` of the orders list
 class CancelOrder(CallbackData, prefix="aco"):
     symbol: str
     order_id: int
+    dep: str = ""
 
 
 class CancelSymbol(CallbackData, prefix="acs"):
     symbol: str
+    dep: str = ""

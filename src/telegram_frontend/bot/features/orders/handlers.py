@@ -35,6 +35,7 @@ from telegram_frontend.bot.features.orders.texts import (
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, STATE_KEY, Scope, Target
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
 from telegram_frontend.bot.ui.outcomes import confirmation_expired_text, failed_text
 from telegram_frontend.bot.ui.pages import edit_screen
@@ -45,8 +46,7 @@ from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
 from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.actions import AccountActions, Proposal
-from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.account.actions import Proposal
 from telegram_frontend.services.account.portfolio import OrderWithFills, PortfolioService
 from telegram_frontend.services.admin.system_config import ConfigService
 
@@ -82,10 +82,10 @@ async def _render(
     actor: Actor,
     user: User,
     page: int,
-    credentials: CredentialsService,
+    target: Target,
     config: ConfigService,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    account = await credentials.account_for(actor)
+    account = await target.deployment.credentials.account_for(actor)
     open_orders = await account.portfolio.open_orders(actor)
     allowed = await config.get("risk.allowed_symbols") or []
     symbols = sorted({str(s) for s in allowed} | {o.symbol for o in open_orders})
@@ -107,7 +107,8 @@ async def _render(
         notes,
     )
     can_cancel = actor.role.allows(Role.TRADER)
-    return text, orders_keyboard(open_page, open_orders, can_cancel, page, pages)
+    keyboard = orders_keyboard(open_page, open_orders, can_cancel, page, pages, target.dep)
+    return target.headed(text), keyboard
 
 
 @router.message(
@@ -115,6 +116,7 @@ async def _render(
     flags={
         "role": Role.VIEWER,
         "chat_action": "typing",
+        DEPLOYMENT_FLAG: Scope.ONLY,
         "command": CommandInfo("orders", "Open and recent orders; cancel them", order=22),
     },
 )
@@ -122,30 +124,31 @@ async def orders(
     message: Message,
     actor: Actor,
     user: User,
-    credentials: FromDishka[CredentialsService],
+    target: Target,
     config: FromDishka[ConfigService],
 ) -> None:
     try:
-        text, keyboard = await _render(actor, user, 0, credentials, config)
+        text, keyboard = await _render(actor, user, 0, target, config)
     except FrontendError as exc:
-        await message.answer(unavailable_text(exc.user_message))
+        await message.answer(target.headed(unavailable_text(exc.user_message)))
         return
     await message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(
-    Page.filter(F.view == ORDERS_VIEW), flags={"role": Role.VIEWER, "chat_action": "typing"}
+    Page.filter(F.view == ORDERS_VIEW),
+    flags={"role": Role.VIEWER, "chat_action": "typing", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def orders_page(
     query: CallbackQuery,
     callback_data: Page,
     actor: Actor,
     user: User,
-    credentials: FromDishka[CredentialsService],
+    target: Target,
     config: FromDishka[ConfigService],
 ) -> None:
     """Prev/Next: the same message, edited to show another page."""
-    text, keyboard = await _render(actor, user, callback_data.page, credentials, config)
+    text, keyboard = await _render(actor, user, callback_data.page, target, config)
     await edit_screen(query, paginate([text]), keyboard)
 
 
@@ -156,85 +159,90 @@ class SecondFactor(StatesGroup):
 
 
 async def _ask(
-    target: Message | None,
+    message: Message | None,
+    target: Target,
     question: str,
     proposal: Proposal,
     state: FSMContext,
     yes_text: str | None = None,
 ) -> None:
     """Offer the buttons ("Yes, cancel …" / "Keep it" for cancels), or, when TOTP is
-    required, ask for the code instead."""
-    if target is None:
+    required, ask for the code instead. The question names the deployment first."""
+    if message is None:
         return
+    question = target.headed(question, confirming=True)
     if proposal.totp:
         await state.set_state(SecondFactor.code)
-        await state.update_data(token=proposal.token)
-        await target.answer(question + "\n" + second_factor_prompt_text())
+        await state.update_data({"token": proposal.token, STATE_KEY: target.name})
+        await message.answer(question + "\n" + second_factor_prompt_text())
         return
-    keyboard = (
-        confirm_keyboard(ORDERS_SCOPE, proposal.token, yes_text, keep_label())
-        if yes_text is not None
-        else confirm_keyboard(ORDERS_SCOPE, proposal.token)
-    )
-    await target.answer(question, reply_markup=keyboard)
+    no_text = keep_label() if yes_text is not None else None
+    keyboard = confirm_keyboard(ORDERS_SCOPE, proposal.token, yes_text, no_text, target.dep)
+    await message.answer(question, reply_markup=keyboard)
 
 
 @router.message(
     SecondFactor.code,
     F.text,
     ~F.text.startswith("/"),
-    flags={"role": Role.TRADER, "chat_action": "typing"},
+    flags={"role": Role.TRADER, "chat_action": "typing", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def second_factor_code(
     message: Message,
     actor: Actor,
     user: User,
     state: FSMContext,
-    actions: FromDishka[AccountActions],
+    target: Target,
 ) -> None:
     """One attempt: the right code runs the order action; a wrong one does nothing."""
     token = str((await state.get_data()).get("token", ""))
     await state.clear()
     try:
-        result = await actions.confirm(actor, token, message.text or "")
+        result = await target.deployment.actions.confirm(actor, token, message.text or "")
     except ConfirmationExpired:
         await message.answer(confirmation_expired_text())
         return
     except FrontendError as exc:
         await message.answer(failed_text(exc.user_message))
         return
-    await message.answer(outcome_text(result, user.timezone))
+    await message.answer(target.headed(outcome_text(result, user.timezone)))
 
 
-@router.callback_query(CancelOrder.filter(), flags={"role": Role.TRADER})
+@router.callback_query(
+    CancelOrder.filter(), flags={"role": Role.TRADER, DEPLOYMENT_FLAG: Scope.ONE}
+)
 async def ask_cancel_order(
     query: CallbackQuery,
     callback_data: CancelOrder,
     actor: Actor,
     state: FSMContext,
-    actions: FromDishka[AccountActions],
+    target: Target,
 ) -> None:
-    proposal = await actions.propose_cancel_order(
+    proposal = await target.deployment.actions.propose_cancel_order(
         actor, callback_data.symbol, callback_data.order_id
     )
     question = cancel_order_question(
         callback_data.symbol, callback_data.order_id, proposal.ttl_seconds
     )
-    await _ask(_message_of(query), question, proposal, state, confirm_cancel_order_label())
+    label = confirm_cancel_order_label()
+    await _ask(_message_of(query), target, question, proposal, state, label)
     await query.answer()
 
 
-@router.callback_query(CancelSymbol.filter(), flags={"role": Role.TRADER})
+@router.callback_query(
+    CancelSymbol.filter(), flags={"role": Role.TRADER, DEPLOYMENT_FLAG: Scope.ONE}
+)
 async def ask_cancel_symbol(
     query: CallbackQuery,
     callback_data: CancelSymbol,
     actor: Actor,
     state: FSMContext,
-    actions: FromDishka[AccountActions],
+    target: Target,
 ) -> None:
-    proposal = await actions.propose_cancel_all(actor, callback_data.symbol)
+    proposal = await target.deployment.actions.propose_cancel_all(actor, callback_data.symbol)
     question = cancel_symbol_question(callback_data.symbol, proposal.ttl_seconds)
-    await _ask(_message_of(query), question, proposal, state, confirm_cancel_all_label())
+    label = confirm_cancel_all_label()
+    await _ask(_message_of(query), target, question, proposal, state, label)
     await query.answer()
 
 
@@ -243,21 +251,23 @@ def _message_of(query: CallbackQuery) -> Message | None:
 
 
 @router.callback_query(
-    Confirm.filter(F.scope == ORDERS_SCOPE), flags={"role": Role.TRADER, "chat_action": "typing"}
+    Confirm.filter(F.scope == ORDERS_SCOPE),
+    flags={"role": Role.TRADER, "chat_action": "typing", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def confirm_order_action(
     query: CallbackQuery,
     callback_data: Confirm,
     actor: Actor,
     user: User,
-    actions: FromDishka[AccountActions],
+    target: Target,
 ) -> None:
     """Run the confirmed cancel/place once; a stale or replayed token does nothing."""
+    actions = target.deployment.actions
     message = query.message if isinstance(query.message, Message) else None
     if not callback_data.yes:
         await actions.abandon(actor, callback_data.token)
         if message is not None:
-            await message.edit_text(nothing_done_text())
+            await message.edit_text(target.headed(nothing_done_text()))
         await query.answer(_("Nothing was done."))
         return
     try:
@@ -271,11 +281,11 @@ async def confirm_order_action(
         return
     except FrontendError as exc:
         if message is not None:
-            await message.edit_text(failed_text(exc.user_message))
+            await message.edit_text(target.headed(failed_text(exc.user_message)))
         await query.answer(_("It did not work."))
         return
     if message is not None:
-        await message.edit_text(outcome_text(result, user.timezone))
+        await message.edit_text(target.headed(outcome_text(result, user.timezone)))
     await query.answer(_("Done."))
 
 
@@ -301,6 +311,7 @@ def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None, str] | N
     Command("order"),
     flags={
         "role": Role.TRADER,
+        DEPLOYMENT_FLAG: Scope.ONE,
         "command": CommandInfo(
             "order",
             "Place a market or limit order",
@@ -314,10 +325,10 @@ async def place_order(
     command: CommandObject,
     actor: Actor,
     state: FSMContext,
-    credentials: FromDishka[CredentialsService],
-    actions: FromDishka[AccountActions],
+    target: Target,
 ) -> None:
     """Ask for confirmation; every check (risk limits, filters, mainnet) runs before sending."""
+    credentials, actions = target.deployment.credentials, target.deployment.actions
     parsed = _parse_order(command.args or "")
     if parsed is None:
         await message.answer(order_usage_text())
@@ -330,11 +341,11 @@ async def place_order(
         )
         _client, own = await credentials.client_for(actor)
     except FrontendError as exc:
-        await message.answer(failed_text(exc.user_message))
+        await message.answer(target.headed(failed_text(exc.user_message)))
         return
     assert proposal.order is not None
     question = place_question(proposal.order, own, proposal.ttl_seconds)
-    await _ask(message, question, proposal, state)
+    await _ask(message, target, question, proposal, state)
 
 
 def get_router() -> Router:

@@ -8,8 +8,11 @@ from telegram_frontend.core.i18n import _
 from telegram_frontend.services.account.actions import PanicChallenge, PanicItem, PanicReport
 
 
-def prompt_text(challenge: PanicChallenge, own_keys: bool) -> str:
-    """What will happen on which account, and the code to type (or: the authenticator's)."""
+def prompt_text(challenge: PanicChallenge, own_keys: bool, name: str | None = None) -> str:
+    """What will happen on which account, and the code to type (or: the authenticator's).
+
+    With `name` (a mainnet deployment among several) the name is typed before the code.
+    """
     seconds = int(challenge.ttl_seconds)
     lines = [
         "🛑 "
@@ -37,12 +40,28 @@ def prompt_text(challenge: PanicChallenge, own_keys: bool) -> str:
                 seconds=seconds, code=code(challenge.code)
             )
         )
+    if name is not None:
+        example = f"{name} {challenge.code}" if challenge.code else f"{name} 123456"
+        lines.append(
+            b(_("This is a MAINNET deployment."))
+            + " "
+            + _("Type its name, a space, then the code: {example}").format(example=code(example))
+        )
     lines.append(esc(_("A wrong code does nothing. /cancel leaves.")))
     return "\n".join(lines)
 
 
 def expired_text() -> str:
     return esc(_("This confirmation expired. Send /panic to start again."))
+
+
+def wrong_name_text(name: str) -> str:
+    return "❌ " + esc(
+        _(
+            "That is not the deployment's name ({name}); nothing was done. Send /panic {name} "
+            "to start again."
+        ).format(name=name)
+    )
 
 
 def wrong_code_text() -> str:

@@ -9,9 +9,11 @@ from telegram_frontend.services.trading.performance import Period
 
 class PerformancePeriod(CallbackData, prefix="pf"):
     period: Period
+    dep: str = ""  # the deployment ("" with one): see bot/ui/deployment_choice
 
 
 class PerformanceChart(CallbackData, prefix="pfc"):
     """The comparison chart of /performance for one period."""
 
     period: Period
+    dep: str = ""

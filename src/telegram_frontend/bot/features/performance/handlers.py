@@ -20,6 +20,7 @@ from telegram_frontend.bot.features.performance.texts import (
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, Scope, Target
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.formatters import paginate
@@ -28,7 +29,6 @@ from telegram_frontend.models import User
 from telegram_frontend.services.charts.inputs import StrategyComparison
 from telegram_frontend.services.charts.service import ChartService
 from telegram_frontend.services.trading.performance import Period
-from telegram_frontend.services.trading.service import TradingService
 
 router = Router(name="performance")
 chat_action.install(router.message, router.callback_query)
@@ -48,11 +48,11 @@ def parse_period(text: str | None) -> Period | None:
 
 
 async def _screen(
-    trading: TradingService, actor: Actor, period: Period
+    target: Target, actor: Actor, period: Period
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    found = await trading.performance(actor, period)
+    found = await target.deployment.trading.performance(actor, period)
     blocks = screen_blocks(found.items, period, found.unavailable)
-    return paginate(blocks), period_keyboard(period)
+    return paginate(target.head_blocks(blocks)), period_keyboard(period, target.dep)
 
 
 @router.message(
@@ -60,52 +60,49 @@ async def _screen(
     flags={
         "role": Role.VIEWER,
         "chat_action": "typing",
+        DEPLOYMENT_FLAG: Scope.ONE,
         "command": CommandInfo(
             "performance", "Strategy performance and ranking", "[24h|7d|30d|all]", order=31
         ),
     },
 )
 async def performance_command(
-    message: Message,
-    command: CommandObject,
-    actor: Actor,
-    trading: FromDishka[TradingService],
+    message: Message, command: CommandObject, actor: Actor, target: Target
 ) -> None:
     period = parse_period(command.args)
     if period is None:
         await message.answer(unknown_period_text(command.args or ""))
         return
-    pages, keyboard = await _screen(trading, actor, period)
+    pages, keyboard = await _screen(target, actor, period)
     await answer_pages(message, pages, keyboard)
 
 
 @router.callback_query(
-    PerformancePeriod.filter(), flags={"role": Role.VIEWER, "chat_action": "typing"}
+    PerformancePeriod.filter(),
+    flags={"role": Role.VIEWER, "chat_action": "typing", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def performance_period(
-    query: CallbackQuery,
-    callback_data: PerformancePeriod,
-    actor: Actor,
-    trading: FromDishka[TradingService],
+    query: CallbackQuery, callback_data: PerformancePeriod, actor: Actor, target: Target
 ) -> None:
-    pages, keyboard = await _screen(trading, actor, callback_data.period)
+    pages, keyboard = await _screen(target, actor, callback_data.period)
     await edit_screen(query, pages, keyboard, done_text=str(PERIOD_LABELS[callback_data.period]))
 
 
 @router.callback_query(
-    PerformanceChart.filter(), flags={"role": Role.VIEWER, "chat_action": "upload_photo"}
+    PerformanceChart.filter(),
+    flags={"role": Role.VIEWER, "chat_action": "upload_photo", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def performance_chart(
     query: CallbackQuery,
     callback_data: PerformanceChart,
     actor: Actor,
     user: User,
-    trading: FromDishka[TradingService],
+    target: Target,
     charts: FromDishka[ChartService],
 ) -> None:
     """The strategies side by side (P&L, win rate, drawdown) as a photo."""
     period = callback_data.period
-    found = await trading.performance(actor, period)
+    found = await target.deployment.trading.performance(actor, period)
     rows = [r for r in found.items if r.pnl is not None]
     if not rows or not isinstance(query.message, Message):
         await query.answer(_("No strategy has figures for this period yet."), show_alert=True)
@@ -123,7 +120,7 @@ async def performance_chart(
     )
     await query.message.answer_photo(
         BufferedInputFile(chart.png, filename="performance.png"),
-        caption=chart_caption(found.items, period),
+        caption=target.headed(chart_caption(found.items, period)),
     )
     await query.answer()
 

@@ -14,7 +14,8 @@ from telegram_frontend.core.i18n import _
 from telegram_frontend.services.trading.performance import Period
 
 
-def period_keyboard(period: Period) -> InlineKeyboardMarkup | None:
-    choices = [(str(PERIOD_LABELS[p]), PerformancePeriod(period=p).pack()) for p in Period]
-    chart = [button("📊 " + _("Chart"), PerformanceChart(period=period).pack())]
-    return markup([choice_row(choices, PerformancePeriod(period=period).pack()), chart])
+def period_keyboard(period: Period, dep: str = "") -> InlineKeyboardMarkup | None:
+    choices = [(str(PERIOD_LABELS[p]), PerformancePeriod(period=p, dep=dep).pack()) for p in Period]
+    chart = [button("📊 " + _("Chart"), PerformanceChart(period=period, dep=dep).pack())]
+    current = PerformancePeriod(period=period, dep=dep).pack()
+    return markup([choice_row(choices, current), chart])

@@ -13,7 +13,6 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from dishka import AsyncContainer
-from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.bot.features.portfolio.callbacks import AllocationChart
 from telegram_frontend.bot.features.portfolio.keyboards import allocation_keyboard
@@ -28,17 +27,16 @@ from telegram_frontend.bot.features.portfolio.texts import (
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, Scope, Target
 from telegram_frontend.bot.ui.pages import answer_pages
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.formatters import Block, paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.account.portfolio import Portfolio
 from telegram_frontend.services.charts.inputs import AllocationSlice, Theme
 from telegram_frontend.services.charts.service import ChartService
-from telegram_frontend.services.trading.service import TradingService
 
 router = Router(name="portfolio")
 chat_action.install(router.message, router.callback_query)
@@ -49,34 +47,30 @@ chat_action.install(router.message, router.callback_query)
     flags={
         "role": Role.VIEWER,
         "chat_action": "typing",
+        DEPLOYMENT_FLAG: Scope.ONLY,
         "command": CommandInfo(
             "portfolio", "Balances in USDT and the strategies' balances", order=20
         ),
     },
 )
-async def portfolio(
-    message: Message,
-    actor: Actor,
-    user: User,
-    credentials: FromDishka[CredentialsService],
-    trading: FromDishka[TradingService],
-) -> None:
+async def portfolio(message: Message, actor: Actor, user: User, target: Target) -> None:
     """The Binance account valued now, then the strategies' virtual balances."""
     blocks: list[Block] = []
     chart_button: InlineKeyboardMarkup | None = None
+    credentials, trading = target.deployment.credentials, target.deployment.trading
     try:
         account = await credentials.account_for(actor)
         held = await account.portfolio.portfolio(actor)
         blocks += portfolio_blocks(held, account.own_keys, user.timezone)
         if held.holdings:
-            chart_button = allocation_keyboard()
+            chart_button = allocation_keyboard(target.dep)
     except FrontendError as exc:
         blocks.append(binance_problem_block(exc))
     try:
         blocks += strategy_balance_blocks(await trading.list_strategies(actor))
     except FrontendError as exc:
         blocks.append(problem_block(exc.user_message))
-    await answer_pages(message, paginate(blocks), chart_button)
+    await answer_pages(message, paginate(target.head_blocks(blocks)), chart_button)
 
 
 def _slices(held: Portfolio) -> list[AllocationSlice]:
@@ -89,17 +83,18 @@ def _slices(held: Portfolio) -> list[AllocationSlice]:
 
 
 @router.callback_query(
-    AllocationChart.filter(), flags={"role": Role.VIEWER, "chat_action": "upload_photo"}
+    AllocationChart.filter(),
+    flags={"role": Role.VIEWER, "chat_action": "upload_photo", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def allocation_chart(
     query: CallbackQuery,
     actor: Actor,
     user: User,
+    target: Target,
     dishka_container: AsyncContainer,
-    credentials: FromDishka[CredentialsService],
 ) -> None:
     """A donut of the holdings by value, as a photo with a short caption."""
-    account = await credentials.account_for(actor)
+    account = await target.deployment.credentials.account_for(actor)
     held = await account.portfolio.portfolio(actor)
     slices = _slices(held)
     if not slices or not isinstance(query.message, Message):
@@ -120,7 +115,7 @@ async def allocation_chart(
     )
     await query.message.answer_photo(
         BufferedInputFile(chart.png, filename="allocation.png"),
-        caption=allocation_caption(account.own_keys, held),
+        caption=target.headed(allocation_caption(account.own_keys, held)),
     )
 
 
@@ -128,17 +123,17 @@ async def allocation_chart(
     Command("positions"),
     flags={
         "role": Role.VIEWER,
+        DEPLOYMENT_FLAG: Scope.ONLY,
         "command": CommandInfo("positions", "Open positions of the strategies", order=21),
     },
 )
-async def positions(
-    message: Message, actor: Actor, user: User, trading: FromDishka[TradingService]
-) -> None:
+async def positions(message: Message, actor: Actor, user: User, target: Target) -> None:
     try:
-        blocks = positions_blocks(await trading.positions(actor), user.timezone)
+        found = await target.deployment.trading.positions(actor)
+        blocks = positions_blocks(found, user.timezone)
     except FrontendError as exc:
         blocks = positions_unavailable_blocks(exc.user_message)
-    for part in paginate(blocks):
+    for part in paginate(target.head_blocks(blocks)):
         await message.answer(part)
 
 

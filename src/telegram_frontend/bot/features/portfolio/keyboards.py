@@ -9,7 +9,7 @@ from telegram_frontend.bot.ui.keyboards import button
 from telegram_frontend.core.i18n import _
 
 
-def allocation_keyboard() -> InlineKeyboardMarkup:
+def allocation_keyboard(dep: str = "") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        inline_keyboard=[[button("📊 " + _("Allocation"), AllocationChart().pack())]]
+        inline_keyboard=[[button("📊 " + _("Allocation"), AllocationChart(dep=dep).pack())]]
     )

@@ -9,6 +9,7 @@ class IndicatorRefresh(CallbackData, prefix="irf"):
     """Ask to refresh; `ref` is a `strategy_ref` ("" for every monitored pair)."""
 
     ref: str
+    dep: str = ""  # the deployment ("" with one): see bot/ui/deployment_choice
 
 
 class IndicatorRefreshConfirm(CallbackData, prefix="irk"):
@@ -16,3 +17,4 @@ class IndicatorRefreshConfirm(CallbackData, prefix="irk"):
 
     token: str
     ok: bool
+    dep: str = ""

@@ -19,6 +19,7 @@ from telegram_frontend.bot.features.signals.texts import (
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, Scope, Target
 from telegram_frontend.bot.ui.keyboards import button, confirm_row, markup
 from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages
@@ -30,18 +31,18 @@ from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.trading.service import TradingService
-from telegram_frontend.services.trading.signals import REFRESH_ACTION, SignalService
+from telegram_frontend.services.trading.signals import REFRESH_ACTION
 
 router = Router(name="signals")
 chat_action.install(router.message, router.callback_query)
 
 
-def _refresh_keyboard(strategy_id: str | None, role: Role) -> InlineKeyboardMarkup | None:
+def _refresh_keyboard(strategy_id: str | None, role: Role, dep: str) -> InlineKeyboardMarkup | None:
     if not role.allows(Role.ADMIN):
         return None
-    ref = strategy_ref(strategy_id) if strategy_id else ""
+    ref = strategy_ref(strategy_id, dep) if strategy_id else ""
     label = "🔄 " + _("Refresh indicators")
-    return markup([[button(label, IndicatorRefresh(ref=ref).pack())]])
+    return markup([[button(label, IndicatorRefresh(ref=ref, dep=dep).pack())]])
 
 
 @router.message(
@@ -49,22 +50,21 @@ def _refresh_keyboard(strategy_id: str | None, role: Role) -> InlineKeyboardMark
     flags={
         "role": Role.VIEWER,
         "chat_action": "typing",
+        DEPLOYMENT_FLAG: Scope.ONE,
         "command": CommandInfo(
             "signals", "Why a strategy is not trading: its recent decisions", "[id]", order=32
         ),
     },
 )
 async def signals_command(
-    message: Message,
-    command: CommandObject,
-    actor: Actor,
-    user: User,
-    signals: FromDishka[SignalService],
+    message: Message, command: CommandObject, actor: Actor, user: User, target: Target
 ) -> None:
     """Every instance without an argument; one strategy with `macd:<id>` or a bare id."""
+    signals = target.deployment.signals
     report = await signals.signals(actor, (command.args or "").strip() or None)
-    pages = paginate(report_blocks(report, user.timezone))
-    await answer_pages(message, pages, _refresh_keyboard(report.strategy_id, actor.role))
+    pages = paginate(target.head_blocks(report_blocks(report, user.timezone)))
+    keyboard = _refresh_keyboard(report.strategy_id, actor.role, target.dep)
+    await answer_pages(message, pages, keyboard)
 
 
 async def _resolve(trading: TradingService, actor: Actor, ref: str) -> str | None:
@@ -72,41 +72,46 @@ async def _resolve(trading: TradingService, actor: Actor, ref: str) -> str | Non
     return await resolve_ref(trading, actor, ref) if ref else None
 
 
-@router.callback_query(IndicatorRefresh.filter(), flags={"role": Role.ADMIN})
+@router.callback_query(
+    IndicatorRefresh.filter(), flags={"role": Role.ADMIN, DEPLOYMENT_FLAG: Scope.ONE}
+)
 async def ask_to_refresh(
     query: CallbackQuery,
     callback_data: IndicatorRefresh,
     actor: Actor,
-    trading: FromDishka[TradingService],
+    target: Target,
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
     """Never on the first tap: a confirmation whose token keeps the target server-side."""
     if not isinstance(query.message, Message):
         await query.answer(_("This message is too old; send the command again."), show_alert=True)
         return
-    strategy_id = await _resolve(trading, actor, callback_data.ref)
+    strategy_id = await _resolve(target.deployment.trading, actor, callback_data.ref)
     pending = await confirmations.issue(
-        actor.label, REFRESH_ACTION, {"strategy_id": strategy_id or ""}
+        actor.label, REFRESH_ACTION, target.stamp({"strategy_id": strategy_id or ""})
     )
     keyboard = markup(
         [
             confirm_row(
-                IndicatorRefreshConfirm(token=pending.token, ok=True).pack(),
-                IndicatorRefreshConfirm(token=pending.token, ok=False).pack(),
+                IndicatorRefreshConfirm(token=pending.token, ok=True, dep=target.dep).pack(),
+                IndicatorRefreshConfirm(token=pending.token, ok=False, dep=target.dep).pack(),
                 _("Refresh"),
             )
         ]
     )
-    await query.message.answer(refresh_question(strategy_id), reply_markup=keyboard)
+    question = target.headed(refresh_question(strategy_id), confirming=True)
+    await query.message.answer(question, reply_markup=keyboard)
     await query.answer()
 
 
-@router.callback_query(IndicatorRefreshConfirm.filter(), flags={"role": Role.ADMIN})
+@router.callback_query(
+    IndicatorRefreshConfirm.filter(), flags={"role": Role.ADMIN, DEPLOYMENT_FLAG: Scope.ONE}
+)
 async def confirm_refresh(
     query: CallbackQuery,
     callback_data: IndicatorRefreshConfirm,
     actor: Actor,
-    signals: FromDishka[SignalService],
+    target: Target,
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
@@ -114,25 +119,26 @@ async def confirm_refresh(
         pending = await confirmations.consume(actor.label, callback_data.token)
         if pending.action != REFRESH_ACTION:
             raise ConfirmationExpired()
+        target.check_owns(pending.payload)
     except ConfirmationExpired as exc:
         await query.answer(exc.user_message, show_alert=True)
         return
     if not callback_data.ok:
         await query.answer(_("Cancelled"))
         if message is not None:
-            await message.edit_text(cancelled_text())
+            await message.edit_text(target.headed(cancelled_text()))
         return
     strategy_id = str(pending.payload.get("strategy_id") or "") or None
     try:
-        target = await signals.refresh_indicators(actor, strategy_id)
+        refreshed = await target.deployment.signals.refresh_indicators(actor, strategy_id)
     except FrontendError as exc:
         await query.answer(_("Not done"))
         if message is not None:
-            await message.edit_text(failed_text(exc.user_message))
+            await message.edit_text(target.headed(failed_text(exc.user_message)))
         return
     await query.answer(_("Done"))
     if message is not None:
-        await message.edit_text(refreshed_text(target))
+        await message.edit_text(target.headed(refreshed_text(refreshed)))
 
 
 def get_router() -> Router:

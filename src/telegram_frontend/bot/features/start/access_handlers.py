@@ -27,6 +27,7 @@ from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.text_safety import clean_name
 from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.users import AlreadyDecided, UserService
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import localized
 from telegram_frontend.services.notifications.types import Audience, Notice, NoticeType
@@ -90,6 +91,7 @@ async def decide(
     actor: Actor,
     users: FromDishka[UserService],
     notifications: FromDishka[NotificationService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     """Apply the decision once, tell the user, and replace the buttons with the outcome.
 
@@ -112,7 +114,7 @@ async def decide(
     if isinstance(query.message, Message):
         await query.message.edit_text(decided_text(user, role, actor.name))
     assert query.bot is not None
-    await sync_user_menu(query.bot, user)
+    await sync_user_menu(query.bot, user, deployments)
     await notifications.notify_now(_decision_notice(user.id, role, query.id))
 
 

@@ -21,10 +21,13 @@ from telegram_frontend.bot.features.start.texts import (
 )
 from telegram_frontend.bot.middlewares.access_gate import PUBLIC
 from telegram_frontend.bot.ui.command_catalog import CommandInfo, commands, visible_to
+from telegram_frontend.bot.ui.deployment_choice import best_role
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.formatters import paginate
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.access_requests import AccessRequests
+from telegram_frontend.services.admin.users import actor_of
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.notifications.service import NotificationService
 
 router = Router(name="start")
@@ -54,13 +57,25 @@ async def start(
     Command("help"),
     flags={"role": PUBLIC, "command": CommandInfo("help", "The commands you can use", order=1)},
 )
-async def help_command(message: Message, user: User | None) -> None:
-    """Lists exactly the commands this user's role allows, from the handlers' own flags."""
+async def help_command(
+    message: Message, user: User | None, deployments: FromDishka[Deployments]
+) -> None:
+    """Lists exactly the commands this user's role allows, from the handlers' own flags.
+
+    With several deployments a command that works on one shows `[deployment]` first, and the
+    best role the user holds on any deployment decides whether it is listed.
+    """
     role = Role(user.role) if user is not None else None
-    if role is None or not role.allows(Role.VIEWER):
+    if user is None or role is None or not role.allows(Role.VIEWER):
         await message.answer(ask_for_access_text())
         return
-    for part in paginate(help_lines(visible_to(commands(), role), role)):
+    actor, several = actor_of(user), deployments.several
+    listed = visible_to(
+        commands(), role, scoped_role=best_role(actor, deployments), several=several
+    )
+    names = deployments.names() if several else []
+    grants = [(name, held) for name, held in actor.deployment_roles if name in names]
+    for part in paginate(help_lines(listed, role, names, grants)):
         await message.answer(part)
 
 

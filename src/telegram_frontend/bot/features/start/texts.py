@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.core.access import Role
@@ -47,13 +47,33 @@ def ask_for_access_text() -> str:
     return _("Send /start to ask an administrator for access.")
 
 
-def help_lines(commands: Iterable[CommandInfo], role: Role) -> list[str]:
-    """The commands `role` may use, one a line, and the role itself; ready for `paginate`."""
+def help_lines(
+    commands: Iterable[CommandInfo],
+    role: Role,
+    deployments: Sequence[str] | None = None,
+    grants: Iterable[tuple[str, Role]] = (),
+) -> list[str]:
+    """The commands `role` may use, one a line, and the role itself; ready for `paginate`.
+
+    `deployments` (their names, when there are several) adds how to name one; `grants` are
+    the roles the user holds on single deployments.
+    """
     lines = [b(_("Commands you can use"))]
     for info in commands:
         usage = f" {esc(info.usage)}" if info.usage else ""
         lines.append(f"/{info.name}{usage} — {esc(_(info.description))}")
+    if deployments:
+        names = ", ".join(code(name) for name in deployments)
+        lines.append(
+            "\n"
+            + _("Deployments: {names}. Name one first to act on it, e.g. {example}.").format(
+                names=names, example=code(f"/status {deployments[-1]}")
+            )
+        )
     lines.append("\n" + _("Your role: {role}").format(role=code(role.value)))
+    granted = ", ".join(f"{esc(name)} {code(held.value)}" for name, held in grants)
+    if granted:
+        lines.append(_("On single deployments: {roles}").format(roles=granted))
     return lines
 
 

@@ -17,6 +17,7 @@ class StrategyPage(CallbackData, prefix="sgl"):
     """A page of the strategy list."""
 
     page: int
+    dep: str = ""  # the deployment ("" with one): see bot/ui/deployment_choice
 
 
 class CardAction(enum.StrEnum):
@@ -32,6 +33,7 @@ class StrategyCard(CallbackData, prefix="sg"):
 
     action: CardAction
     ref: str
+    dep: str = ""
 
 
 class StrategyConfirm(CallbackData, prefix="sgk"):
@@ -39,3 +41,4 @@ class StrategyConfirm(CallbackData, prefix="sgk"):
 
     token: str
     ok: bool
+    dep: str = ""

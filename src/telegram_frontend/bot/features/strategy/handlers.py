@@ -40,6 +40,7 @@ from telegram_frontend.bot.features.strategy.texts import (
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, STATE_KEY, Scope, Target
 from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
 from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
@@ -55,7 +56,7 @@ from telegram_frontend.core.errors import (
 from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
-from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
+from telegram_frontend.services.account.credentials import TotpRequired
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.charts.inputs import EquityPoint as ChartPoint
 from telegram_frontend.services.charts.inputs import Theme
@@ -83,15 +84,15 @@ class StopCode(StatesGroup):
 
 
 async def _list_screen(
-    trading: TradingService, actor: Actor, page: int
+    target: Target, actor: Actor, page: int
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    found = await trading.list_strategies(actor)
+    found = await target.deployment.trading.list_strategies(actor)
     strategies = found.items
     pages = page_count(len(strategies), PAGE_SIZE)
     page = clamp_page(page, pages)
     shown = strategies[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     blocks = list_blocks(strategies, shown, found.unavailable, page, pages)
-    return paginate(blocks), list_keyboard(shown, page, pages)
+    return paginate(target.head_blocks(blocks)), list_keyboard(shown, page, pages, target.dep)
 
 
 async def _last_signal(
@@ -120,8 +121,9 @@ async def _week_figures(
 
 
 async def _card_screen(
-    trading: TradingService, actor: Actor, user: User, strategy_id: str
+    target: Target, actor: Actor, user: User, strategy_id: str
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    trading = target.deployment.trading
     strategy = await trading.get_strategy(actor, strategy_id)
     signal, week = await asyncio.gather(
         _last_signal(trading, actor, strategy), _week_figures(trading, actor, strategy)
@@ -130,7 +132,8 @@ async def _card_screen(
     blocks = card_blocks(
         strategy, signal, user.timezone, show_controls_note=trader, figures_of_week=week
     )
-    return paginate(blocks), card_keyboard(strategy, actor.role)
+    pages = paginate(target.head_blocks(blocks))
+    return pages, card_keyboard(strategy, actor.role, target.dep)
 
 
 @router.message(
@@ -138,67 +141,65 @@ async def _card_screen(
     flags={
         "role": Role.VIEWER,
         "chat_action": SLOW,
+        DEPLOYMENT_FLAG: Scope.ONE,
         "command": CommandInfo("strategy", "Strategies: cards, start and stop", "[id]", order=30),
     },
 )
 async def strategy_command(
-    message: Message,
-    command: CommandObject,
-    actor: Actor,
-    user: User,
-    trading: FromDishka[TradingService],
+    message: Message, command: CommandObject, actor: Actor, user: User, target: Target
 ) -> None:
     """Without an argument the list; with a strategy id its card."""
     wanted = (command.args or "").strip()
     if wanted:
-        pages, keyboard = await _card_screen(trading, actor, user, wanted)
+        pages, keyboard = await _card_screen(target, actor, user, wanted)
     else:
-        pages, keyboard = await _list_screen(trading, actor, 0)
+        pages, keyboard = await _list_screen(target, actor, 0)
     await answer_pages(message, pages, keyboard)
 
 
-@router.callback_query(StrategyPage.filter(), flags={"role": Role.VIEWER, "chat_action": SLOW})
+@router.callback_query(
+    StrategyPage.filter(),
+    flags={"role": Role.VIEWER, "chat_action": SLOW, DEPLOYMENT_FLAG: Scope.ONE},
+)
 async def strategy_page(
-    query: CallbackQuery,
-    callback_data: StrategyPage,
-    actor: Actor,
-    trading: FromDishka[TradingService],
+    query: CallbackQuery, callback_data: StrategyPage, actor: Actor, target: Target
 ) -> None:
-    pages, keyboard = await _list_screen(trading, actor, callback_data.page)
+    pages, keyboard = await _list_screen(target, actor, callback_data.page)
     await edit_screen(query, pages, keyboard)
 
 
 @router.callback_query(
     StrategyCard.filter(F.action.in_({CardAction.OPEN, CardAction.REFRESH})),
-    flags={"role": Role.VIEWER, "chat_action": SLOW},
+    flags={"role": Role.VIEWER, "chat_action": SLOW, DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def strategy_card(
     query: CallbackQuery,
     callback_data: StrategyCard,
     actor: Actor,
     user: User,
-    trading: FromDishka[TradingService],
+    target: Target,
 ) -> None:
     """Open a card from the list, or refresh it, in place."""
-    strategy_id = await resolve_ref(trading, actor, callback_data.ref)
-    pages, keyboard = await _card_screen(trading, actor, user, strategy_id)
+    strategy_id = await resolve_ref(target.deployment.trading, actor, callback_data.ref)
+    pages, keyboard = await _card_screen(target, actor, user, strategy_id)
     done = _("Updated") if callback_data.action is CardAction.REFRESH else _("Opened")
     await edit_screen(query, pages, keyboard, done_text=done)
 
 
 @router.callback_query(
     StrategyCard.filter(F.action == CardAction.CHART),
-    flags={"role": Role.VIEWER, "chat_action": "upload_photo"},
+    flags={"role": Role.VIEWER, "chat_action": "upload_photo", DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def strategy_chart(
     query: CallbackQuery,
     callback_data: StrategyCard,
     actor: Actor,
     user: User,
-    trading: FromDishka[TradingService],
+    target: Target,
     charts: FromDishka[ChartService],
 ) -> None:
     """The equity curve of the last 7 days as a photo under the card."""
+    trading = target.deployment.trading
     strategy_id = await resolve_ref(trading, actor, callback_data.ref)
     points = await trading.equity_series(actor, strategy_id)
     if not points or not isinstance(query.message, Message):
@@ -213,25 +214,26 @@ async def strategy_chart(
         theme=theme,
     )
     await query.message.answer_photo(
-        BufferedInputFile(chart.png, filename="equity.png"), caption=equity_caption(strategy_id)
+        BufferedInputFile(chart.png, filename="equity.png"),
+        caption=target.headed(equity_caption(strategy_id)),
     )
     await query.answer()
 
 
 @router.callback_query(
     StrategyCard.filter(F.action.in_({CardAction.START, CardAction.STOP})),
-    flags={"role": Role.TRADER},
+    flags={"role": Role.TRADER, DEPLOYMENT_FLAG: Scope.ONE},
 )
 async def ask_to_switch(
     query: CallbackQuery,
     callback_data: StrategyCard,
     actor: Actor,
     state: FSMContext,
-    trading: FromDishka[TradingService],
+    target: Target,
     confirmations: FromDishka[ConfirmationService],
-    credentials: FromDishka[CredentialsService],
 ) -> None:
     """Start/Stop tapped: a plain sentence if it cannot be done, else a confirmation."""
+    trading, credentials = target.deployment.trading, target.deployment.credentials
     start = callback_data.action is CardAction.START
     strategy_id = await resolve_ref(trading, actor, callback_data.ref)
     strategy = await trading.get_strategy(actor, strategy_id)
@@ -240,52 +242,54 @@ async def ask_to_switch(
         return
     if not strategy.can_start_stop:
         await query.answer()
-        await query.message.answer(cannot_switch_text(strategy))
+        await query.message.answer(target.headed(cannot_switch_text(strategy)))
         return
+    payload = target.stamp({"strategy_id": strategy.id})
+    question = target.headed(confirm_text(strategy, start, confirmations.ttl), confirming=True)
     if not start and await credentials.totp_required_for_actions(actor):
         if not await credentials.totp_enabled(actor.user_id):
             await query.answer(TotpRequired(setup=True).user_message, show_alert=True)
             return
-        pending = await confirmations.issue(
-            actor.label, ACTIONS[False], {"strategy_id": strategy.id}
-        )
+        pending = await confirmations.issue(actor.label, ACTIONS[False], payload)
         await state.set_state(StopCode.code)
-        await state.update_data(token=pending.token)
-        await query.message.answer(
-            confirm_text(strategy, start, confirmations.ttl) + "\n" + second_factor_prompt_text()
-        )
+        await state.update_data({"token": pending.token, STATE_KEY: target.name})
+        await query.message.answer(question + "\n" + second_factor_prompt_text())
         await query.answer()
         return
-    pending = await confirmations.issue(actor.label, ACTIONS[start], {"strategy_id": strategy.id})
-    keyboard = confirm_keyboard(pending.token, start)
-    await query.message.answer(
-        confirm_text(strategy, start, confirmations.ttl), reply_markup=keyboard
-    )
+    pending = await confirmations.issue(actor.label, ACTIONS[start], payload)
+    keyboard = confirm_keyboard(pending.token, start, target.dep)
+    await query.message.answer(question, reply_markup=keyboard)
     await query.answer()
 
 
-@router.message(StopCode.code, F.text, ~F.text.startswith("/"), flags={"role": Role.TRADER})
+@router.message(
+    StopCode.code,
+    F.text,
+    ~F.text.startswith("/"),
+    flags={"role": Role.TRADER, DEPLOYMENT_FLAG: Scope.ONE},
+)
 async def stop_code(
     message: Message,
     actor: Actor,
     state: FSMContext,
-    trading: FromDishka[TradingService],
+    target: Target,
     confirmations: FromDishka[ConfirmationService],
-    credentials: FromDishka[CredentialsService],
 ) -> None:
     """One attempt: a valid TOTP code stops the strategy; anything else does nothing."""
+    trading, credentials = target.deployment.trading, target.deployment.credentials
     token = str((await state.get_data()).get("token", ""))
     await state.clear()
     try:
         pending = await confirmations.consume(actor.label, token)
         if pending.action != ACTIONS[False]:
             raise ConfirmationExpired()
+        target.check_owns(pending.payload)
         await credentials.check_second_factor(actor, message.text or "", ACTIONS[False])
         strategy = await trading.stop_strategy(actor, str(pending.payload.get("strategy_id", "")))
     except FrontendError as exc:
         await message.answer(failed_text(exc.user_message))
         return
-    await message.answer(switched_text(strategy, False))
+    await message.answer(target.headed(switched_text(strategy, False)))
 
 
 def _carries(message: Message, data: str | None) -> bool:
@@ -294,20 +298,25 @@ def _carries(message: Message, data: str | None) -> bool:
     return any(button.callback_data == data for row in rows for button in row)
 
 
-@router.callback_query(StrategyConfirm.filter(), flags={"role": Role.TRADER, "chat_action": SLOW})
+@router.callback_query(
+    StrategyConfirm.filter(),
+    flags={"role": Role.TRADER, "chat_action": SLOW, DEPLOYMENT_FLAG: Scope.ONE},
+)
 async def confirm_switch(
     query: CallbackQuery,
     callback_data: StrategyConfirm,
     actor: Actor,
-    trading: FromDishka[TradingService],
+    target: Target,
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
     """Consume the token once, then act; the confirmation message becomes the outcome."""
+    trading = target.deployment.trading
     message = query.message if isinstance(query.message, Message) else None
     try:
         pending = await confirmations.consume(actor.label, callback_data.token)
         if pending.action not in ACTIONS.values():
             raise ConfirmationExpired()
+        target.check_owns(pending.payload)
     except ConfirmationExpired as exc:
         await query.answer(exc.user_message, show_alert=True)
         if message is not None and _carries(message, query.data):  # not for crafted data
@@ -316,7 +325,7 @@ async def confirm_switch(
     if not callback_data.ok:
         await query.answer(_("Cancelled"))
         if message is not None:
-            await message.edit_text(cancelled_text())
+            await message.edit_text(target.headed(cancelled_text()))
         return
     start = pending.action == ACTIONS[True]
     strategy_id = str(pending.payload.get("strategy_id", ""))
@@ -327,16 +336,16 @@ async def confirm_switch(
     except AlreadyInState as exc:  # a repeated switch: nothing to do, nothing wrong
         await query.answer(_("Nothing to change"))
         if message is not None:
-            await message.edit_text(already_text(exc.user_message))
+            await message.edit_text(target.headed(already_text(exc.user_message)))
         return
     except FrontendError as exc:
         await query.answer(_("Not done"), show_alert=False)
         if message is not None:
-            await message.edit_text(failed_text(exc.user_message))
+            await message.edit_text(target.headed(failed_text(exc.user_message)))
         return
     await query.answer(_("Started") if start else _("Stopped"))
     if message is not None:
-        await message.edit_text(switched_text(strategy, start))
+        await message.edit_text(target.headed(switched_text(strategy, start)))
 
 
 def get_router() -> Router:

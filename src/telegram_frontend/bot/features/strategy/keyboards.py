@@ -27,25 +27,28 @@ from telegram_frontend.core.i18n import _
 from telegram_frontend.services.trading.records import Strategy, StrategyKind
 
 
-def list_keyboard(shown: Sequence[Strategy], page: int, pages: int) -> InlineKeyboardMarkup | None:
+def list_keyboard(
+    shown: Sequence[Strategy], page: int, pages: int, dep: str = ""
+) -> InlineKeyboardMarkup | None:
     rows: list[Row] = [
         [
             button(
-                button_label(s), StrategyCard(action=CardAction.OPEN, ref=strategy_ref(s.id)).pack()
+                button_label(s),
+                StrategyCard(action=CardAction.OPEN, ref=strategy_ref(s.id, dep), dep=dep).pack(),
             )
         ]
         for s in shown
     ]
-    rows.append(pagination_row(page, pages, lambda p: StrategyPage(page=p).pack()))
+    rows.append(pagination_row(page, pages, lambda p: StrategyPage(page=p, dep=dep).pack()))
     return markup(rows)
 
 
-def card_keyboard(strategy: Strategy, role: Role) -> InlineKeyboardMarkup | None:
+def card_keyboard(strategy: Strategy, role: Role, dep: str = "") -> InlineKeyboardMarkup | None:
     """Start/Stop where role and backend allow it, Refresh, Chart (MACD), back to the list."""
-    ref = strategy_ref(strategy.id)
+    ref = strategy_ref(strategy.id, dep)
 
     def data(action: CardAction) -> str:
-        return StrategyCard(action=action, ref=ref).pack()
+        return StrategyCard(action=action, ref=ref, dep=dep).pack()
 
     controls: Row = []
     if role.allows(Role.TRADER) and strategy.can_start_stop:
@@ -56,16 +59,16 @@ def card_keyboard(strategy: Strategy, role: Role) -> InlineKeyboardMarkup | None
     tools: Row = [refresh_button(data(CardAction.REFRESH))]
     if strategy.kind is StrategyKind.MACD:
         tools.append(button("📈 " + _("Chart"), data(CardAction.CHART)))
-    back = [button("◀ " + _("All strategies"), StrategyPage(page=0).pack())]
+    back = [button("◀ " + _("All strategies"), StrategyPage(page=0, dep=dep).pack())]
     return markup([controls, tools, back])
 
 
-def confirm_keyboard(token: str, start: bool) -> InlineKeyboardMarkup | None:
+def confirm_keyboard(token: str, start: bool, dep: str = "") -> InlineKeyboardMarkup | None:
     return markup(
         [
             confirm_row(
-                StrategyConfirm(token=token, ok=True).pack(),
-                StrategyConfirm(token=token, ok=False).pack(),
+                StrategyConfirm(token=token, ok=True, dep=dep).pack(),
+                StrategyConfirm(token=token, ok=False, dep=dep).pack(),
                 _("Start") if start else _("Stop"),
             )
         ]

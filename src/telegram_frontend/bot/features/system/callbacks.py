@@ -17,3 +17,4 @@ class Screen(enum.StrEnum):
 
 class ScreenRefresh(CallbackData, prefix="sys"):
     screen: Screen
+    dep: str = ""  # the deployment shown ("" with one deployment, or every one on /status)

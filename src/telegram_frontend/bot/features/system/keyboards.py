@@ -21,8 +21,8 @@ GRAFANA_DASHBOARDS = {
 }
 
 
-def refresh_keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    return markup([refresh_row(ScreenRefresh(screen=screen).pack())])
+def refresh_keyboard(screen: Screen, dep: str = "") -> InlineKeyboardMarkup | None:
+    return markup([refresh_row(ScreenRefresh(screen=screen, dep=dep).pack())])
 
 
 def dashboards_keyboard(

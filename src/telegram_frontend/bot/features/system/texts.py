@@ -153,7 +153,8 @@ def _trading_lines(glance: TradingGlance, tz: str) -> list[str]:
     return lines
 
 
-def status_blocks(overview: StatusOverview, tz: str) -> list[Block]:
+def status_blocks(overview: StatusOverview, tz: str, title: str | None = None) -> list[Block]:
+    """The /status screen; `title` (a deployment's) replaces "System status" when given."""
     snapshot = overview.system
     services = "\n".join(service_line(s) for s in snapshot.services)
     data = [b(_("Market data")), freshness_line(snapshot)]
@@ -168,7 +169,7 @@ def status_blocks(overview: StatusOverview, tz: str) -> list[Block]:
             )
         )
     return [
-        text_block(_headline(_("System status"), snapshot, tz)),
+        text_block(_headline(title or _("System status"), snapshot, tz)),
         text_block(""),
         text_block(b(_("Services")) + "\n" + services),
         text_block(""),
@@ -177,6 +178,18 @@ def status_blocks(overview: StatusOverview, tz: str) -> list[Block]:
         text_block("\n".join(_trading_lines(overview.trading, tz))),
         *notes_block(overview.unavailable),
     ]
+
+
+def status_unknown_blocks(title: str, reason: str) -> list[Block]:
+    """A deployment whose status could not be read at all: said so, under its title."""
+    return [
+        text_block(f"⚪ {b(title)} — {esc(_('status unknown'))}"),
+        text_block("⚠️ " + esc(reason)),
+    ]
+
+
+def no_answer_reason(seconds: float) -> str:
+    return _("no answer within {seconds} s").format(seconds=f"{seconds:g}")
 
 
 def _state_word(state: str) -> str:
