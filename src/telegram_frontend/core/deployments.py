@@ -34,6 +34,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from telegram_frontend.core.errors import NotFound
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
 
 DEFAULT_NAME = "default"
@@ -114,6 +116,19 @@ class DeploymentsConfig:
 
     def secret_values(self) -> list[str]:
         return [value for spec in self.specs for value in spec.secret_values()]
+
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+    def known(self, name: str) -> str:
+        """The configured name for `name` (case-insensitive), or a clear refusal."""
+        wanted = name.strip().lower()
+        if wanted not in self.names():
+            raise NotFound(
+                f"There is no deployment called {quoted(name, 24)}. "
+                f"Known: {', '.join(self.names())}."
+            )
+        return wanted
 
 
 class DeploymentsError(Exception):
