@@ -23,7 +23,6 @@ from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.deployments.registry import Deployment, Deployments
 from telegram_frontend.services.notifications.alert_rules import AlertService
-from telegram_frontend.services.notifications.deployment_tags import DeploymentTag
 from telegram_frontend.services.notifications.digests import DigestService
 from telegram_frontend.services.notifications.outbox import OutboxStore
 from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
@@ -78,7 +77,7 @@ async def deployment_workers(
     db = await container.get(Database)
     settings = deployment.settings
     name = deployment.name
-    tag = DeploymentTag(name, deployment.title, shown=deployments.several)
+    tag = deployments.tag(deployment)
     notifications = (await container.get(NotificationService)).for_deployment(tag)
     clients, monitoring = deployment.clients, deployment.monitoring
     workers: list[Worker] = []

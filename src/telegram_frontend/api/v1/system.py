@@ -12,13 +12,13 @@ from dishka.integrations.fastapi import FromDishka
 
 from telegram_frontend.api.deps import ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, UnavailableOut, v1_router
-from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.api.v1.scoped import Clients, Monitoring
 from telegram_frontend.core.access import Role, require
 from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.services.monitoring.readiness import check_readiness
-from telegram_frontend.services.monitoring.service import MonitoringService, SystemSnapshot
+from telegram_frontend.services.monitoring.service import SystemSnapshot
 
 router = v1_router("system")
 
@@ -149,7 +149,7 @@ async def me(actor: ViewerActor) -> MeOut:
 @router.get(
     "/status", summary="Trading system status (services, data freshness)", response_model=StatusOut
 )
-async def status(actor: ViewerActor, monitoring: FromDishka[MonitoringService]) -> StatusOut:
+async def status(actor: ViewerActor, monitoring: Monitoring) -> StatusOut:
     require(actor, Role.VIEWER)
     return StatusOut.of(await monitoring.snapshot())
 
@@ -160,7 +160,7 @@ async def health(
     db: FromDishka[Database],
     cache: FromDishka[Cache],
     state: FromDishka[RuntimeState],
-    clients: FromDishka[BackendClients],
+    clients: Clients,
 ) -> HealthOut:
     require(actor, Role.VIEWER)
     result = await check_readiness(db, cache, state)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telegram_frontend.core.access import Actor, Role, require
@@ -154,13 +154,18 @@ class NotificationPreferences:
             await session.flush()
             return await self._view(session, row.user_id)
 
-    async def routes(self, actor: Actor) -> list[NotificationRoute]:
+    async def routes(self, actor: Actor, deployment: str | None = None) -> list[NotificationRoute]:
+        """Every route; with `deployment`, those its notices take (its own and every-deployment
+        routes)."""
         require(actor, Role.ADMIN)
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(NotificationRoute).order_by(NotificationRoute.type, NotificationRoute.id)
+        query = select(NotificationRoute).order_by(NotificationRoute.type, NotificationRoute.id)
+        if deployment is not None:
+            name = self._deployments.known(deployment)
+            query = query.where(
+                or_(NotificationRoute.deployment.is_(None), NotificationRoute.deployment == name)
             )
-            return list(rows)
+        async with self._db.session() as session:
+            return list(await session.scalars(query))
 
     async def set_muted(self, actor: Actor, deployment: str, muted: bool) -> Preferences:
         """Stop (or resume) hearing about one deployment; the user's own alerts still come."""
