@@ -105,6 +105,7 @@ def unscoped(path: str) -> str:
     """The `/api/v1` path of a route served under a deployment (the samples are the same)."""
     return "/api/v1" + path.removeprefix(SCOPE) if path.startswith(SCOPE + "/") else path
 
+
 RULE_OWNER = 5000
 
 
