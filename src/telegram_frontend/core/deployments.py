@@ -155,7 +155,10 @@ def settings_for(settings: Settings, spec: DeploymentSpec) -> Settings:
     """The process settings with this deployment's services, keys and environment."""
     update: dict[str, Any] = {field: getattr(spec, field) for field in OVERRIDABLE}
     update["binance_testnet"] = not spec.is_mainnet
-    update["deployment_environment"] = spec.prometheus_environment or spec.environment.value
+    environment = spec.prometheus_environment  # "" is a choice: every job
+    update["deployment_environment"] = (
+        environment if environment is not None else spec.environment.value
+    )
     derived = settings.model_copy(update=update)
     derived.__dict__.pop("binance_url", None)  # a cached value of the base settings
     return derived

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dishka.integrations.fastapi import FromDishka
 from fastapi import Depends, Request
+from pydantic import Field
 
 from telegram_frontend.api.deps import CurrentDeployment, ViewerActor, caller_key
 from telegram_frontend.api.v1.common import ApiModel, deployment_path, v1_router
@@ -34,7 +35,7 @@ class DeploymentOut(ApiModel):
     environment: str
     default: bool
     status: str
-    services_down: list[str]
+    services_down: list[str] = Field(description="Keys of the services found down")
 
     @classmethod
     def of(cls, summary: DeploymentSummary) -> DeploymentOut:

@@ -27,7 +27,7 @@ class DeploymentSummary:
     environment: str
     default: bool
     overall: str  # up, degraded, down, or unknown when it could not be checked in time
-    services_down: tuple[str, ...]
+    services_down: tuple[str, ...]  # keys of the services found down
 
 
 async def summary_of(deployment: Deployment, default: bool) -> DeploymentSummary:
@@ -40,7 +40,7 @@ async def summary_of(deployment: Deployment, default: bool) -> DeploymentSummary
         pass
     else:
         overall = snapshot.overall.value
-        down = tuple(s.name for s in snapshot.services if s.state is ServiceState.DOWN)
+        down = tuple(s.key for s in snapshot.services if s.state is ServiceState.DOWN)
     return DeploymentSummary(
         name=spec.name,
         label=spec.label,

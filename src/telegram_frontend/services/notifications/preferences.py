@@ -80,6 +80,28 @@ def parse_kind(raw: str) -> NoticeType:
         raise ValidationFailed(f"Unknown notification type. Use one of: {names}.") from None
 
 
+def parse_route(args: list[str], deployments: DeploymentsConfig) -> RouteRequest:
+    """The words after `/alerts`: `route TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT]` or
+    `unroute TYPE CHAT_ID [DEPLOYMENT]` (a deployment name is never a number)."""
+    words = list(args)
+    if not words or words[0].lower() not in ("route", "unroute"):
+        raise ValidationFailed(ROUTE_USAGE)
+    remove = words[0].lower() == "unroute"
+    deployment = None
+    if len(words) > 3 and not _is_int(words[-1]):
+        deployment = deployments.known(words.pop())
+    numbers = words[2:]
+    if len(words) < 3 or len(numbers) > 2 or not all(_is_int(w) for w in numbers):
+        raise ValidationFailed(ROUTE_USAGE)
+    return RouteRequest(
+        kind=parse_kind(words[1]),
+        chat_id=int(numbers[0]),
+        thread_id=int(numbers[1]) if len(numbers) > 1 and not remove else None,
+        deployment=deployment,
+        remove=remove,
+    )
+
+
 class NotificationPreferences:
     def __init__(
         self,
@@ -179,25 +201,8 @@ class NotificationPreferences:
             return await self._view(session, row.user_id)
 
     def parse_route(self, args: list[str]) -> RouteRequest:
-        """The words after `/alerts`: `route TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT]` or
-        `unroute TYPE CHAT_ID [DEPLOYMENT]` (a deployment name is never a number)."""
-        words = list(args)
-        if not words or words[0].lower() not in ("route", "unroute"):
-            raise ValidationFailed(ROUTE_USAGE)
-        remove = words[0].lower() == "unroute"
-        deployment = None
-        if len(words) > 3 and not _is_int(words[-1]):
-            deployment = self._deployments.known(words.pop())
-        numbers = words[2:]
-        if len(words) < 3 or len(numbers) > 2 or not all(_is_int(w) for w in numbers):
-            raise ValidationFailed(ROUTE_USAGE)
-        return RouteRequest(
-            kind=parse_kind(words[1]),
-            chat_id=int(numbers[0]),
-            thread_id=int(numbers[1]) if len(numbers) > 1 and not remove else None,
-            deployment=deployment,
-            remove=remove,
-        )
+        """The admin's `/alerts route|unroute ...` words (see `parse_route`)."""
+        return parse_route(args, self._deployments)
 
     async def set_route(
         self,
