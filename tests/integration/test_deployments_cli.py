@@ -98,3 +98,25 @@ def test_every_deployments_secrets_are_redacted_from_the_logs(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert '"event": "leak"' in done.stderr
     assert MAINNET_SECRET not in done.stderr
+
+
+def test_an_api_key_limited_to_a_deployment_is_made_and_listed_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "deployments.toml"
+    path.write_text(GOOD_FILE, encoding="utf-8")
+    env = {
+        "DEPLOYMENTS_FILE": str(path),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'f.db'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    create = ("api-key", "create", "--role", "trader", "--name", "ci")
+    made = _tgfront(tmp_path, *create, "--deployment", "Testnet", **env)
+    assert made.returncode == 0, made.stderr
+    assert "role trader on testnet only" in made.stderr
+    listing = _tgfront(tmp_path, "api-key", "list", **env)
+    [row] = [line for line in listing.stdout.splitlines() if " ci " in line]
+    assert " testnet " in row and row.rstrip().endswith("active")
+    refused = _tgfront(tmp_path, *create, "--deployment", "staging", **env)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "error: There is no deployment called “staging”. Known: testnet, mainnet."
+    )

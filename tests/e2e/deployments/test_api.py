@@ -13,7 +13,11 @@ from telegram_frontend.core.access import SYSTEM, Role
 from telegram_frontend.services.admin.api_keys import ApiKeyService
 from telegram_frontend.services.deployments.registry import Deployments
 from tests.e2e.api.support import bearer
-from tests.e2e.harness import World
+from tests.e2e.harness import World, wait_for
+from tests.e2e.notifications.support import subscribe
+
+VIEWER = 7101
+EVENT = {"type": "trades", "title": "Deploy", "text": "v2 is live", "idempotency_key": "v2"}
 
 
 async def test_each_deployment_under_its_path_and_a_testnet_key_refused_on_mainnet(
@@ -92,6 +96,8 @@ async def test_each_deployment_under_its_path_and_a_testnet_key_refused_on_mainn
                 "error": "forbidden",
                 "detail": "This API key is limited to testnet; it cannot use mainnet.",
             }
+        me = await http.get("/api/v1/me", headers=bearer(testnet_only))
+        assert me.json()["deployments"] == ["testnet"]
         visible = await http.get("/api/v1/deployments", headers=bearer(testnet_only))
         assert [row["name"] for row in visible.json()] == ["testnet"]
         one = await http.get("/api/v1/deployments/mainnet", headers=bearer(testnet_only))
@@ -113,3 +119,28 @@ async def test_each_deployment_under_its_path_and_a_testnet_key_refused_on_mainn
             "/api/v1/deployments/testnet/notification-routes", headers=bearer(admin)
         )
         assert testnet_routes.json() == []
+
+        # an event posted for mainnet is about mainnet: its title first, its group route
+        await subscribe(two_worlds.app, [VIEWER])
+        await two_worlds.app.client.register_chat(-100900, chat_type="supergroup", title="M")
+        posted = await http.post(
+            "/api/v1/deployments/mainnet/events",
+            json=EVENT,
+            headers=bearer(admin),
+        )
+        assert posted.status_code == 202, posted.text
+        text = "💰 Mainnet\nℹ️ Deploy\nv2 is live"  # (mainnet's trade may come too)
+        for chat, thread in ((VIEWER, None), (-100900, 3)):
+
+            async def delivered(chat: int = chat, thread: int | None = thread) -> bool:
+                messages = await two_worlds.app.client.messages(chat)
+                return any((m.text, m.message_thread_id) == (text, thread) for m in messages)
+
+            await wait_for(delivered, what=f"the event in chat {chat}")
+        again = await http.post(
+            "/api/v1/deployments/mainnet/events",
+            json=EVENT,
+            headers=bearer(admin),
+        )
+        assert again.json()["duplicate"] is True
+        assert again.json()["ids"] == posted.json()["ids"]
