@@ -19,13 +19,18 @@ DESCRIPTION = """Monitor and control the Binance AI Traders system.
 `tgfront api-key create --role viewer|trader|admin --name NAME`. The key's role decides what it
 may do, exactly as a Telegram user's role does, and its actions are audited. Every error is
 `{"error": code, "detail": sentence}`. Money is a decimal string, times are UTC (ISO 8601).
+
+Every resource acts on the default deployment under `/api/v1/...` and on a named one under
+`/api/v1/deployments/{deployment}/...` (`GET /api/v1/deployments` lists them); a key made with
+`--deployment NAME` may use only the deployments it names.
 """
 
 TAGS: list[dict[str, Any]] = [
     {"name": "system", "description": "Who am I; the trading system's status; our own health"},
+    {"name": "deployments", "description": "The trading deployments served (testnet, mainnet)"},
     {"name": "trading", "description": "Strategies, positions, trades and performance"},
     {"name": "account", "description": "The Binance account: portfolio and orders"},
-    {"name": "alerts", "description": "Users' alert rules, managed with an admin key"},
+    {"name": "alerts", "description": "Users' alert rules and notification routes (admin keys)"},
     {"name": "events", "description": "Raise a notification (API key or signed body)"},
     {"name": "admin", "description": "Audit trail and API keys (admin keys only)"},
     {"name": "health", "description": "Liveness and readiness probes (no key)"},

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from telegram_frontend.core import migrator
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import load_deployments_or_exit
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import configure_logging
 from telegram_frontend.core.settings import Settings, load_settings
@@ -39,11 +40,13 @@ def operator() -> Actor:
 
 
 def _with_service(settings: Settings, work: Callable[[ApiKeyService], Awaitable[T]]) -> T:
+    deployments = load_deployments_or_exit(settings)
+
     async def run() -> T:
         db = Database(settings.database_url)
         try:
             await migrator.upgrade(db)
-            return await work(ApiKeyService(db, AuditService(db)))
+            return await work(ApiKeyService(db, AuditService(db), deployments))
         finally:
             await db.dispose()
 
@@ -62,11 +65,19 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
+def _scope(deployments: list[str] | None) -> str:
+    return ", ".join(deployments) if deployments else "all"
+
+
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
-    created = _with_service(settings, lambda keys: keys.create(operator(), args.name, args.role))
+    limits = args.deployment or ()
+    created = _with_service(
+        settings, lambda keys: keys.create(operator(), args.name, args.role, limits)
+    )
     row = created.row
+    only = f" on {_scope(row.deployments)} only" if row.deployments else ""
     print(
-        f"API key {row.id} created: {row.name!r}, role {row.role}, prefix {row.prefix}.\n"
+        f"API key {row.id} created: {row.name!r}, role {row.role}{only}, prefix {row.prefix}.\n"
         f"Database: {database_label(settings.database_url)} (the app must use the same one).\n"
         "It is shown only this once and cannot be recovered; store it now. "
         "Send it as `Authorization: Bearer <key>`.",
@@ -81,12 +92,15 @@ def cmd_list(_args: argparse.Namespace, settings: Settings) -> int:
     if not rows:
         print("No API keys yet. Create one with: tgfront api-key create --role viewer --name NAME")
         return 0
-    print(f"{'id':>4}  {'name':<24} {'role':<7} {'prefix':<13} {'last used':<20} status")
+    print(
+        f"{'id':>4}  {'name':<24} {'role':<7} {'prefix':<13} {'last used':<20} "
+        f"{'deployments':<16} status"
+    )
     for row in rows:
         status = f"revoked {_when(row.revoked_at)}" if row.revoked_at else "active"
         print(
             f"{row.id:>4}  {row.name[:24]:<24} {row.role:<7} {row.prefix:<13} "
-            f"{_when(row.last_used_at):<20} {status}"
+            f"{_when(row.last_used_at):<20} {_scope(row.deployments)[:16]:<16} {status}"
         )
     return 0
 
@@ -104,7 +118,9 @@ def _guarded(
 
     def run(args: argparse.Namespace) -> int:
         settings = load_settings()
-        configure_logging("WARNING", settings.log_format, None, settings.secret_values())
+        deployments = load_deployments_or_exit(settings)
+        secrets = settings.secret_values() + deployments.secret_values()
+        configure_logging("WARNING", settings.log_format, None, secrets)
         try:
             return command(args, settings)
         except FrontendError as exc:
@@ -123,6 +139,12 @@ def register(subparsers: Any) -> None:
         "--role", required=True, choices=[r.value for r in KEY_ROLES], help="what it may do"
     )
     create.add_argument("--name", required=True, help="what the key is for, e.g. grafana")
+    create.add_argument(
+        "--deployment",
+        action="append",
+        metavar="NAME",
+        help="limit the key to this deployment (repeat for several; default: all of them)",
+    )
     create.set_defaults(func=_guarded(cmd_create))
     sub.add_parser("list", help="list keys (never the keys themselves)").set_defaults(
         func=_guarded(cmd_list)

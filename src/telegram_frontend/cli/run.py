@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from telegram_frontend.core.deployments import DeploymentsConfig, load_deployments_or_exit
 from telegram_frontend.core.fast_paths import loop_factory
 from telegram_frontend.core.logging import configure_logging
 from telegram_frontend.core.settings import Settings, load_settings
@@ -19,11 +20,12 @@ SETUP_HINT = (
 )
 
 
-def setup_logging(settings: Settings) -> None:
-    """Every command logs the same way, secrets redacted."""
-    configure_logging(
-        settings.log_level, settings.log_format, settings.log_file, settings.secret_values()
-    )
+def setup_logging(settings: Settings, deployments: DeploymentsConfig | None = None) -> None:
+    """Every command logs the same way, secrets (every deployment's too) redacted."""
+    secrets = settings.secret_values()
+    if deployments is not None:
+        secrets += deployments.secret_values()
+    configure_logging(settings.log_level, settings.log_format, settings.log_file, secrets)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
@@ -55,7 +57,7 @@ def run_until_signal(main: Callable[[asyncio.Event], object], event_loop: str = 
 
 def cmd_run(_args: argparse.Namespace) -> int:
     settings = load_settings()
-    setup_logging(settings)
+    setup_logging(settings, load_deployments_or_exit(settings))
     if settings.telegram_bot_token is None:
         print(SETUP_HINT, file=sys.stderr)
         return 2

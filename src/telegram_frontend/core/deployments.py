@@ -34,6 +34,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from telegram_frontend.core.errors import NotFound
+from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
 
 DEFAULT_NAME = "default"
@@ -115,6 +117,19 @@ class DeploymentsConfig:
     def secret_values(self) -> list[str]:
         return [value for spec in self.specs for value in spec.secret_values()]
 
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+    def known(self, name: str) -> str:
+        """The configured name for `name` (case-insensitive), or a clear refusal."""
+        wanted = name.strip().lower()
+        if wanted not in self.names():
+            raise NotFound(
+                f"There is no deployment called {quoted(name, 24)}. "
+                f"Known: {', '.join(self.names())}."
+            )
+        return wanted
+
 
 class DeploymentsError(Exception):
     """A deployments file that cannot be used; `problems` has one line each."""
@@ -140,7 +155,10 @@ def settings_for(settings: Settings, spec: DeploymentSpec) -> Settings:
     """The process settings with this deployment's services, keys and environment."""
     update: dict[str, Any] = {field: getattr(spec, field) for field in OVERRIDABLE}
     update["binance_testnet"] = not spec.is_mainnet
-    update["deployment_environment"] = spec.prometheus_environment or spec.environment.value
+    environment = spec.prometheus_environment  # "" is a choice: every job
+    update["deployment_environment"] = (
+        environment if environment is not None else spec.environment.value
+    )
     derived = settings.model_copy(update=update)
     derived.__dict__.pop("binance_url", None)  # a cached value of the base settings
     return derived

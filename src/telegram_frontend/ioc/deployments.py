@@ -20,7 +20,7 @@ from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.confirmations import ConfirmationService
 from telegram_frontend.services.admin.system_config import ConfigService
-from telegram_frontend.services.deployments.registry import Deployment, Deployments
+from telegram_frontend.services.deployments.registry import Deployment, Deployments, deadline_of
 from telegram_frontend.services.monitoring.backend_metrics import CALL_OBSERVER
 from telegram_frontend.services.monitoring.health_report import HealthReportService
 from telegram_frontend.services.monitoring.overview import StatusOverviewService
@@ -31,11 +31,6 @@ from telegram_frontend.services.reports.export import ReportExporter
 from telegram_frontend.services.trading.run_log import StrategyRunLog
 from telegram_frontend.services.trading.service import TradingService
 from telegram_frontend.services.trading.signals import SignalService
-
-
-def deadline_of(settings: Settings) -> float:
-    """How long one screen may wait for a source: one HTTP call's timeouts plus a margin."""
-    return settings.http_connect_timeout + settings.http_read_timeout + 1.0
 
 
 @dataclass(frozen=True)

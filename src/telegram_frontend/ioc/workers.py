@@ -2,9 +2,10 @@
 
 The notification workers start only when their source is configured.
 
-The dispatcher always runs (anything may queue a message); the trade poller and the risk monitor
-need the trading database; the health watcher needs at least one service to watch; the
-heartbeat needs the trading database or a kline source; digests need the trading database.
+The dispatcher always runs (anything may queue a message); the pollers and watchers run once per
+deployment, each on that deployment's clients: the trade poller and the risk monitor need its
+trading database; the health watcher needs at least one service to watch; the heartbeat needs
+the trading database or a kline source; digests need the trading database.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from aiogram import Bot
 from dishka import AsyncContainer
 
 from telegram_frontend.bot.ui.command_menus import CommandMenuSync
-from telegram_frontend.clients.binance.client import BinanceClient
-from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
@@ -22,14 +21,12 @@ from telegram_frontend.services.admin.access_requests import AccessRequests
 from telegram_frontend.services.admin.logs import LogService
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.admin.users import UserService
-from telegram_frontend.services.deployments.registry import Deployments
-from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.deployments.registry import Deployment, Deployments
 from telegram_frontend.services.notifications.alert_rules import AlertService
 from telegram_frontend.services.notifications.digests import DigestService
 from telegram_frontend.services.notifications.outbox import OutboxStore
 from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
 from telegram_frontend.services.trading.price_source import PriceSource
-from telegram_frontend.services.trading.service import TradingService
 from telegram_frontend.workers.access_requests import AccessRequestNotifier
 from telegram_frontend.workers.alert_evaluator import AlertEvaluator
 from telegram_frontend.workers.base import Worker
@@ -61,16 +58,34 @@ async def build_dispatcher(container: AsyncContainer, settings: Settings) -> Not
 
 async def notification_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:
     db = await container.get(Database)
-    notifications = await container.get(NotificationService)
-    clients = await container.get(BackendClients)
-    monitoring = await container.get(MonitoringService)
     workers: list[Worker] = [await build_dispatcher(container, settings)]
     workers.append(
         AccessRequestNotifier(await container.get(AccessRequests), settings.access_announce_seconds)
     )
+    deployments = await container.get(Deployments)
+    for deployment in deployments:
+        workers += await deployment_workers(container, deployment, deployments)
+    # The dispatcher runs in every replica (its outbox leases share the work); the pollers once.
+    return [workers[0], *(LeaderOnly(db, worker) for worker in workers[1:])]
+
+
+async def deployment_workers(
+    container: AsyncContainer, deployment: Deployment, deployments: Deployments
+) -> list[Worker]:
+    """One deployment's pollers and watchers, on its own clients and with its own state; each is
+    a task of its own, so a deployment that is down or slow never holds up another's alerts."""
+    db = await container.get(Database)
+    settings = deployment.settings
+    name = deployment.name
+    tag = deployments.tag(deployment)
+    notifications = (await container.get(NotificationService)).for_deployment(tag)
+    clients, monitoring = deployment.clients, deployment.monitoring
+    workers: list[Worker] = []
     trading_db = clients.trading_db
     if trading_db is not None:
-        workers.append(TradePoller(db, trading_db, notifications, settings.trade_poll_seconds))
+        workers.append(
+            TradePoller(db, trading_db, notifications, settings.trade_poll_seconds, deployment=name)
+        )
         workers.append(
             RiskMonitor(
                 db,
@@ -78,12 +93,14 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
                 await container.get(ConfigService),
                 notifications,
                 settings.risk_poll_seconds,
+                deployment=name,
             )
         )
         workers.append(
             DigestScheduler(
-                DigestService(db, await container.get(TradingService), notifications),
+                DigestService(db, deployment.trading, notifications, deployment=name),
                 settings.digest_poll_seconds,
+                deployment=name,
             )
         )
     services = (clients.macd, clients.grid, clients.storage, clients.collection, clients.prometheus)
@@ -96,6 +113,7 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
                 notifications,
                 settings.health_poll_seconds,
                 settings.health_flap_polls,
+                deployment=name,
             )
         )
     kline_source = clients.storage is not None or clients.collection is not None
@@ -108,6 +126,7 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
                 monitoring=monitoring if kline_source else None,
                 stale_seconds=settings.heartbeat_stale_seconds,
                 interval_seconds=settings.health_poll_seconds,
+                deployment=name,
             )
         )
     workers.append(
@@ -115,14 +134,15 @@ async def notification_workers(container: AsyncContainer, settings: Settings) ->
             db,
             await container.get(AlertService),
             notifications,
-            PriceSource(clients.storage, await container.get(BinanceClient)),
+            PriceSource(clients.storage, deployment.binance),
             trading_db=trading_db,
             monitoring=monitoring if watched else None,
             interval_seconds=settings.alert_poll_seconds,
+            deployment=name,
+            default=deployment is deployments.default,
         )
     )
-    # The dispatcher runs in every replica (its outbox leases share the work); the pollers once.
-    return [workers[0], *(LeaderOnly(db, worker) for worker in workers[1:])]
+    return workers
 
 
 async def build_workers(container: AsyncContainer, settings: Settings) -> list[Worker]:

@@ -46,6 +46,8 @@ class AlertRule(Base):
     kind: Mapped[str] = mapped_column(String(24))
     target: Mapped[str] = mapped_column(String(64), default="*")
     threshold: Mapped[Decimal | None] = mapped_column(DecimalText())
+    # The deployment whose figures the rule watches (None: the default deployment)
+    deployment: Mapped[str | None] = mapped_column(String(24))
     active: Mapped[bool] = mapped_column(default=True)
     armed: Mapped[bool] = mapped_column(default=True)
     fired_count: Mapped[int] = mapped_column(default=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telegram_frontend.models.base import Base, utcnow
@@ -24,3 +24,5 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    # The deployments this key may read and act on (names; None: every deployment)
+    deployments: Mapped[list[str] | None] = mapped_column(JSON)

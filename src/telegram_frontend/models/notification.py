@@ -78,21 +78,33 @@ class NotificationSettings(Base):
     digest_weekday: Mapped[int] = mapped_column(default=0)
     last_daily_period: Mapped[str | None] = mapped_column(String(16))
     last_weekly_period: Mapped[str | None] = mapped_column(String(16))
+    # Deployments whose notifications this user does not want (names; None: none muted)
+    muted_deployments: Mapped[list[str] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class NotificationRoute(Base):
-    """An admin's rule: notifications of `type` also go to a group chat (or one forum topic)."""
+    """An admin's rule: notifications of `type` also go to a group chat (or one forum topic).
+
+    `deployment` limits the route to that deployment's notifications (None: every deployment),
+    so one forum group can have a topic per deployment.
+    """
 
     __tablename__ = "tf_notification_routes"
     __table_args__ = (
-        UniqueConstraint("type", "chat_id", name="uq_tf_notification_routes_type_chat_id"),
+        UniqueConstraint(
+            "type",
+            "chat_id",
+            "deployment",
+            name="uq_tf_notification_routes_type_chat_id_deployment",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     thread_id: Mapped[int | None] = mapped_column()
+    deployment: Mapped[str | None] = mapped_column(String(24))
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

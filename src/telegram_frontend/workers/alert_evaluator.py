@@ -2,7 +2,8 @@
 
 A rule fires when its condition starts to hold (and it is armed): the notification to its owner
 and the disarming are one transaction. When the condition no longer holds the rule re-arms, so
-the next crossing fires again. A rule whose data is unavailable just waits.
+the next crossing fires again. A rule whose data is unavailable just waits. Each deployment has
+its own evaluator, for the rules watching it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import AlertRule
@@ -24,6 +26,7 @@ from telegram_frontend.services.monitoring.service import (
 from telegram_frontend.services.notifications.alert_rules import ANY, AlertService, RuleKind
 from telegram_frontend.services.notifications.alert_texts import rule_notice
 from telegram_frontend.services.notifications.service import NotificationService
+from telegram_frontend.services.notifications.worker_state import scoped_key
 from telegram_frontend.services.trading.price_source import PriceSource
 from telegram_frontend.services.trading.risk import RiskFigures, risk_figures
 from telegram_frontend.workers.base import PeriodicWorker
@@ -99,6 +102,8 @@ class AlertEvaluator(PeriodicWorker):
         trading_db: TradingDatabase | None,
         monitoring: MonitoringService | None,
         interval_seconds: float = 30.0,
+        deployment: str = DEFAULT_NAME,
+        default: bool = True,
     ) -> None:
         self._db = db
         self._alerts = alerts
@@ -107,6 +112,9 @@ class AlertEvaluator(PeriodicWorker):
         self._trading_db = trading_db
         self._monitoring = monitoring
         self.interval = interval_seconds
+        self.name = scoped_key(AlertEvaluator.name, deployment)
+        self.deployment = deployment
+        self.default = default  # the default deployment also watches rules naming none
 
     async def _inputs(self, rules: list[AlertRule]) -> Inputs:
         kinds = {RuleKind(r.kind) for r in rules}
@@ -127,7 +135,7 @@ class AlertEvaluator(PeriodicWorker):
 
     async def check_once(self) -> int:
         """Fire the rules that crossed, re-arm those that cleared; returns how many fired."""
-        rules = await self._alerts.active_rules()
+        rules = await self._alerts.active_rules(self.deployment, default=self.default)
         if not rules:
             return 0
         inputs = await self._inputs(rules)

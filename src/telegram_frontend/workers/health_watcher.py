@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.monitoring.service import (
     MonitoringService,
@@ -19,7 +20,11 @@ from telegram_frontend.services.monitoring.service import (
 )
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import service_notice
-from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.services.notifications.worker_state import (
+    load_state,
+    save_state,
+    scoped_key,
+)
 from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
@@ -38,12 +43,16 @@ class HealthWatcher(PeriodicWorker):
         notifications: NotificationService,
         interval_seconds: float = 30.0,
         flap_polls: int = 2,
+        *,
+        deployment: str = DEFAULT_NAME,
     ) -> None:
         self._db = db
         self._monitoring = monitoring
         self._notifications = notifications
         self.interval = interval_seconds
         self.flap_polls = flap_polls
+        self.name = scoped_key(HealthWatcher.name, deployment)
+        self.state_key = scoped_key(STATE_KEY, deployment)
 
     async def check_once(self) -> int:
         snapshot = await self._monitoring.snapshot(force=True)
@@ -53,7 +62,7 @@ class HealthWatcher(PeriodicWorker):
         """Count this poll towards each service's streak; announce what held long enough."""
         written = 0
         async with self._db.session() as session:
-            state: dict[str, Any] = await load_state(session, STATE_KEY)
+            state: dict[str, Any] = await load_state(session, self.state_key)
             announced: dict[str, str] = state.setdefault("announced", {})
             streaks: dict[str, list[Any]] = state.setdefault("streak", {})
             counters: dict[str, int] = state.setdefault("seq", {})
@@ -78,5 +87,5 @@ class HealthWatcher(PeriodicWorker):
                 announced[service.key] = seen
                 streaks.pop(service.key, None)
                 written += 1
-            await save_state(session, STATE_KEY, state)
+            await save_state(session, self.state_key, state)
         return written

@@ -12,12 +12,17 @@ from datetime import datetime
 
 from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.monitoring.service import MonitoringService
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import heartbeat_notice
-from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.services.notifications.worker_state import (
+    load_state,
+    save_state,
+    scoped_key,
+)
 from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
@@ -38,6 +43,7 @@ class HeartbeatWatcher(PeriodicWorker):
         stale_seconds: float,
         interval_seconds: float = 30.0,
         clock: Callable[[], datetime] = utcnow,
+        deployment: str = DEFAULT_NAME,
     ) -> None:
         self._db = db
         self._notifications = notifications
@@ -46,6 +52,8 @@ class HeartbeatWatcher(PeriodicWorker):
         self.stale_seconds = stale_seconds
         self.interval = interval_seconds
         self._clock = clock
+        self.name = scoped_key(HeartbeatWatcher.name, deployment)
+        self.state_key = scoped_key(STATE_KEY, deployment)
 
     async def last_activity(self) -> datetime | None:
         """The newest trace of life we can see, or None when no source tells anything."""
@@ -65,11 +73,11 @@ class HeartbeatWatcher(PeriodicWorker):
             return 0
         stale = (self._clock() - last).total_seconds() > self.stale_seconds
         async with self._db.session() as session:
-            state = await load_state(session, STATE_KEY)
+            state = await load_state(session, self.state_key)
             if stale == bool(state.get("stopped")):
                 return 0
             sequence = int(state.get("seq", 0)) + 1
             key = f"heartbeat:{'stopped' if stale else 'back'}:{sequence}"
             await self._notifications.notify(heartbeat_notice(key, stale, last), session=session)
-            await save_state(session, STATE_KEY, {"stopped": stale, "seq": sequence})
+            await save_state(session, self.state_key, {"stopped": stale, "seq": sequence})
         return 1

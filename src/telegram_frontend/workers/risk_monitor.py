@@ -17,12 +17,17 @@ from decimal import Decimal, InvalidOperation
 
 from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.admin.system_config import ConfigService
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import risk_notice
 from telegram_frontend.services.notifications.types import Notice
-from telegram_frontend.services.notifications.worker_state import load_state, save_state
+from telegram_frontend.services.notifications.worker_state import (
+    load_state,
+    save_state,
+    scoped_key,
+)
 from telegram_frontend.services.trading.records import macd_risk_level
 from telegram_frontend.services.trading.risk import risk_figures
 from telegram_frontend.workers.base import PeriodicWorker
@@ -71,12 +76,16 @@ class RiskMonitor(PeriodicWorker):
         config: ConfigService,
         notifications: NotificationService,
         interval_seconds: float = 30.0,
+        *,
+        deployment: str = DEFAULT_NAME,
     ) -> None:
         self._db = db
         self._trading_db = trading_db
         self._config = config
         self._notifications = notifications
         self.interval = interval_seconds
+        self.name = scoped_key(RiskMonitor.name, deployment)
+        self.state_key = scoped_key(STATE_KEY, deployment)
 
     async def measure(self) -> list[Measurement]:
         """Drawdown from the balance peak and today's loss (both as positive percentages) of
@@ -121,7 +130,7 @@ class RiskMonitor(PeriodicWorker):
         measurements = await self.measure()
         written = 0
         async with self._db.session() as session:
-            state = await load_state(session, STATE_KEY)
+            state = await load_state(session, self.state_key)
             for m in measurements:
                 known = state.get(m.key)
                 if m.breached and known is None:
@@ -134,7 +143,7 @@ class RiskMonitor(PeriodicWorker):
                     await self._notifications.notify(self._notice(m, key, False), session=session)
                     del state[m.key]
                     written += 1
-            await save_state(session, STATE_KEY, state)
+            await save_state(session, self.state_key, state)
         return written
 
     @staticmethod

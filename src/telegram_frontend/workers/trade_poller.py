@@ -12,10 +12,16 @@ from typing import Any
 
 from telegram_frontend.clients.trading_db.reader import DecisionLog, TradeCursor, TradingDatabase
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import trade_notice
-from telegram_frontend.services.notifications.worker_state import load_state, read_state, save_state
+from telegram_frontend.services.notifications.worker_state import (
+    load_state,
+    read_state,
+    save_state,
+    scoped_key,
+)
 from telegram_frontend.workers.base import PeriodicWorker
 
 log = get_logger(__name__)
@@ -53,15 +59,19 @@ class TradePoller(PeriodicWorker):
         notifications: NotificationService,
         interval_seconds: float = 5.0,
         batch: int = 100,
+        *,
+        deployment: str = DEFAULT_NAME,
     ) -> None:
         self._db = db
         self._trading_db = trading_db
         self._notifications = notifications
         self.interval = interval_seconds
         self.batch = batch
+        self.name = scoped_key(TradePoller.name, deployment)
+        self.cursor_key = scoped_key(CURSOR_KEY, deployment)
 
     async def cursor(self) -> TradeCursor | None:
-        return decode_cursor(await read_state(self._db, CURSOR_KEY))
+        return decode_cursor(await read_state(self._db, self.cursor_key))
 
     async def check_once(self) -> int:
         return await self.poll_once()
@@ -72,8 +82,8 @@ class TradePoller(PeriodicWorker):
         if cursor is None:
             start = await self._trading_db.latest_trade_cursor()
             async with self._db.session() as session:
-                await save_state(session, CURSOR_KEY, encode_cursor(start))
-            log.info("trade_poller_started", cursor_id=start.id)
+                await save_state(session, self.cursor_key, encode_cursor(start))
+            log.info("trade_poller_started", worker=self.name, cursor_id=start.id)
             return 0
         total = 0
         while True:
@@ -81,13 +91,13 @@ class TradePoller(PeriodicWorker):
             if not trades:
                 return total
             async with self._db.session() as session:
-                stored = decode_cursor(await load_state(session, CURSOR_KEY))
+                stored = decode_cursor(await load_state(session, self.cursor_key))
                 if stored != cursor:
                     return total  # another poller moved on meanwhile; start over next round
                 for trade in trades:
                     await self._notifications.notify(trade_notice(trade), session=session)
                 cursor = cursor_after(trades[-1])
-                await save_state(session, CURSOR_KEY, encode_cursor(cursor))
+                await save_state(session, self.cursor_key, encode_cursor(cursor))
             total += len(trades)
             if len(trades) < self.batch:
                 return total

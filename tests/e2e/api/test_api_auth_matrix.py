@@ -2,7 +2,8 @@
 
 Routes are enumerated from the running app, so a route added without an entry in `EXPECTED`
 fails here: each route must say which role it needs (None: no API key at all) and what a
-permitted call to it answers with the fake trading system and Binance behind the app.
+permitted call to it answers with the fake trading system and Binance behind the app. Every
+resource is served again under `/api/v1/deployments/{deployment}` with the same expectation.
 """
 
 from __future__ import annotations
@@ -72,6 +73,20 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("PATCH", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): Expect(A),
     ("DELETE", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): Expect(A, ok=204),
     ("POST", "/api/v1/events"): Expect(T, ok=202),
+    ("GET", "/api/v1/notification-routes"): Expect(A),
+    ("PUT", "/api/v1/notification-routes/{kind}/{chat_id}"): Expect(A),
+    ("DELETE", "/api/v1/notification-routes/{kind}/{chat_id}"): Expect(A, ok=204),
+}
+SCOPE = "/api/v1/deployments/{deployment}"
+UNSCOPED = ("/api/v1/openapi.json",)
+EXPECTED |= {
+    (method, SCOPE + path.removeprefix("/api/v1")): expect
+    for (method, path), expect in EXPECTED.items()
+    if path.startswith("/api/v1/") and path not in UNSCOPED
+}
+EXPECTED |= {
+    ("GET", "/api/v1/deployments"): Expect(V),
+    ("GET", "/api/v1/deployments/{deployment}"): Expect(V),
 }
 
 QUERY = {"/api/v1/orders/history": {"symbol": "BTCUSDT"}}
@@ -83,7 +98,15 @@ BODY: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("PATCH", "/api/v1/users/{user_id}/alert-rules/{rule_id}"): {"active": False},
     ("POST", "/api/v1/events"): {"text": "From the auth matrix test."},
+    ("PUT", "/api/v1/notification-routes/{kind}/{chat_id}"): {"thread_id": 7},
 }
+
+
+def unscoped(path: str) -> str:
+    """The `/api/v1` path of a route served under a deployment (the samples are the same)."""
+    return "/api/v1" + path.removeprefix(SCOPE) if path.startswith(SCOPE + "/") else path
+
+
 RULE_OWNER = 5000
 
 
@@ -93,11 +116,16 @@ class Samples:
 
     keys: ApiKeys
     kept_rule: int  # read and patched
-    doomed_rule: int  # deleted by the one permitted DELETE
+    doomed_rules: tuple[int, int]  # deleted by the one permitted DELETE of each mount
 
     def url(self, method: str, path: str) -> str:
-        rule = self.doomed_rule if method == "DELETE" else self.kept_rule
+        rule = self.kept_rule
+        if method == "DELETE":
+            rule = self.doomed_rules[path.startswith(SCOPE)]
         return path.format(
+            deployment="default",
+            kind="trades",
+            chat_id="-100123",
             strategy_id="macd:conservative-btc",
             symbol="BTCUSDT",
             order_id="424242",
@@ -112,8 +140,8 @@ async def samples_in(world: World, keys: ApiKeys) -> Samples:
     alerts = await world.app.frontend.container.get(AlertService)
     owner = Actor(role=Role.TRADER, user_id=chat.user_id, name="Owner")
     kept = await alerts.add_rule(owner, RuleKind.PRICE_BELOW, "ETHUSDT", "1000")
-    doomed = await alerts.add_rule(owner, RuleKind.SERVICE_DOWN, "any", None)
-    return Samples(keys, kept.id, doomed.id)
+    doomed = [await alerts.add_rule(owner, RuleKind.SERVICE_DOWN, "any", None) for _ in "ab"]
+    return Samples(keys, kept.id, (doomed[0].id, doomed[1].id))
 
 
 def routes_of(world: World) -> dict[tuple[str, str], APIRoute | None]:
@@ -138,8 +166,8 @@ async def call(
     return await http.request(
         method,
         samples.url(method, path),
-        params=QUERY.get(path),
-        json=BODY.get((method, path)),
+        params=QUERY.get(unscoped(path)),
+        json=BODY.get((method, unscoped(path))),
         headers=headers,
     )
 

@@ -24,8 +24,9 @@ async def test_each_deployment_reads_its_own_backends(two_worlds: World) -> None
     assert mainnet.settings.binance_url == mainnet_world.binance.base_url
     assert not mainnet.settings.binance_testnet
     await mainnet_world.backends.go_down("macd_trader")
-    snapshot_down = await mainnet.monitoring.snapshot()
-    snapshot_up = await testnet.monitoring.snapshot()
+    # each deployment's health watcher keeps a snapshot cached: take fresh ones
+    snapshot_down = await mainnet.monitoring.snapshot(force=True)
+    snapshot_up = await testnet.monitoring.snapshot(force=True)
     assert snapshot_down.service("macd_trader").state is ServiceState.DOWN
     assert snapshot_up.service("macd_trader").state is ServiceState.UP
     assert (await testnet.trading.list_strategies(SYSTEM)).items

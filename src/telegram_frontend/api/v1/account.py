@@ -11,14 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from dishka.integrations.fastapi import FromDishka
 from fastapi import Path, Query
 
 from telegram_frontend.api.deps import TraderActor, ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, v1_router
+from telegram_frontend.api.v1.scoped import Actions, Credentials
 from telegram_frontend.clients.binance.models import Order
-from telegram_frontend.services.account.actions import AccountActions
-from telegram_frontend.services.account.credentials import CredentialsService
 
 router = v1_router("account")
 
@@ -117,7 +115,7 @@ class CancelAllOut(ApiModel):
 
 
 @router.get("/portfolio", summary="Balances valued in USDT and BTC", response_model=PortfolioOut)
-async def portfolio(actor: ViewerActor, accounts: FromDishka[CredentialsService]) -> PortfolioOut:
+async def portfolio(actor: ViewerActor, accounts: Credentials) -> PortfolioOut:
     service = await accounts.portfolio_for(actor)
     return PortfolioOut.view(await service.portfolio(actor))
 
@@ -125,7 +123,7 @@ async def portfolio(actor: ViewerActor, accounts: FromDishka[CredentialsService]
 @router.get("/orders", summary="Open orders on Binance", response_model=list[OrderOut])
 async def open_orders(
     actor: ViewerActor,
-    accounts: FromDishka[CredentialsService],
+    accounts: Credentials,
     symbol: Annotated[
         str | None, Query(pattern=SYMBOL_PATTERN, description="Only this trading pair")
     ] = None,
@@ -141,7 +139,7 @@ async def open_orders(
 )
 async def order_history(
     actor: ViewerActor,
-    accounts: FromDishka[CredentialsService],
+    accounts: Credentials,
     symbol: SymbolQuery,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[HistoricOrderOut]:
@@ -156,7 +154,7 @@ async def order_history(
     response_model=OrderOut,
 )
 async def cancel_order(
-    symbol: Symbol, order_id: OrderId, actor: TraderActor, actions: FromDishka[AccountActions]
+    symbol: Symbol, order_id: OrderId, actor: TraderActor, actions: Actions
 ) -> OrderOut:
     return OrderOut.of(await actions.cancel_order(actor, symbol, order_id))
 
@@ -166,9 +164,7 @@ async def cancel_order(
     summary="Cancel every open order of one pair (audited)",
     response_model=CancelAllOut,
 )
-async def cancel_all(
-    symbol: Symbol, actor: TraderActor, actions: FromDishka[AccountActions]
-) -> CancelAllOut:
+async def cancel_all(symbol: Symbol, actor: TraderActor, actions: Actions) -> CancelAllOut:
     result = await actions.cancel_all(actor, symbol)
     return CancelAllOut(
         symbol=result.symbol,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from dishka.integrations.fastapi import FromDishka
 from fastapi import Path, Query
+from pydantic import Field
 
 from telegram_frontend.api.deps import AdminActor
 from telegram_frontend.api.v1.common import ApiModel, v1_router
@@ -44,6 +45,9 @@ class ApiKeyOut(ApiModel):
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    deployments: list[str] | None = Field(
+        None, description="The only deployments it may use; null: every deployment"
+    )
 
 
 @router.get("/audit", summary="The audit trail, newest first", response_model=list[AuditEntryOut])

@@ -4,7 +4,9 @@ Alert rules belong to a Telegram user (they are delivered to that user's chat), 
 is nobody's chat, so a key cannot own rules. An admin key instead manages them for a named user:
 the services see that user as the owner and the key as the actor, so `AlertService` applies its
 own validation and limits and the audit trail names the key. Users who cannot receive alerts
-(pending, blocked) have no rules to manage.
+(pending, blocked) have no rules to manage. Under `/api/v1/deployments/{deployment}` the rules
+are those watching that deployment, and a new rule watches it; under `/api/v1` a new rule
+watches the default deployment and the list has every rule.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from dishka.integrations.fastapi import FromDishka
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from telegram_frontend.api.deps import AdminActor
+from telegram_frontend.api.deps import AdminActor, NamedDeployment
 from telegram_frontend.api.v1.common import ApiModel, Money, v1_router
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import NotFound, ValidationFailed
 from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 
 router = v1_router("alerts")
@@ -59,6 +62,7 @@ class AlertRuleOut(ApiModel):
     kind: str
     target: str
     threshold: Money | None = None
+    deployment: str | None = Field(None, description="Whose figures it watches; null: the default")
     active: bool
     armed: bool
     fired_count: int
@@ -86,9 +90,13 @@ async def list_rules(
     actor: AdminActor,
     users: FromDishka[UserService],
     alerts: FromDishka[AlertService],
+    deployments: FromDishka[Deployments],
+    deployment: NamedDeployment,
 ) -> list[AlertRuleOut]:
     owner = await acting_for(actor, user_id, users)
-    return [AlertRuleOut.view(rule) for rule in await alerts.list_rules(owner)]
+    name = deployment.name if deployment is not None else None
+    rules = await alerts.list_rules(owner, name, default=deployment is deployments.default)
+    return [AlertRuleOut.view(rule) for rule in rules]
 
 
 @router.post(
@@ -103,9 +111,11 @@ async def add_rule(
     actor: AdminActor,
     users: FromDishka[UserService],
     alerts: FromDishka[AlertService],
+    deployment: NamedDeployment,
 ) -> AlertRuleOut:
     owner = await acting_for(actor, user_id, users)
-    added = await alerts.add_rule(owner, rule.kind, rule.target, rule.threshold)
+    name = deployment.name if deployment is not None else None
+    added = await alerts.add_rule(owner, rule.kind, rule.target, rule.threshold, name)
     return AlertRuleOut.view(added)
 
 

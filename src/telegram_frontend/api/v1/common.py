@@ -1,7 +1,9 @@
 """What every `/api/v1` module shares: the router factory, the money type, the partial-result note.
 
 Money leaves as a decimal string in plain notation ("1234.5", never 1234.5 as a float, never
-"1.2345E+3"), times as ISO 8601 in UTC; the client picks the presentation.
+"1.2345E+3"), times as ISO 8601 in UTC; the client picks the presentation. Each resource router
+is mounted twice (`mounted`): under `/api/v1` for the default deployment and under
+`/api/v1/deployments/{deployment}` for a named one; the endpoints are the same functions.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from dishka.integrations.fastapi import DishkaRoute
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
@@ -21,6 +23,7 @@ from telegram_frontend.api.errors import STANDARD_ERRORS, error_responses
 from telegram_frontend.core.availability import Unavailable
 
 PREFIX = "/api/v1"
+DEPLOYMENT_PREFIX = PREFIX + "/deployments/{deployment}"
 ROLE_EXTENSION = "x-required-role"
 
 
@@ -108,11 +111,39 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 def v1_router(tag: str, *extra_errors: int) -> APIRouter:
-    """A `/api/v1` router whose endpoints get dishka injection and the standard error docs."""
+    """A resource router whose endpoints get dishka injection and the standard error docs;
+    `mounted` puts it under its prefixes."""
     statuses = sorted({400, *STANDARD_ERRORS, *extra_errors})
     return APIRouter(
-        prefix=PREFIX,
         tags=[tag],
         route_class=V1Route,
         responses=error_responses(*statuses),
     )
+
+
+async def deployment_path(
+    deployment: Annotated[
+        str,
+        Path(
+            max_length=64,
+            description="A deployment's name (`GET /api/v1/deployments` lists them)",
+            examples=["testnet"],
+        ),
+    ],
+) -> str:
+    """Declares the path's deployment (`api.deps.current_deployment` resolves it)."""
+    return deployment
+
+
+def mounted(resources: list[APIRouter], *, per_deployment: bool = True) -> list[APIRouter]:
+    """The resources under `/api/v1` (the default deployment) and, `per_deployment`, again
+    under `/api/v1/deployments/{deployment}` (that deployment)."""
+    default = APIRouter(prefix=PREFIX)
+    for router in resources:
+        default.include_router(router)
+    if not per_deployment:
+        return [default]
+    named = APIRouter(prefix=DEPLOYMENT_PREFIX, dependencies=[Depends(deployment_path)])
+    for router in resources:
+        named.include_router(router)
+    return [default, named]

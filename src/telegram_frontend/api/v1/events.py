@@ -6,7 +6,9 @@ with the shared secret `EVENTS_HMAC_SECRET`: headers `X-Signature-Timestamp: <un
 `EVENTS_SIGNATURE_WINDOW_SECONDS`. Credentials are checked before the body is read. The
 idempotency key is the body's `idempotency_key` (for a signed post, the signature when there is
 none); an `Idempotency-Key` header may only repeat it. Each sender has its own rate limit.
-The answer is 202 with the outbox ids, the same ids again for a repeated key.
+The answer is 202 with the outbox ids, the same ids again for a repeated key. Posted under
+`/api/v1/deployments/{deployment}/events`, the notification is about that deployment (its
+routes, its title on the first line when there are several).
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException
 
-from telegram_frontend.api.deps import ROLE_ATTRIBUTE, ApiRateLimited, authenticate, bearer
+from telegram_frontend.api.deps import (
+    ROLE_ATTRIBUTE,
+    ApiRateLimited,
+    NamedDeployment,
+    authenticate,
+    bearer,
+)
 from telegram_frontend.api.v1.common import v1_router
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.caching.rate_limiter import RateLimiter
 from telegram_frontend.core.errors import PermissionDenied, ValidationFailed
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.notifications.event_intake import EventIntake, ExternalEvent
 from telegram_frontend.services.notifications.event_signature import (
     SignatureCheck,
@@ -168,6 +177,8 @@ async def post_event(
     sender: Annotated[Actor, Security(event_sender)],
     intake: FromDishka[EventIntake],
     limiter: FromDishka[EventRateLimiter],
+    deployments: FromDishka[Deployments],
+    deployment: NamedDeployment,
     idempotency_key_header: Annotated[
         str | None, Header(alias="Idempotency-Key", pattern=KEY_PATTERN)
     ] = None,
@@ -187,5 +198,6 @@ async def post_event(
             idempotency_key=idempotency_key(event, idempotency_key_header, signature),
             thread_key=event.thread_key,
         ),
+        deployments.tag(deployment) if deployment is not None else None,
     )
     return EventAccepted(key=accepted.key, ids=accepted.ids, duplicate=accepted.duplicate)

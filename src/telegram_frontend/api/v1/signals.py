@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from dishka.integrations.fastapi import FromDishka
 from fastapi import Path, Query
 
 from telegram_frontend.api.deps import AdminActor, ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, v1_router
-from telegram_frontend.services.trading.signals import SignalService, SignalsReport
+from telegram_frontend.api.v1.scoped import Signals
+from telegram_frontend.services.trading.signals import SignalsReport
 
 router = v1_router("signals", 409)
 
@@ -96,7 +96,7 @@ def _out(report: SignalsReport) -> SignalsOut:
 )
 async def all_signals(
     actor: ViewerActor,
-    signals: FromDishka[SignalService],
+    signals: Signals,
     hours: Hours = 24,
     limit: Limit = 10,
 ) -> SignalsOut:
@@ -111,7 +111,7 @@ async def all_signals(
 async def strategy_signals(
     actor: ViewerActor,
     strategy_id: StrategyId,
-    signals: FromDishka[SignalService],
+    signals: Signals,
     hours: Hours = 24,
     limit: Limit = 10,
 ) -> SignalsOut:
@@ -123,7 +123,7 @@ async def strategy_signals(
     summary="Force the MACD trader to recompute every monitored indicator (audited)",
     response_model=RefreshOut,
 )
-async def refresh_all(actor: AdminActor, signals: FromDishka[SignalService]) -> RefreshOut:
+async def refresh_all(actor: AdminActor, signals: Signals) -> RefreshOut:
     return RefreshOut(refreshed=await signals.refresh_indicators(actor))
 
 
@@ -132,7 +132,5 @@ async def refresh_all(actor: AdminActor, signals: FromDishka[SignalService]) -> 
     summary="Force the MACD trader to recompute this strategy's indicator (audited)",
     response_model=RefreshOut,
 )
-async def refresh_one(
-    actor: AdminActor, strategy_id: StrategyId, signals: FromDishka[SignalService]
-) -> RefreshOut:
+async def refresh_one(actor: AdminActor, strategy_id: StrategyId, signals: Signals) -> RefreshOut:
     return RefreshOut(refreshed=await signals.refresh_indicators(actor, strategy_id))

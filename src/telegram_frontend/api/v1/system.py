@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from dishka.integrations.fastapi import FromDishka
+from fastapi import Request
+from pydantic import Field
 
-from telegram_frontend.api.deps import ViewerActor
+from telegram_frontend.api.deps import ViewerActor, caller_key
 from telegram_frontend.api.v1.common import ApiModel, Money, UnavailableOut, v1_router
-from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.api.v1.scoped import Clients, Monitoring
 from telegram_frontend.core.access import Role, require
 from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.services.monitoring.readiness import check_readiness
-from telegram_frontend.services.monitoring.service import MonitoringService, SystemSnapshot
+from telegram_frontend.services.monitoring.service import SystemSnapshot
 
 router = v1_router("system")
 
@@ -30,6 +32,9 @@ class MeOut(ApiModel):
     name: str
     role: str
     via: str
+    deployments: list[str] | None = Field(
+        None, description="The only deployments the key may use; null: every deployment"
+    )
 
 
 class ServiceOut(ApiModel):
@@ -141,15 +146,22 @@ class HealthOut(ApiModel):
 
 
 @router.get("/me", summary="The API key making the request", response_model=MeOut)
-async def me(actor: ViewerActor) -> MeOut:
+async def me(request: Request, actor: ViewerActor) -> MeOut:
     assert actor.api_key_id is not None
-    return MeOut(key_id=actor.api_key_id, name=actor.name, role=actor.role.value, via=actor.via)
+    key = caller_key(request)
+    return MeOut(
+        key_id=actor.api_key_id,
+        name=actor.name,
+        role=actor.role.value,
+        via=actor.via,
+        deployments=key.deployments if key is not None else None,
+    )
 
 
 @router.get(
     "/status", summary="Trading system status (services, data freshness)", response_model=StatusOut
 )
-async def status(actor: ViewerActor, monitoring: FromDishka[MonitoringService]) -> StatusOut:
+async def status(actor: ViewerActor, monitoring: Monitoring) -> StatusOut:
     require(actor, Role.VIEWER)
     return StatusOut.of(await monitoring.snapshot())
 
@@ -160,7 +172,7 @@ async def health(
     db: FromDishka[Database],
     cache: FromDishka[Cache],
     state: FromDishka[RuntimeState],
-    clients: FromDishka[BackendClients],
+    clients: Clients,
 ) -> HealthOut:
     require(actor, Role.VIEWER)
     result = await check_readiness(db, cache, state)

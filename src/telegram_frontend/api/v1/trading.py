@@ -15,16 +15,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from dishka.integrations.fastapi import FromDishka
 from fastapi import Path, Query
 from pydantic import Field, model_validator
 
 from telegram_frontend.api.deps import TraderActor, ViewerActor
 from telegram_frontend.api.v1.common import ApiModel, Money, UnavailableOut, v1_router
+from telegram_frontend.api.v1.scoped import Trading
 from telegram_frontend.clients.trading_db.reader import TradeCursor
 from telegram_frontend.services.trading.performance import Period, Sharpe
 from telegram_frontend.services.trading.records import Strategy
-from telegram_frontend.services.trading.service import TradingService
 
 router = v1_router("trading", 409)
 
@@ -212,7 +211,7 @@ def _strategy(strategy: Strategy) -> StrategyOut:
 
 
 @router.get("/strategies", summary="All strategies of every trader", response_model=StrategiesOut)
-async def list_strategies(actor: ViewerActor, trading: FromDishka[TradingService]) -> StrategiesOut:
+async def list_strategies(actor: ViewerActor, trading: Trading) -> StrategiesOut:
     result = await trading.list_strategies(actor)
     return StrategiesOut(
         items=[_strategy(s) for s in result.items],
@@ -222,7 +221,7 @@ async def list_strategies(actor: ViewerActor, trading: FromDishka[TradingService
 
 @router.get("/strategies/{strategy_id}", summary="One strategy", response_model=StrategyOut)
 async def get_strategy(
-    strategy_id: StrategyId, actor: ViewerActor, trading: FromDishka[TradingService]
+    strategy_id: StrategyId, actor: ViewerActor, trading: Trading
 ) -> StrategyOut:
     return _strategy(await trading.get_strategy(actor, strategy_id))
 
@@ -235,7 +234,7 @@ async def get_strategy(
 async def strategy_performance(
     strategy_id: StrategyId,
     actor: ViewerActor,
-    trading: FromDishka[TradingService],
+    trading: Trading,
     period: Annotated[Period, Query(description="24h, 7d, 30d or all")] = Period.WEEK,
 ) -> PerformanceOut:
     return PerformanceOut.view(await trading.strategy_performance(actor, strategy_id, period))
@@ -247,7 +246,7 @@ async def strategy_performance(
     response_model=StrategyOut,
 )
 async def start_strategy(
-    strategy_id: StrategyId, actor: TraderActor, trading: FromDishka[TradingService]
+    strategy_id: StrategyId, actor: TraderActor, trading: Trading
 ) -> StrategyOut:
     return _strategy(await trading.start_strategy(actor, strategy_id))
 
@@ -258,7 +257,7 @@ async def start_strategy(
     response_model=StrategyOut,
 )
 async def stop_strategy(
-    strategy_id: StrategyId, actor: TraderActor, trading: FromDishka[TradingService]
+    strategy_id: StrategyId, actor: TraderActor, trading: Trading
 ) -> StrategyOut:
     return _strategy(await trading.stop_strategy(actor, strategy_id))
 
@@ -266,7 +265,7 @@ async def stop_strategy(
 @router.get(
     "/positions", summary="Open positions of the strategies", response_model=list[PositionOut]
 )
-async def positions(actor: ViewerActor, trading: FromDishka[TradingService]) -> list[PositionOut]:
+async def positions(actor: ViewerActor, trading: Trading) -> list[PositionOut]:
     return [PositionOut.view(p) for p in await trading.positions(actor)]
 
 
@@ -277,7 +276,7 @@ async def positions(actor: ViewerActor, trading: FromDishka[TradingService]) -> 
 )
 async def trades(
     actor: ViewerActor,
-    trading: FromDishka[TradingService],
+    trading: Trading,
     after_id: Annotated[
         int | None,
         Query(ge=0, le=2**31 - 1, description="Continue after this trade id (`next_after_id`)"),
@@ -296,7 +295,7 @@ async def trades(
 )
 async def strategy_orders(
     actor: ViewerActor,
-    trading: FromDishka[TradingService],
+    trading: Trading,
     open_only: Annotated[bool, Query(description="Only orders still open")] = True,
     symbol: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
     limit: Limit = 50,
@@ -312,7 +311,7 @@ async def strategy_orders(
 )
 async def performance(
     actor: ViewerActor,
-    trading: FromDishka[TradingService],
+    trading: Trading,
     period: Annotated[Period, Query(description="24h, 7d, 30d or all")] = Period.WEEK,
 ) -> PerformancesOut:
     result = await trading.performance(actor, period)

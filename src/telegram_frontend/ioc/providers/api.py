@@ -7,14 +7,19 @@ from dishka import Provider, Scope, provide
 from telegram_frontend.api.deps import ApiRateLimiter
 from telegram_frontend.api.v1.events import EventRateLimiter
 from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DeploymentsConfig
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.admin.api_keys import ApiKeyService
+from telegram_frontend.services.admin.audit import AuditService
 
 
 class ApiProvider(Provider):
     scope = Scope.APP
 
-    keys = provide(ApiKeyService)
+    @provide
+    def keys(self, db: Database, audit: AuditService, config: DeploymentsConfig) -> ApiKeyService:
+        return ApiKeyService(db, audit, config)
 
     @provide
     def api_rate_limiter(self, settings: Settings, cache: Cache) -> ApiRateLimiter:

@@ -4,7 +4,8 @@ A key looks like `tgf_<8 hex>_<43 url-safe chars>` (256 bits of randomness after
 The first 12 characters are its public `prefix`, stored in clear so a key can be found and named
 in lists and logs; the whole key is kept only as its SHA-256, which is enough for a key this
 random (no salt or slow hash needed: nothing to guess). Every check re-reads the row, so a
-revocation takes effect with the next request.
+revocation takes effect with the next request. A key may be limited to some deployments; it is
+refused on the others.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +22,8 @@ from sqlalchemy import select
 
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
-from telegram_frontend.core.errors import NotFound, ValidationFailed
+from telegram_frontend.core.deployments import DeploymentsConfig
+from telegram_frontend.core.errors import NotFound, PermissionDenied, ValidationFailed
 from telegram_frontend.models import ApiKey
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.admin.audit import AuditService
@@ -48,6 +51,19 @@ def key_actor(key: ApiKey) -> Actor:
     return Actor(role=Role(key.role), name=key.name, via="api", api_key_id=key.id)
 
 
+def check_key_deployment(key: ApiKey, deployment: str) -> None:
+    """Refuse a key limited to other deployments than `deployment`."""
+    allowed = key.deployments
+    if allowed and deployment not in allowed:
+        raise PermissionDenied(
+            f"This API key is limited to {', '.join(allowed)}; it cannot use {deployment}."
+        )
+
+
+def key_allows(key: ApiKey, deployment: str) -> bool:
+    return not key.deployments or deployment in key.deployments
+
+
 @dataclass(frozen=True)
 class CreatedKey:
     """The stored row and the key itself, which exists nowhere else once this is dropped."""
@@ -59,16 +75,27 @@ class CreatedKey:
 class ApiKeyService:
     """Create, list, revoke and check API keys; every change is audited."""
 
-    def __init__(self, db: Database, audit: AuditService) -> None:
+    def __init__(
+        self, db: Database, audit: AuditService, deployments: DeploymentsConfig | None = None
+    ) -> None:
         self._db = db
         self._audit = audit
+        self._deployments = deployments
 
-    async def create(self, actor: Actor, name: str, role: Role | str) -> CreatedKey:
+    async def create(
+        self,
+        actor: Actor,
+        name: str,
+        role: Role | str,
+        deployments: Sequence[str] = (),
+    ) -> CreatedKey:
+        """A new key; with `deployments`, one that may use only those."""
         require(actor, Role.ADMIN)
         clean = " ".join(name.split())
         if not _NAME.fullmatch(clean):
             raise ValidationFailed("The key needs a name of 1 to 128 printable characters.")
         wanted = _key_role(role)
+        limited = self._limits(deployments)
         key = new_key()
         async with self._db.session() as session:
             row = ApiKey(
@@ -77,18 +104,24 @@ class ApiKeyService:
                 prefix=key[:PREFIX_LENGTH],
                 key_hash=hash_key(key),
                 created_by=actor.label[:128],
+                deployments=limited,
             )
             session.add(row)
             await session.flush()
+            details: dict[str, object] = {"name": clean, "role": wanted.value, "prefix": row.prefix}
+            if limited:
+                details["deployments"] = limited
             await self._audit.record(
-                actor,
-                "api_key.create",
-                f"api-key:{row.id}",
-                "ok",
-                {"name": clean, "role": wanted.value, "prefix": row.prefix},
-                session=session,
+                actor, "api_key.create", f"api-key:{row.id}", "ok", details, session=session
             )
         return CreatedKey(row=row, key=key)
+
+    def _limits(self, deployments: Sequence[str]) -> list[str] | None:
+        if not deployments:
+            return None
+        if self._deployments is None:
+            raise ValidationFailed("No deployments are configured to limit the key to.")
+        return sorted({self._deployments.known(name) for name in deployments})
 
     async def list_keys(self, actor: Actor, include_revoked: bool = True) -> list[ApiKey]:
         require(actor, Role.ADMIN)

@@ -12,7 +12,6 @@ from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.deployments import DeploymentsConfig
 from telegram_frontend.core.errors import NotFound, ValidationFailed
-from telegram_frontend.core.formatters import quoted
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.caller_cache import CallerCache
@@ -49,18 +48,12 @@ class DeploymentAccess:
     ) -> None:
         self._db = db
         self._audit = audit
-        self._names = [spec.name for spec in deployments.specs]
+        self._deployments = deployments
         self._callers = callers
 
     def known(self, name: str) -> str:
         """The configured name for `name` (case-insensitive), or a clear refusal."""
-        wanted = name.strip().lower()
-        if wanted not in self._names:
-            raise NotFound(
-                f"There is no deployment called {quoted(name, 24)}. "
-                f"Known: {', '.join(self._names)}."
-            )
-        return wanted
+        return self._deployments.known(name)
 
     async def choose(self, user_id: int, name: str) -> str:
         """Remember the deployment this user works on from now on."""

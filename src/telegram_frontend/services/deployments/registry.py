@@ -21,9 +21,15 @@ from telegram_frontend.services.account.credentials import CredentialsService
 from telegram_frontend.services.monitoring.health_report import HealthReportService
 from telegram_frontend.services.monitoring.overview import StatusOverviewService
 from telegram_frontend.services.monitoring.service import MonitoringService
+from telegram_frontend.services.notifications.deployment_tags import DeploymentTag
 from telegram_frontend.services.reports.export import ReportExporter
 from telegram_frontend.services.trading.service import TradingService
 from telegram_frontend.services.trading.signals import SignalService
+
+
+def deadline_of(settings: Settings) -> float:
+    """How long one screen may wait for a source: one HTTP call's timeouts plus a margin."""
+    return settings.http_connect_timeout + settings.http_read_timeout + 1.0
 
 
 @dataclass
@@ -90,6 +96,10 @@ class Deployments:
 
     def names(self) -> list[str]:
         return list(self._items)
+
+    def tag(self, deployment: Deployment) -> DeploymentTag:
+        """How notices about `deployment` name it (only when there are several)."""
+        return DeploymentTag(deployment.name, deployment.title, shown=self.several)
 
     def find(self, name: str | None) -> Deployment | None:
         """The deployment of that name (case-insensitive), or None."""

@@ -3,7 +3,8 @@
 One line per check (ok / not configured / failed with the reason and the setting to fix), then
 the latest executed trade exactly as its alert reads and the latest snapshot of each instance
 with its position valued in USDT. Nothing here writes anywhere: the trading database connection
-is read-only, Binance gets one signed GET, Telegram a `getMe`.
+is read-only, Binance gets one signed GET, Telegram a `getMe`. With several deployments each
+gets its own section (`FleetReport`); Telegram, shared by all, is checked once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from telegram_frontend.clients.binance.client import BinanceClient
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.clients.trading.macd import KEY_ROLE_NEEDED
 from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot
+from telegram_frontend.core.deployments import OVERRIDABLE, DeploymentSpec
 from telegram_frontend.core.errors import (
     BackendRejected,
     BackendUnsupported,
@@ -33,6 +35,7 @@ from telegram_frontend.services.notifications.types import Audience
 from telegram_frontend.services.trading.records import position_view
 
 TelegramProbe = Callable[[str, str], Awaitable[str]]
+_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 
 
 class CheckState(enum.StrEnum):
@@ -71,13 +74,85 @@ class DoctorReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
-            "checks": [
-                {"name": c.name, "state": c.state.value, "detail": c.detail, "setting": c.setting}
-                for c in self.checks
-            ],
+            "checks": [_check_dict(c) for c in self.checks],
             "latest_trade": self.latest_trade,
             "snapshots": self.snapshots,
         }
+
+
+@dataclass
+class DeploymentSection:
+    """One deployment's checks."""
+
+    spec: DeploymentSpec
+    default: bool
+    report: DoctorReport
+
+    @property
+    def heading(self) -> str:
+        default = ", the default" if self.default else ""
+        return f"{self.spec.title} [{self.spec.name}] — {self.spec.environment.value}{default}"
+
+
+def in_deployments_file(check: DoctorCheck, name: str) -> DoctorCheck:
+    """A check of a deployment from `DEPLOYMENTS_FILE`: its settings are named as that file's
+    keys (`macd_trader_url of [deployments.mainnet]`), since that is where to fix them."""
+
+    def rename(text: str) -> str:
+        return _SETTING.sub(
+            lambda m: (
+                f"{m.group(0).lower()} of [deployments.{name}]"
+                if m.group(0).lower() in OVERRIDABLE
+                else m.group(0)
+            ),
+            text,
+        )
+
+    return DoctorCheck(
+        check.name,
+        check.state,
+        rename(check.detail),
+        rename(check.setting) if check.setting else None,
+    )
+
+
+@dataclass
+class FleetReport:
+    """Every deployment's checks, and the one Telegram check they share."""
+
+    sections: list[DeploymentSection]
+    telegram: DoctorCheck
+
+    @property
+    def ok(self) -> bool:
+        return self.telegram.state is not CheckState.FAILED and all(
+            s.report.ok for s in self.sections
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Keyed by deployment name, in display order."""
+        return {
+            "ok": self.ok,
+            "deployments": {
+                s.spec.name: {
+                    "title": s.spec.title,
+                    "environment": s.spec.environment.value,
+                    "default": s.default,
+                    **s.report.as_dict(),
+                }
+                for s in self.sections
+            },
+            "telegram": _check_dict(self.telegram),
+        }
+
+
+def _check_dict(check: DoctorCheck) -> dict[str, Any]:
+    return {
+        "name": check.name,
+        "state": check.state.value,
+        "detail": check.detail,
+        "setting": check.setting,
+    }
 
 
 def plain_text(rendered_html: str) -> str:
@@ -113,8 +188,10 @@ class Doctor:
         self.binance = binance
         self.telegram = telegram
 
-    async def run(self) -> DoctorReport:
-        checks = await asyncio.gather(
+    async def run(self, include_telegram: bool = True) -> DoctorReport:
+        """Every check; `include_telegram=False` for a deployment's section (Telegram is shared
+        and checked once, see `telegram_check`)."""
+        parts = [
             self._macd(),
             self._grid(),
             self._actuator("data storage", "DATA_STORAGE_URL", self.clients.storage),
@@ -122,9 +199,10 @@ class Doctor:
             self._prometheus(),
             self._trading_db(),
             self._binance(),
-            self._telegram(),
-        )
-        report = DoctorReport(checks=list(checks))
+        ]
+        if include_telegram:
+            parts.append(self.telegram_check())
+        report = DoctorReport(checks=list(await asyncio.gather(*parts)))
         if self.clients.trading_db is not None and self._passed(report, "trading database"):
             await self._trading_figures(report)
         return report
@@ -219,7 +297,7 @@ class Doctor:
             name, CheckState.OK, f"{net}; the key reads the account, {trade}; {perms}"
         )
 
-    async def _telegram(self) -> DoctorCheck:
+    async def telegram_check(self) -> DoctorCheck:
         name, setting = "Telegram", "TELEGRAM_BOT_TOKEN"
         token = self.settings.telegram_bot_token
         if token is None or not token.get_secret_value() or self.telegram is None:

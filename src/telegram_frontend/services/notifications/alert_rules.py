@@ -2,7 +2,8 @@
 
 A rule watches a price level (above/below, per symbol), a strategy's drawdown or daily P&L
 (one strategy or any), or a service going down. It fires once when its condition starts to hold
-and re-arms when the condition clears; the evaluator worker does the watching.
+and re-arms when the condition clears; the evaluator worker does the watching. A rule watches
+one deployment's figures: the one it names, or (naming none) the default deployment.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import enum
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
@@ -110,11 +111,15 @@ class AlertService:
         self._db = db
         self._audit = audit
 
-    async def list_rules(self, actor: Actor) -> list[AlertRule]:
+    async def list_rules(
+        self, actor: Actor, deployment: str | None = None, *, default: bool = True
+    ) -> list[AlertRule]:
+        """The actor's rules; with `deployment`, those watching it (see `of_deployment`)."""
         require(actor, Role.VIEWER)
+        query = select(AlertRule).where(AlertRule.user_id == _owner(actor))
         async with self._db.session() as session:
             rows = await session.scalars(
-                select(AlertRule).where(AlertRule.user_id == _owner(actor)).order_by(AlertRule.id)
+                of_deployment(query, deployment, default).order_by(AlertRule.id)
             )
             return list(rows)
 
@@ -127,8 +132,15 @@ class AlertService:
             return rule
 
     async def add_rule(
-        self, actor: Actor, kind: RuleKind, target: str, threshold: str | Decimal | None
+        self,
+        actor: Actor,
+        kind: RuleKind,
+        target: str,
+        threshold: str | Decimal | None,
+        deployment: str | None = None,
     ) -> AlertRule:
+        """A new rule; `deployment` (a configured name, resolved by the caller) is the one whose
+        figures it watches, None for the default deployment."""
         require(actor, Role.VIEWER)
         owner = _owner(actor)
         rule = AlertRule(
@@ -136,6 +148,7 @@ class AlertService:
             kind=kind.value,
             target=parse_target(kind, target),
             threshold=parse_threshold(kind, threshold),
+            deployment=deployment,
         )
         async with self._db.session() as session:
             count = await session.scalar(
@@ -152,7 +165,12 @@ class AlertService:
                 "alert.add",
                 f"rule:{rule.id}",
                 "ok",
-                {"kind": rule.kind, "target": rule.target, "threshold": str(rule.threshold)},
+                {
+                    "kind": rule.kind,
+                    "target": rule.target,
+                    "threshold": str(rule.threshold),
+                    **({"deployment": deployment} if deployment else {}),
+                },
                 session=session,
             )
         return rule
@@ -180,17 +198,34 @@ class AlertService:
                 actor, "alert.delete", f"rule:{rule_id}", "ok", session=session
             )
 
-    async def active_rules(self) -> list[AlertRule]:
-        """Rules the evaluator watches: active, of active users who may still see alerts."""
+    async def active_rules(
+        self, deployment: str | None = None, *, default: bool = True
+    ) -> list[AlertRule]:
+        """Rules an evaluator watches: active, of active users who may still see alerts; with
+        `deployment`, only those watching it (see `of_deployment`)."""
         roles = [r.value for r in Role if r.allows(Role.VIEWER)]
+        query = (
+            select(AlertRule)
+            .join(User, User.id == AlertRule.user_id)
+            .where(AlertRule.active.is_(True), User.is_active.is_(True), User.role.in_(roles))
+        )
         async with self._db.session() as session:
             rows = await session.scalars(
-                select(AlertRule)
-                .join(User, User.id == AlertRule.user_id)
-                .where(AlertRule.active.is_(True), User.is_active.is_(True), User.role.in_(roles))
-                .order_by(AlertRule.id)
+                of_deployment(query, deployment, default).order_by(AlertRule.id)
             )
             return list(rows)
+
+
+def of_deployment(
+    query: Select[AlertRule], deployment: str | None, default: bool
+) -> Select[AlertRule]:
+    """Narrow `query` to the rules watching `deployment` (None: every rule); rules naming no
+    deployment watch the default one, so they count when `default` says this is it."""
+    if deployment is None:
+        return query
+    if default:
+        return query.where(or_(AlertRule.deployment.is_(None), AlertRule.deployment == deployment))
+    return query.where(AlertRule.deployment == deployment)
 
 
 def _owner(actor: Actor) -> int:

@@ -2,6 +2,7 @@
 
 The sender's key is namespaced by who sent it (an API key, or the shared HMAC secret), so two
 senders cannot suppress each other's events; the same key from the same sender is one event.
+An event posted for a deployment is tagged with it (and, with several, its key too).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.notifications.deployment_tags import DeploymentTag
 from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.texts import external_notice
 from telegram_frontend.services.notifications.types import NoticeType, Severity
@@ -44,7 +46,9 @@ class EventIntake:
         self._notifications = notifications
         self._audit = audit
 
-    async def submit(self, actor: Actor, event: ExternalEvent) -> Accepted:
+    async def submit(
+        self, actor: Actor, event: ExternalEvent, deployment: DeploymentTag | None = None
+    ) -> Accepted:
         require(actor, Role.TRADER)
         sender_key = event.idempotency_key or secrets.token_hex(16)
         key = f"event:{actor.label}:{sender_key}"
@@ -57,6 +61,9 @@ class EventIntake:
             text=event.text,
             thread_key=thread,
         )
+        if deployment is not None:
+            notice = deployment.apply(notice)
+            key = notice.key
         async with self._db.session() as session:
             ids = await self._notifications.notify(notice, session=session)
             if ids:

@@ -1,19 +1,21 @@
 """What each user chooses about notifications, and where admins route them.
 
 Per type (trades, system, risk, performance, digests): on, silent or off; quiet hours in the
-user's own time zone; digest days and time. Admins also send a type to a group chat or forum
-topic. The bot and the API both change these through here, checked and audited once.
+user's own time zone; digest days and time; deployments the user muted. Admins also send a type
+to a group chat or forum topic, for every deployment or for one. The bot and the API both change
+these through here, checked and audited once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from telegram_frontend.core.access import Actor, Role, require
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DeploymentsConfig
 from telegram_frontend.core.errors import NotFound, ValidationFailed
 from telegram_frontend.models import NotificationRoute, NotificationSettings, User
 from telegram_frontend.services.admin.audit import AuditService
@@ -41,6 +43,24 @@ class Preferences:
     digest_weekly: bool
     digest_time: str
     digest_weekday: int
+    muted_deployments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """`/alerts route|unroute TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT]`, parsed."""
+
+    kind: NoticeType
+    chat_id: int
+    thread_id: int | None
+    deployment: str | None
+    remove: bool
+
+
+ROUTE_USAGE = (
+    "Usage: /alerts route TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT] "
+    "or /alerts unroute TYPE CHAT_ID [DEPLOYMENT]."
+)
 
 
 def clock_text(raw: str) -> str:
@@ -60,13 +80,40 @@ def parse_kind(raw: str) -> NoticeType:
         raise ValidationFailed(f"Unknown notification type. Use one of: {names}.") from None
 
 
+def parse_route(args: list[str], deployments: DeploymentsConfig) -> RouteRequest:
+    """The words after `/alerts`: `route TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT]` or
+    `unroute TYPE CHAT_ID [DEPLOYMENT]` (a deployment name is never a number)."""
+    words = list(args)
+    if not words or words[0].lower() not in ("route", "unroute"):
+        raise ValidationFailed(ROUTE_USAGE)
+    remove = words[0].lower() == "unroute"
+    deployment = None
+    if len(words) > 3 and not _is_int(words[-1]):
+        deployment = deployments.known(words.pop())
+    numbers = words[2:]
+    if len(words) < 3 or len(numbers) > 2 or not all(_is_int(w) for w in numbers):
+        raise ValidationFailed(ROUTE_USAGE)
+    return RouteRequest(
+        kind=parse_kind(words[1]),
+        chat_id=int(numbers[0]),
+        thread_id=int(numbers[1]) if len(numbers) > 1 and not remove else None,
+        deployment=deployment,
+        remove=remove,
+    )
+
+
 class NotificationPreferences:
     def __init__(
-        self, db: Database, audit: AuditService, notifications: NotificationService
+        self,
+        db: Database,
+        audit: AuditService,
+        notifications: NotificationService,
+        deployments: DeploymentsConfig,
     ) -> None:
         self._db = db
         self._audit = audit
         self._notifications = notifications
+        self._deployments = deployments
 
     async def view(self, actor: Actor) -> Preferences:
         require(actor, Role.VIEWER)
@@ -129,55 +176,103 @@ class NotificationPreferences:
             await session.flush()
             return await self._view(session, row.user_id)
 
-    async def routes(self, actor: Actor) -> list[NotificationRoute]:
+    async def routes(self, actor: Actor, deployment: str | None = None) -> list[NotificationRoute]:
+        """Every route; with `deployment`, those its notices take (its own and every-deployment
+        routes)."""
         require(actor, Role.ADMIN)
-        async with self._db.session() as session:
-            rows = await session.scalars(
-                select(NotificationRoute).order_by(NotificationRoute.type, NotificationRoute.id)
+        query = select(NotificationRoute).order_by(NotificationRoute.type, NotificationRoute.id)
+        if deployment is not None:
+            name = self._deployments.known(deployment)
+            query = query.where(
+                or_(NotificationRoute.deployment.is_(None), NotificationRoute.deployment == name)
             )
-            return list(rows)
+        async with self._db.session() as session:
+            return list(await session.scalars(query))
+
+    async def set_muted(self, actor: Actor, deployment: str, muted: bool) -> Preferences:
+        """Stop (or resume) hearing about one deployment; the user's own alerts still come."""
+        require(actor, Role.VIEWER)
+        name = self._deployments.known(deployment)
+        async with self._db.session() as session:
+            row = await self._row(session, self._user_id(actor))
+            names = [n for n in (row.muted_deployments or []) if n != name]
+            row.muted_deployments = sorted([*names, name]) if muted else (names or None)
+            await session.flush()
+            return await self._view(session, row.user_id)
+
+    def parse_route(self, args: list[str]) -> RouteRequest:
+        """The admin's `/alerts route|unroute ...` words (see `parse_route`)."""
+        return parse_route(args, self._deployments)
 
     async def set_route(
-        self, actor: Actor, kind: NoticeType, chat_id: int, thread_id: int | None = None
+        self,
+        actor: Actor,
+        kind: NoticeType,
+        chat_id: int,
+        thread_id: int | None = None,
+        deployment: str | None = None,
     ) -> NotificationRoute:
-        """Send `kind` to a group chat (or one of its forum topics) as well as to users."""
+        """Send `kind` to a group chat (or one of its forum topics) as well as to users: the
+        notices of every deployment, or (`deployment`) of that one only."""
         require(actor, Role.ADMIN)
         if chat_id >= 0:
             raise ValidationFailed("A route goes to a group or channel: its id is negative.")
         if thread_id is not None and thread_id <= 0:
             raise ValidationFailed("A forum topic id is a positive number.")
+        name = self._deployments.known(deployment) if deployment is not None else None
         async with self._db.session() as session:
             route = await session.scalar(
                 select(NotificationRoute).where(
-                    NotificationRoute.type == kind.value, NotificationRoute.chat_id == chat_id
+                    NotificationRoute.type == kind.value,
+                    NotificationRoute.chat_id == chat_id,
+                    NotificationRoute.deployment.is_(None)
+                    if name is None
+                    else NotificationRoute.deployment == name,
                 )
             )
             if route is None:
-                route = NotificationRoute(type=kind.value, chat_id=chat_id, created_by=actor.label)
+                route = NotificationRoute(
+                    type=kind.value, chat_id=chat_id, deployment=name, created_by=actor.label
+                )
                 session.add(route)
             route.thread_id = thread_id
+            details: dict[str, object] = {"thread_id": thread_id}
+            if name is not None:
+                details["deployment"] = name
             await self._audit.record(
                 actor,
                 "notify.route",
                 f"{kind.value}->{chat_id}",
                 "ok",
-                {"thread_id": thread_id},
+                details,
                 session=session,
             )
         return route
 
-    async def remove_route(self, actor: Actor, kind: NoticeType, chat_id: int) -> None:
+    async def remove_route(
+        self, actor: Actor, kind: NoticeType, chat_id: int, deployment: str | None = None
+    ) -> None:
+        """Stop sending `kind` to the chat: every route of it, or only `deployment`'s."""
         require(actor, Role.ADMIN)
+        name = self._deployments.known(deployment) if deployment is not None else None
+        query = delete(NotificationRoute).where(
+            NotificationRoute.type == kind.value, NotificationRoute.chat_id == chat_id
+        )
+        if name is not None:
+            query = query.where(NotificationRoute.deployment == name)
         async with self._db.session() as session:
-            result = await session.execute(
-                delete(NotificationRoute).where(
-                    NotificationRoute.type == kind.value, NotificationRoute.chat_id == chat_id
-                )
-            )
+            result = await session.execute(query)
             if not getattr(result, "rowcount", 0):
-                raise NotFound(f"There is no route of {kind.value} to {chat_id}.")
+                where = f" for {name}" if name is not None else ""
+                raise NotFound(f"There is no route of {kind.value} to {chat_id}{where}.")
+            details = {"deployment": name} if name is not None else None
             await self._audit.record(
-                actor, "notify.unroute", f"{kind.value}->{chat_id}", "ok", session=session
+                actor,
+                "notify.unroute",
+                f"{kind.value}->{chat_id}",
+                "ok",
+                details,
+                session=session,
             )
 
     @staticmethod
@@ -212,4 +307,9 @@ class NotificationPreferences:
             digest_weekly=row.digest_weekly if row else False,
             digest_time=row.digest_time if row else "08:00",
             digest_weekday=row.digest_weekday if row else 0,
+            muted_deployments=tuple(row.muted_deployments or ()) if row else (),
         )
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()

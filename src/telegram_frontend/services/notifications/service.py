@@ -3,13 +3,18 @@
 `notify(notice, session=...)` joins the caller's transaction, so a notification exists exactly
 when its cause was recorded (a trade cursor advanced, a breach state saved). Recipients are the
 active users whose role admits the notice and who did not switch its type off ("silent" and
-quiet hours send without sound), plus the admins' group routes. Each (notice key, chat) pair is
-written at most once: recording the same cause twice is harmless.
+quiet hours send without sound) nor mute its deployment, plus the admins' group routes (those
+for every deployment and those for the notice's own). Each (notice key, chat) pair is written
+at most once: recording the same cause twice is harmless.
+
+A deployment's workers write through `for_deployment(tag)`, which tags each of their notices
+(see `deployment_tags`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.database import Database
@@ -32,6 +38,7 @@ from telegram_frontend.models import (
 )
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.models.notification import OutboxStatus
+from telegram_frontend.services.notifications.deployment_tags import DeploymentTag
 from telegram_frontend.services.notifications.types import Audience, Mode, Notice, NoticeType
 
 KEY_LIMIT = 200
@@ -88,6 +95,14 @@ def mode_of(settings: NotificationSettings | None, kind: NoticeType, default: Mo
     return Mode(value) if isinstance(value, str) and value in Mode._value2member_map_ else default
 
 
+def muted(settings: NotificationSettings | None, deployment: str | None) -> bool:
+    """Whether the user muted the deployment a notice is about."""
+    if settings is None or deployment is None:
+        return False
+    names = settings.muted_deployments
+    return isinstance(names, list) and deployment in names
+
+
 def fit_key(key: str) -> str:
     """Keys longer than the column keep their start and a digest of the whole."""
     if len(key) <= KEY_LIMIT:
@@ -121,15 +136,27 @@ class NotificationService:
         self.signal = signal
         self._group_audience = Audience(default_language, default_timezone)
         self._clock = clock
+        self.tag: DeploymentTag | None = None
+
+    def for_deployment(self, tag: DeploymentTag) -> NotificationService:
+        """This service for one deployment's workers: every notice it writes carries `tag`."""
+        scoped = copy.copy(self)
+        scoped.tag = tag
+        return scoped
+
+    def tagged(self, notice: Notice) -> Notice:
+        """The notice as this service writes it (tagged with its deployment, if it has one)."""
+        return self.tag.apply(notice) if self.tag is not None else notice
 
     async def notify(self, notice: Notice, *, session: AsyncSession) -> list[int]:
         """Queue `notice` for everyone it concerns, inside the caller's transaction.
 
         Returns the ids of the rows written now (rows already there for this key are skipped).
         """
+        notice = self.tagged(notice)
         recipients = await self._users(session, notice)
         if notice.to_routes and notice.user_ids is None:
-            recipients += await self._routes(session, notice.type)
+            recipients += await self._routes(session, notice)
         rows = []
         now = self._clock()
         for recipient in recipients:
@@ -217,6 +244,8 @@ class NotificationService:
             mode = mode_of(settings, notice.type, default)
             if mode is Mode.OFF and not notice.force:
                 continue
+            if muted(settings, notice.deployment) and not notice.force:
+                continue
             quiet = settings is not None and in_quiet_hours(
                 settings.quiet_start, settings.quiet_end, now, user.timezone
             )
@@ -231,15 +260,24 @@ class NotificationService:
             )
         return found
 
-    async def _routes(self, session: AsyncSession, kind: NoticeType) -> list[_Recipient]:
+    async def _routes(self, session: AsyncSession, notice: Notice) -> list[_Recipient]:
+        """Routes of the notice's type for every deployment or for its own; where a chat has
+        both, the deployment's own route (its topic) wins."""
+        scope: ColumnElement[bool] = NotificationRoute.deployment.is_(None)
+        if notice.deployment is not None:
+            scope = or_(scope, NotificationRoute.deployment == notice.deployment)
         routes = await session.scalars(
             select(NotificationRoute)
-            .where(NotificationRoute.type == kind.value)
+            .where(NotificationRoute.type == notice.type.value, scope)
             .order_by(NotificationRoute.id)
         )
+        chosen: dict[int, NotificationRoute] = {}
+        for route in routes:
+            if route.chat_id not in chosen or route.deployment is not None:
+                chosen[route.chat_id] = route
         return [
             _Recipient(route.chat_id, route.thread_id, None, self._group_audience, False)
-            for route in routes
+            for route in chosen.values()
         ]
 
     async def _insert(self, session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:

@@ -60,7 +60,9 @@ class Notice:
     `thread_key` links follow-ups (same order, same strategy) so they reply to the first message;
     `user_ids` narrows the audience to those users (a rule's owner, a test); `min_role=None`
     admits any role (an answer to a pending user); `force` delivers even when the user switched
-    the type off (answers to the user's own request, access requests to admins).
+    the type off (answers to the user's own request, access requests to admins);
+    `deployment` names the deployment it is about (None: the frontend itself, or an event that
+    names none): routes limited to another deployment and users who muted it skip it.
     """
 
     type: NoticeType
@@ -73,3 +75,4 @@ class Notice:
     to_routes: bool = True
     force: bool = False
     markup: MarkupRenderer | None = None
+    deployment: str | None = None
