@@ -64,6 +64,6 @@ def create_app(
         return app.openapi()
 
     setup_dishka(container, app)
-    app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, routes=lambda: app.routes)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits())
     return app

@@ -105,6 +105,8 @@ async def test_api_backend_breaker_and_binance_metrics_follow_the_calls(
         await fragile_http.get("/api/v1/strategies/macd:conservative-btc", headers=auth)
     ).is_success
     assert (await fragile_http.get("/api/v1/portfolio", headers=auth)).is_success
+    named = "/api/v1/deployments/default/strategies/macd:conservative-btc"
+    assert (await fragile_http.get(named, headers=auth)).is_success
     assert (await fragile_http.get("/no/such/path/123")).status_code == 404
     await fragile_world.backends.go_down("grid_trader")
     listing = await fragile_http.get("/api/v1/strategies", headers=auth)
@@ -117,6 +119,8 @@ async def test_api_backend_breaker_and_binance_metrics_follow_the_calls(
 
     template = "/api/v1/strategies/{strategy_id}"
     assert delta("tgfront_api_requests_total", route=template, method="GET", status="200") == 1
+    per_deployment = "/api/v1/deployments/{deployment}/strategies/{strategy_id}"
+    assert delta("tgfront_api_requests_total", route=per_deployment, status="200") == 1
     assert delta("tgfront_api_requests_total", route="unmatched", status="404") == 1
     assert delta("tgfront_backend_calls_total", service="MACD trader", result="ok") >= 2
     assert delta("tgfront_backend_calls_total", service="grid trader", result="unavailable") >= 1
