@@ -10,7 +10,9 @@ from sqlalchemy import select
 from telegram_frontend.core.access import Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.models import User
-from tests.e2e.harness import World, running_world, text_of
+from telegram_frontend.services.deployments.registry import Deployments
+from telegram_frontend.services.monitoring.system_status import ServiceState
+from tests.e2e.harness import World, running_world, text_of, wait_for
 
 VIEWER_ID = 811
 SLOW_S = 15.0
@@ -58,6 +60,14 @@ async def test_mainnet_down_leaves_the_testnet_block_normal(two_worlds: World) -
     assert mainnet is not None
     for service in ("macd_trader", "grid_trader", "data_storage", "data_collection"):
         await mainnet.backends.go_down(service)
+    deployments = await two_worlds.app.frontend.container.get(Deployments)
+
+    async def mainnet_seen_down() -> bool:
+        # The health watcher took a snapshot at start; /status shares it for its few seconds.
+        snapshot = await deployments.get("mainnet").monitoring.snapshot()
+        return snapshot.service("macd_trader").state is ServiceState.DOWN
+
+    await wait_for(mainnet_seen_down, timeout=20, what="mainnet's snapshot to see it down")
     viewer = await two_worlds.app.user_with_role(VIEWER_ID, Role.VIEWER)
     screen = lines(text_of(await viewer.send("/status", timeout=30)))
     assert screen[0] == "🟢 🧪 Testnet — all services up"
