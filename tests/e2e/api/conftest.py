@@ -19,6 +19,8 @@ async def api_world(
     async with running_world(
         settings_env, trading_database_url, extra_env={"API_RATE_LIMIT_PER_MINUTE": "100000"}
     ) as world:
+        # Every route is also served per deployment, so a schema run sends twice the requests.
+        world.binance.set_weight_limit(60_000)
         yield world
 
 

@@ -127,6 +127,10 @@ class FakeBinance:
     def clear_rate_limit(self) -> None:
         self._limited = None
 
+    def set_weight_limit(self, weight_limit: int) -> None:
+        """Another request-weight budget per minute (tests that are not about Binance's)."""
+        self.weight_limit = self.public.weight_limit = weight_limit
+
     def fail_next(self, status: int, code: int, msg: str, path: str | None = None) -> None:
         """Answer the next request (to `path`, if given) with this Binance error."""
         self._injected.append((path, status, code, msg))
