@@ -63,11 +63,12 @@ class WebhookTakeover:
         await self.inbox.renew()
         room = self.max_in_flight - len(self.inbox.in_flight)
         if self.intake.accepting and room > 0:
-            for stored in await self.inbox.claim_expired(room):
+            claimed = await self.inbox.claim_expired(room)
+            if claimed:  # one line a round: a dead replica may leave hundreds
+                ids = [stored.update_id for stored in claimed]
+                log.warning("webhook_updates_taken_over", count=len(ids), update_ids=ids[:20])
+            for stored in claimed:
                 self.taken_over += 1
-                log.warning(
-                    "webhook_update_taken_over", update_id=stored.update_id, attempt=stored.attempts
-                )
                 self.intake.resume(stored)
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + PURGE_EVERY_S
