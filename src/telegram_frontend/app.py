@@ -13,7 +13,6 @@ from typing import Any
 import uvicorn
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from dishka import AsyncContainer, Provider
@@ -28,6 +27,7 @@ from telegram_frontend.bot.dispatcher import attach as attach_routers
 from telegram_frontend.bot.middlewares.access_gate import AccessMiddleware
 from telegram_frontend.bot.middlewares.metrics import install_with_gate
 from telegram_frontend.bot.middlewares.update_slots import UpdateSlotMiddleware
+from telegram_frontend.clients.telegram_json_session import JsonBodySession
 from telegram_frontend.clients.telegram_session import (
     FloodRetryMiddleware,
     KeepResponseTypes,
@@ -60,7 +60,7 @@ def make_bot(settings: Settings) -> Bot:
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     dumps, loads = json_codec(settings.fast_json)
-    session = AiohttpSession(
+    session = JsonBodySession(
         api=TelegramAPIServer.from_base(settings.telegram_api_base),
         json_loads=loads,
         json_dumps=dumps,
