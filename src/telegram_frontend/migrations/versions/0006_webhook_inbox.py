@@ -1,6 +1,6 @@
 """webhook inbox: updates stored before Telegram gets its 200, taken over after a replica dies
 
-Revision ID: 0005
+Revision ID: 0006
 Revises: 0004
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0006"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
