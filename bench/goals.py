@@ -158,9 +158,14 @@ async def fanout_goal(args: argparse.Namespace) -> None:
 
 async def scale_goal(args: argparse.Namespace) -> None:
     rates = [10, 20, 30, 40, 60, 80, 100, 130, 160, 200, 250]
-    results = await scale.measure(
+    results, kill = await scale.measure(
         argparse.Namespace(
-            replicas=[1, 2], seconds=4.0 if args.quick else 8.0, users=args.users, rates=rates
+            replicas=[1, 2],
+            seconds=4.0 if args.quick else 8.0,
+            users=args.users,
+            rates=rates,
+            kill_rate=10.0,
+            kill_seconds=6.0 if args.quick else 9.0,
         )
     )
     one, two = results.get(1, 0.0), results.get(2, 0.0)
@@ -171,6 +176,14 @@ async def scale_goal(args: argparse.Namespace) -> None:
         f"≥ {scale.TARGET_GAIN} ×",
         gain >= scale.TARGET_GAIN,
     )
+    if kill is not None:
+        goal(
+            "scale-out: a replica killed mid-run",
+            f"lost {kill.lost} of {kill.sent}, duplicated {kill.duplicated}, "
+            f"{kill.taken_over} taken over",
+            "0 lost",
+            kill.meets,
+        )
 
 
 async def main(args: argparse.Namespace) -> str:

@@ -63,7 +63,8 @@ class BenchSandbox:
         return f"sqlite+aiosqlite:///{self.workdir / 'trading.db'}"
 
     async def start(self) -> BenchSandbox:
-        self.emulator = TelegramEmulator(limits=self.limits)
+        # the replicas of scale.py listen on plain localhost, as in the tests
+        self.emulator = TelegramEmulator(limits=self.limits, allow_insecure_webhooks=True)
         await self.emulator.start()
         self._env = {
             "TELEGRAM_BOT_TOKEN": SANDBOX_TOKEN,

@@ -13,7 +13,6 @@ from typing import Any
 import uvicorn
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from dishka import AsyncContainer, Provider
@@ -28,6 +27,7 @@ from telegram_frontend.bot.dispatcher import attach as attach_routers
 from telegram_frontend.bot.middlewares.access_gate import AccessMiddleware
 from telegram_frontend.bot.middlewares.metrics import install_with_gate
 from telegram_frontend.bot.middlewares.update_slots import UpdateSlotMiddleware
+from telegram_frontend.clients.telegram_json_session import JsonBodySession
 from telegram_frontend.clients.telegram_session import (
     FloodRetryMiddleware,
     KeepResponseTypes,
@@ -37,6 +37,7 @@ from telegram_frontend.clients.telegram_session import (
 from telegram_frontend.core import migrator
 from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.caching.fsm_storage import fsm_storage
+from telegram_frontend.core.crypto import SecretBox
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.fast_paths import json_codec
 from telegram_frontend.core.logging import get_logger
@@ -45,7 +46,9 @@ from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
 from telegram_frontend.ioc.workers import build_workers
 from telegram_frontend.services.admin.users import UserService
+from telegram_frontend.services.intake.webhook_inbox import WebhookInbox
 from telegram_frontend.workers.base import Worker
+from telegram_frontend.workers.webhook_takeover import WebhookTakeover
 
 log = get_logger(__name__)
 
@@ -58,7 +61,7 @@ def make_bot(settings: Settings) -> Bot:
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     dumps, loads = json_codec(settings.fast_json)
-    session = AiohttpSession(
+    session = JsonBodySession(
         api=TelegramAPIServer.from_base(settings.telegram_api_base),
         json_loads=loads,
         json_dumps=dumps,
@@ -164,13 +167,22 @@ class Frontend:
         if self.settings.telegram_mode == "webhook":
             assert self.dispatcher is not None and self.settings.telegram_webhook_secret
             secret = self.settings.telegram_webhook_secret.get_secret_value()
-            seen = await self.container.get(Cache)
-            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret, seen=seen)
+            inbox = WebhookInbox(
+                await self.container.get(Database),
+                self.bot.id,
+                lease_seconds=self.settings.telegram_webhook_lease_seconds,
+                seal=SecretBox(self.settings.secret_key) if self.settings.secret_key else None,
+            )
+            self.webhook = WebhookIntake(self.dispatcher, self.bot, secret, inbox)
             routers.append(self.webhook.router())
         return routers
 
     async def _workers(self) -> list[Worker]:
-        return await build_workers(self.container, self.settings)
+        workers = await build_workers(self.container, self.settings)
+        if self.webhook is not None:  # part of the intake, so it runs even without the others
+            lease = self.settings.telegram_webhook_lease_seconds
+            workers.append(WebhookTakeover(self.webhook.inbox, self.webhook, interval=lease / 3))
+        return workers
 
     async def _start_http(self, app: FastAPI) -> None:
         config = uvicorn.Config(

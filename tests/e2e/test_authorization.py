@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import enum
+import inspect
 import itertools
 import types
 import typing
@@ -221,7 +222,7 @@ async def inventory() -> Inventory:
                 if isinstance(flt.callback, CallbackQueryFilter):
                     factory = flt.callback.callback_data
                     harvest(flt.callback.rule, own)
-                states.update(states_of(flt.callback))
+                states.update(states_of(inspect.unwrap(flt.callback)))  # State run inline
             if factory is not None:
                 constants.setdefault(factory, set()).update(own)
             loose |= own

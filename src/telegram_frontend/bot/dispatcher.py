@@ -22,6 +22,7 @@ from telegram_frontend.bot.features.signals import handlers as signals
 from telegram_frontend.bot.features.start import handlers as start
 from telegram_frontend.bot.features.strategy import handlers as strategy
 from telegram_frontend.bot.features.system import handlers as system
+from telegram_frontend.bot.inline_filters import run_sync_filters_inline
 from telegram_frontend.bot.ui.command_catalog import use_root
 
 # The one list of the bot's features, in the order they are tried; the fallbacks come last.
@@ -52,6 +53,7 @@ def root_router() -> Router:
     """
     root = Router(name="root")
     root.include_routers(*(feature.get_router() for feature in FEATURES), error_handler.router)
+    run_sync_filters_inline(root)
     use_root(root)
     return root
 

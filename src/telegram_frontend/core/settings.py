@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     # Replicas behind one webhook URL: a replica that stops must not unregister it for the rest.
     telegram_webhook_keep_on_stop: bool = False
+    # How long a replica's hold on an update it is handling lasts unrenewed: after it dies,
+    # another replica takes its updates over within this (plus a third of it)
+    telegram_webhook_lease_seconds: float = Field(default=30.0, ge=0.3, le=3600)
     admin_user_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Own storage

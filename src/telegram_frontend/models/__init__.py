@@ -15,6 +15,7 @@ from telegram_frontend.models.notification import (
 )
 from telegram_frontend.models.trading_session import TradingSession
 from telegram_frontend.models.user import User
+from telegram_frontend.models.webhook_update import WebhookUpdate
 
 __all__ = [
     "TABLE_PREFIX",
@@ -29,5 +30,6 @@ __all__ = [
     "OutboxMessage",
     "TradingSession",
     "User",
+    "WebhookUpdate",
     "WorkerState",
 ]

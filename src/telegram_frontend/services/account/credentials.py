@@ -270,17 +270,27 @@ class CredentialsService:
         """The user's decrypted key pair, or None when they stored none."""
         if user_id is None or await self._keyless.get(user_id) is not None:
             return None
-        async with self._db.session() as session:
-            user = await session.get(User, user_id)
-        if user is None or not (user.binance_api_key_enc and user.binance_api_secret_enc):
+        sealed_key, sealed_secret = await self._sealed_keys(user_id)
+        if not (sealed_key and sealed_secret):
             await self._keyless.put(user_id, "1")
             return None
         try:
-            key = self._open(user.binance_api_key_enc)
-            secret = self._open(user.binance_api_secret_enc)
+            key = self._open(sealed_key)
+            secret = self._open(sealed_secret)
         except FrontendError:
             raise StoredKeysUnreadable() from None
         return BinanceCredentials.of(key, secret)
+
+    async def _sealed_keys(self, user_id: int) -> tuple[str | None, str | None]:
+        """The two encrypted columns only, without an ORM session: a caller's first screen of the
+        account otherwise built a whole `User` through the ORM just to learn it has no keys."""
+        table = User.__table__
+        query = select(table.c.binance_api_key_enc, table.c.binance_api_secret_enc).where(
+            table.c.id == user_id
+        )
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     def seal(self, plaintext: str) -> str:
         """Encrypt a secret that must wait somewhere (e.g. a dialog's state) before it is used."""

@@ -1,0 +1,1 @@
+"""What keeps an update Telegram handed to us from being lost: the webhook inbox."""
