@@ -29,6 +29,7 @@ from telegram_frontend.clients.trading_db.rows import (
     OrderRecord,
     PortfolioSnapshot,
 )
+from telegram_frontend.clients.trading_db.series import bounded_series
 from telegram_frontend.clients.trading_db.tables import (
     OPEN_ORDER_STATUSES,
     analysis_events,
@@ -376,19 +377,21 @@ class TradingDatabase:
         until: datetime | None = None,
         limit: int = 20_000,
     ) -> list[PortfolioSnapshot]:
-        """An instance's snapshots in time order: its equity curve."""
+        """An instance's snapshots in time order: its equity curve, always up to its last row.
+
+        A range of at most `limit` rows comes back whole; a longer one (30 days of one-minute
+        snapshots) is reduced per time bucket to at most `limit` real rows that keep its first and
+        last point, the closes its Sharpe ratio uses, its peaks, troughs and drawdowns (`series`).
+        """
         t = portfolio_snapshots.c
-
-        def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(*columns).where(t.instance_id == instance_id)
-            if since is not None:
-                query = query.where(t.snapshot_time >= since)
-            if until is not None:
-                query = query.where(t.snapshot_time <= until)
-            order = [t.snapshot_time] + ([t.id] if "id" in names else [])
-            return query.order_by(*order).limit(limit)
-
-        rows = await self._fetch(portfolio_snapshots, build)
+        filters = [t.instance_id == instance_id]
+        if since is not None:
+            filters.append(t.snapshot_time >= since)
+        if until is not None:
+            filters.append(t.snapshot_time <= until)
+        async with self._connection() as conn:
+            columns = await self._columns(conn, portfolio_snapshots)
+            rows = await bounded_series(conn, columns, filters, limit)
         return [PortfolioSnapshot.model_validate(r) for r in rows]
 
     async def snapshot_before(self, instance_id: str, at: datetime) -> PortfolioSnapshot | None:
