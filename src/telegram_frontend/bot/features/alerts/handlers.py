@@ -162,31 +162,32 @@ async def routes_command(
     actor: Actor,
     prefs: FromDishka[NotificationPreferences],
 ) -> None:
-    """`/alerts route TYPE CHAT_ID [TOPIC_ID]`, `/alerts unroute TYPE CHAT_ID`, `/alerts routes`."""
+    """`/alerts route TYPE CHAT_ID [TOPIC_ID] [DEPLOYMENT]`, `/alerts unroute TYPE CHAT_ID
+    [DEPLOYMENT]`, `/alerts routes` (the words are read by the service, as for the API)."""
     args = (command.args or "").split()
     try:
         if args[0].lower() == "routes":
             await message.answer(routes_text(await prefs.routes(actor)))
             return
-        if len(args) < 3 or not all(_is_int(a) for a in args[2:]):
-            raise ValidationFailed(
-                "Usage: /alerts route TYPE CHAT_ID [TOPIC_ID] or /alerts unroute TYPE CHAT_ID."
-            )
-        kind, chat_id = parse_kind(args[1]), int(args[2])
-        removed = args[0].lower() == "unroute"
-        topic = int(args[3]) if len(args) > 3 and not removed else None
-        if removed:
-            await prefs.remove_route(actor, kind, chat_id)
+        request = prefs.parse_route(args)
+        if request.remove:
+            await prefs.remove_route(actor, request.kind, request.chat_id, request.deployment)
         else:
-            await prefs.set_route(actor, kind, chat_id, topic)
+            await prefs.set_route(
+                actor, request.kind, request.chat_id, request.thread_id, request.deployment
+            )
     except FrontendError as exc:
         await message.answer(failed_text(exc.user_message))
         return
-    await message.answer(route_text(kind, chat_id, topic, removed=removed))
-
-
-def _is_int(text: str) -> bool:
-    return text.lstrip("-").isdigit()
+    await message.answer(
+        route_text(
+            request.kind,
+            request.chat_id,
+            request.thread_id,
+            removed=request.remove,
+            deployment=request.deployment,
+        )
+    )
 
 
 @router.message(

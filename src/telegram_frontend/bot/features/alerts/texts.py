@@ -140,19 +140,27 @@ def test_sent_text() -> str:
     return esc(_("A test notification is on its way."))
 
 
-def route_text(kind: NoticeType, chat_id: int, topic: int | None, *, removed: bool) -> str:
-    """The answer to `/alerts route` or `/alerts unroute`."""
+def route_text(
+    kind: NoticeType,
+    chat_id: int,
+    topic: int | None,
+    *,
+    removed: bool,
+    deployment: str | None = None,
+) -> str:
+    """The answer to `/alerts route` or `/alerts unroute` (of one deployment, when named)."""
     if removed:
-        return done_text(
-            _("{kind} notifications no longer go to chat {chat}.").format(
-                kind=type_label(kind), chat=chat_id
-            )
+        text = _("{kind} notifications no longer go to chat {chat}.").format(
+            kind=type_label(kind), chat=chat_id
         )
-    text = _("{kind} notifications also go to chat {chat}.").format(
-        kind=type_label(kind), chat=chat_id
-    )
-    if topic is not None:
+    else:
+        text = _("{kind} notifications also go to chat {chat}.").format(
+            kind=type_label(kind), chat=chat_id
+        )
+    if topic is not None and not removed:
         text += " " + _("Topic: {topic}.").format(topic=topic)
+    if deployment is not None:
+        text += " " + _("Deployment: {name}.").format(name=deployment)
     return done_text(text)
 
 
@@ -162,7 +170,10 @@ def routes_text(routes: Sequence[NotificationRoute]) -> str:
     lines = [b(_("Routes to group chats"))]
     for route in routes:
         topic = f" / {route.thread_id}" if route.thread_id else ""
-        lines.append(f"{esc(type_label(NoticeType(route.type)))} → {code(route.chat_id)}{topic}")
+        only = f" ({esc(route.deployment)})" if route.deployment else ""
+        lines.append(
+            f"{esc(type_label(NoticeType(route.type)))} → {code(route.chat_id)}{topic}{only}"
+        )
     return "\n".join(lines)
 
 
