@@ -27,6 +27,7 @@ from telegram_frontend.bot.features.alerts.texts import (
     done_text,
     mode_set_text,
     mode_toast,
+    muted_text,
     quiet_prompt,
     quiet_text,
     retry_text,
@@ -54,7 +55,7 @@ router = Router(name="alerts")
 
 USAGE = (
     "[quiet HH:MM HH:MM|off] [digest daily|weekly on|off] [digest time HH:MM] "
-    "[TYPE on|silent|off] [rules] [add] [test]"
+    "[TYPE on|silent|off] [mute|unmute DEPLOYMENT] [rules] [add] [test]"
 )
 
 
@@ -134,6 +135,10 @@ async def _apply_args(
         else:
             view = await prefs.set_digest(actor, weekly=on)
         return done_text(digest_text(view))
+    if head in ("mute", "unmute") and len(args) == 2:
+        muted = head == "mute"
+        await prefs.set_muted(actor, args[1], muted)  # an unknown name is refused there
+        return muted_text(args[1].strip().lower(), muted)
     if len(args) == 2:
         kind = parse_kind(head)
         try:

@@ -76,6 +76,9 @@ def settings_text(prefs: Preferences, rules: list[AlertRule]) -> str:
         lines.append(f"{MODE_ICON[mode]} {esc(type_label(kind))}: {b(mode_label(mode))}")
     lines.append(esc(quiet_text(prefs)))
     lines.append(esc(digest_text(prefs)))
+    if prefs.muted_deployments:
+        names = ", ".join(prefs.muted_deployments)
+        lines.append(esc(_("Muted deployments: {names}.").format(names=names)))
     active = sum(1 for r in rules if r.active)
     lines.append(
         esc(_("Alert rules: {count} ({active} active).").format(count=len(rules), active=active))
@@ -130,6 +133,17 @@ def mode_set_text(kind: NoticeType, mode: Mode) -> str:
     return done_text(
         _("{kind} notifications: {mode}.").format(kind=type_label(kind), mode=mode.value)
     )
+
+
+def muted_text(deployment: str, muted: bool) -> str:
+    """The answer to `/alerts mute|unmute DEPLOYMENT`."""
+    if muted:
+        text = _(
+            "You are no longer told about {name}; your own alert rules still reach you."
+        ).format(name=deployment)
+    else:
+        text = _("You are told about {name} again.").format(name=deployment)
+    return done_text(text)
 
 
 def mode_toast(kind: NoticeType, mode: Mode) -> str:
