@@ -7,6 +7,7 @@ from functools import cache
 from aiogram import Router
 
 from telegram_frontend.bot import error_handler
+from telegram_frontend.bot.command_prefilter import skip_foreign_commands
 from telegram_frontend.bot.features.admin import handlers as admin
 from telegram_frontend.bot.features.alerts import handlers as alerts
 from telegram_frontend.bot.features.config import handlers as config
@@ -52,7 +53,9 @@ def root_router() -> Router:
     The tree is registered with the command catalog, which /help and the command menus read.
     """
     root = Router(name="root")
-    root.include_routers(*(feature.get_router() for feature in FEATURES), error_handler.router)
+    features = [feature.get_router() for feature in FEATURES]
+    skip_foreign_commands(features)
+    root.include_routers(*features, error_handler.router)
     run_sync_filters_inline(root)
     use_root(root)
     return root
