@@ -55,7 +55,7 @@ router = Router(name="alerts")
 
 USAGE = (
     "[quiet HH:MM HH:MM|off] [digest daily|weekly on|off] [digest time HH:MM] "
-    "[TYPE on|silent|off] [mute|unmute DEPLOYMENT] [rules] [add] [test]"
+    "[TYPE on|silent|off] [rules] [add] [test]"
 )
 
 
