@@ -23,10 +23,12 @@ __all__ = ["backend_clock", "backend_market", "clients", "fakes", "trading_db_ur
 
 START = datetime(2025, 10, 12, 12, 0, tzinfo=UTC)
 
-# Short timeouts and a low breaker threshold keep failure tests fast.
+# Short timeouts and a low breaker threshold keep failure tests fast. The read timeout is patient
+# enough for a loaded CI machine; tests of slow services ask for `SHORT_READ_TIMEOUT`.
+SHORT_READ_TIMEOUT = 0.5
 FAST_SETTINGS: dict[str, Any] = {
     "http_connect_timeout": 0.5,
-    "http_read_timeout": 0.5,
+    "http_read_timeout": 5.0,
     "http_retries": 0,
     "breaker_failure_threshold": 2,
     "breaker_reset_seconds": 0.4,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -27,7 +27,17 @@ from telegram_frontend.services.trading.performance import Period
 from telegram_frontend.services.trading.service import TradingService
 
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
-from .backend_fixtures import MarketClock, make_clients
+from .backend_fixtures import SHORT_READ_TIMEOUT, MarketClock, make_clients
+
+
+@pytest.fixture
+async def clients(fakes: FakeBackends) -> AsyncIterator[BackendClients]:
+    """Clients that give up on a slow service after half a second, as these tests measure."""
+    built = make_clients(fakes, http_read_timeout=SHORT_READ_TIMEOUT)
+    try:
+        yield built
+    finally:
+        await built.aclose()
 
 TRADER = Actor(role=Role.TRADER, user_id=42)
 SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"

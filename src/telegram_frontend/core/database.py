@@ -31,11 +31,17 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
+# How long a writer waits for SQLite's one write lock. A burst (200 strangers' /start on a loaded
+# machine) queued writers past 5 s and lost a registration as "database is locked"; waiting longer
+# only slows the burst, never loses it.
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -43,7 +49,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and a busy timeout."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
