@@ -34,7 +34,7 @@ sandbox: install
 
 ## test: the whole suite, on SQLite + in-process cache AND on PostgreSQL + Redis
 test: install
-	DRILL_FUZZ_EXAMPLES=$${DRILL_FUZZ_EXAMPLES:-2500} $(BIN)/pytest -n 2
+	DRILL_FUZZ_EXAMPLES=$${DRILL_FUZZ_EXAMPLES:-2500} $(BIN)/pytest -n 2 --dist worksteal --durations=25
 
 lint: install
 	$(BIN)/ruff check src tests bench drills scripts
