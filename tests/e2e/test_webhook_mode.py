@@ -143,6 +143,17 @@ async def test_stopping_removes_the_webhook(
     assert (await webhook_info(emulator))["url"] == ""
 
 
+async def test_the_webhook_is_removed_even_when_the_first_removal_is_cut_off(
+    settings_env: dict[str, str], emulator: TelegramEmulator
+) -> None:
+    """A dropped keep-alive connection on `deleteWebhook` once left the webhook set at stop."""
+    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+        await app.admin()
+        assert (await webhook_info(emulator))["url"]
+        await app.client.add_fault("deleteWebhook", "drop", count=1)
+    assert (await webhook_info(emulator))["url"] == ""
+
+
 async def test_an_update_posted_twice_is_answered_once(hooked: RunningFrontend) -> None:
     """Telegram resends an update whose 200 it missed; behind a load balancer the second copy
     may reach another replica, which shares the cache and must not answer again."""

@@ -30,9 +30,11 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     DeleteMessage,
     DeleteMyCommands,
+    DeleteWebhook,
     GetMe,
     SendChatAction,
     SetMyCommands,
+    SetWebhook,
     TelegramMethod,
 )
 from aiogram.methods.base import Response
@@ -199,9 +201,11 @@ REPEAT_SAFE = (
     AnswerCallbackQuery,
     DeleteMessage,
     DeleteMyCommands,
+    DeleteWebhook,
     GetMe,
     SendChatAction,
     SetMyCommands,
+    SetWebhook,
 )
 """Calls that may be sent twice: the second finds the first done, or does it again harmlessly."""
 ALREADY_DONE = ("query is too old", "query id is invalid", "message to delete not found")
