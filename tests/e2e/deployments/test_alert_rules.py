@@ -119,9 +119,7 @@ async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainne
     async with httpx.AsyncClient(base_url=rule_worlds.app.http_base, timeout=30) as http:
         shown = await http.get(path, headers=bearer(admin_key))
         assert shown.status_code == 200, shown.text
-        assert [(r["id"], r["deployment"]) for r in shown.json()] == [
-            (mainnet_rule.id, "mainnet")
-        ]
+        assert [(r["id"], r["deployment"]) for r in shown.json()] == [(mainnet_rule.id, "mainnet")]
         made = await http.post(
             path,
             headers=bearer(admin_key),
@@ -137,7 +135,10 @@ async def test_add_without_a_remembered_deployment_asks_which(rule_worlds: World
     assert lines(picker.text)[0].startswith("🧭 Which deployment?")
     picked = await viewer.press("💰 Mainnet")
     asked = [m for m in picked.new_messages if m.message_id != picker.message_id]
-    assert lines(text_of(asked)) == ["💰 Mainnet", "➕ What should the alert watch? /cancel leaves."]
+    assert lines(text_of(asked)) == [
+        "💰 Mainnet",
+        "➕ What should the alert watch? /cancel leaves.",
+    ]
 
     # the settings screen's "Add rule" asks too (a button never guesses the deployment)
     await viewer.send("/cancel")

@@ -144,7 +144,7 @@ async def add_button(
     deployments: FromDishka[Deployments],
     cache: FromDishka[Cache],
 ) -> None:
-    """"Add rule": the dialog; with several deployments it first asks which (never a guess)."""
+    """ "Add rule": the dialog; with several deployments it first asks which (never a guess)."""
     await query.answer()
     if not isinstance(query.message, Message):
         return
@@ -167,9 +167,7 @@ async def rules_button(
         await show_rules(query.message, actor, alerts, deployments)
 
 
-async def _chosen_kind(
-    message: Message, state: FSMContext, kind: RuleKind, target: Target
-) -> None:
+async def _chosen_kind(message: Message, state: FSMContext, kind: RuleKind, target: Target) -> None:
     await state.update_data({"kind": kind.value, STATE_KEY: target.name})
     await state.set_state(RuleForm.target)
     await message.answer(target.headed(target_question(kind)))
