@@ -18,6 +18,9 @@ SCREENS = (
     "/health mainnet",
     "/portfolio testnet",
     "/role",
+    "/alerts mainnet add price_above BTCUSDT 1000000",  # headed by its deployment
+    "/alerts moon add",
+    "/alerts rules",  # each rule with its deployment
     "/panic mainnet",
 )
 
@@ -38,6 +41,10 @@ async def test_deployment_screens_in_russian_have_no_english_left(two_worlds: Wo
         text = text_of(await admin.send(screen, timeout=15))
         if screen == "/strategy":
             assert "С каким развёртыванием работать?" in text, text
+        if screen.startswith("/alerts mainnet add"):
+            assert text.split("\n")[0] == "💰 Mainnet", text
+        if screen == "/alerts rules":
+            assert "💰 Mainnet · " in text, text
         if screen == "/panic mainnet":
             assert "MAINNET: реальные деньги" in text, text
             await admin.send("/cancel")

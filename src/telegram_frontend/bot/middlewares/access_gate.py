@@ -154,7 +154,8 @@ class AccessMiddleware(BaseMiddleware):
         container: AsyncContainer,
     ) -> bool:
         """Find the deployment(s) acted on and check the role there; False: already answered."""
-        targets = await targets_for(event, data, user, data["actor"], container)
+        role = needed if isinstance(needed, Role) else None
+        targets = await targets_for(event, data, user, data["actor"], container, role)
         if not targets:
             return False
         if isinstance(needed, Role):

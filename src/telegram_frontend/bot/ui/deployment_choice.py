@@ -4,7 +4,8 @@ A handler that reads or acts on a deployment declares the flag `deployment` (a `
 access gate then calls `targets_for`, which takes, in this order: the name given as the
 command's first argument (`/strategy mainnet`), the `dep` a button carries, the deployment a
 dialog stored in its state, the user's remembered one; with several deployments and none of
-those it shows a picker and the handler does not run. The handler receives `target` (and
+those it shows a picker and the handler does not run. Names are resolved by the registry
+(`Deployments.find`/`get`), as everywhere else. The handler receives `target` (and
 `actor` as it stands on that deployment), so it passes that deployment's services the right
 role. With one deployment nothing is parsed and nothing is shown: the bot behaves as before.
 """
@@ -34,7 +35,11 @@ from telegram_frontend.core.errors import ConfirmationExpired
 from telegram_frontend.core.formatters import Block, esc, text_block
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.deployment_access import DeploymentAccess
-from telegram_frontend.services.deployments.registry import Deployment, Deployments
+from telegram_frontend.services.deployments.registry import (
+    Deployment,
+    Deployments,
+    UnknownDeployment,
+)
 
 DEPLOYMENT_FLAG = "deployment"
 STATE_KEY = "deployment"  # where a dialog keeps the deployment it was started for
@@ -106,12 +111,6 @@ def best_role(actor: Actor, deployments: Deployments) -> Role:
     return max((actor.on(d.name).role for d in deployments), key=lambda role: role.rank)
 
 
-class _Unknown(Exception):
-    def __init__(self, given: str) -> None:
-        super().__init__(given)
-        self.given = given
-
-
 async def _answer(event: TelegramObject, plain: str) -> None:
     if isinstance(event, CallbackQuery):
         await event.answer(plain, show_alert=True)
@@ -129,13 +128,14 @@ def _named_in_command(
     words = (command.args or "").split(maxsplit=1)
     if not words:
         return None, True
-    found = deployments.find(words[0])
-    if found is not None:
-        data["command"] = replace(command, args=words[1] if len(words) > 1 else None)
-        return found, True
-    if scope is not Scope.ONE:
-        raise _Unknown(words[0])
-    return None, True
+    try:
+        found = deployments.get(words[0])
+    except UnknownDeployment:
+        if scope is Scope.ONE:
+            return None, True  # the command's own first argument
+        raise  # ONLY and ALL: nothing but a name
+    data["command"] = replace(command, args=words[1] if len(words) > 1 else None)
+    return found, True
 
 
 async def _named(
@@ -144,12 +144,7 @@ async def _named(
     """The deployment the update names and how: "command", "button", "dialog" (or None)."""
     if isinstance(event, CallbackQuery):
         dep = str(getattr(data.get("callback_data"), "dep", "") or "")
-        if not dep:
-            return None, "button"
-        found = deployments.find(dep)
-        if found is None:
-            raise _Unknown(dep)
-        return found, "button"
+        return (deployments.get(dep) if dep else None), "button"
     found, is_command = _named_in_command(data, deployments, scope)
     if is_command:
         return found, "command"
@@ -159,23 +154,35 @@ async def _named(
 
 
 async def targets_for(
-    event: TelegramObject, data: dict[str, Any], user: User, actor: Actor, container: AsyncContainer
+    event: TelegramObject,
+    data: dict[str, Any],
+    user: User,
+    actor: Actor,
+    container: AsyncContainer,
+    needed: Role | None = None,
 ) -> list[Target]:
-    """The deployments this update acts on; empty when it was answered here (picker, error)."""
+    """The deployments this update acts on; empty when it was answered here (picker, error).
+
+    `needed` is the handler's role (None: anyone's): a deployment named in a command is
+    remembered only when the user's role there lets them use it, so a refused command does not
+    move their next commands to that deployment.
+    """
     scope = scope_of(data) or Scope.ONE
     deployments = await container.get(Deployments)
     if not deployments.several:
         return [target_of(deployments.default, actor, False)]
     try:
         found, how = await _named(event, data, deployments, scope)
-    except _Unknown as unknown:
-        await _answer(event, unknown_deployment_text(unknown.given, deployments.names()))
+    except UnknownDeployment as unknown:
+        await _answer(event, unknown_deployment_text(unknown.given, unknown.known))
         return []
     if found is not None:
-        if how == "command" and user.deployment != found.name:
+        target = target_of(found, actor, True)
+        allowed = needed is None or target.actor.role.allows(needed)
+        if how == "command" and allowed and user.deployment != found.name:
             access = await container.get(DeploymentAccess)
             await access.choose(user.id, found.name)  # an explicit name is remembered too
-        return [target_of(found, actor, True)]
+        return [target]
     if scope is Scope.ALL and how in ("command", "button"):
         return every_target(deployments, actor)
     if how != "command":  # a button or dialog that does not say: never guess

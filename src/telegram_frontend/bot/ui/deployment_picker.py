@@ -42,11 +42,16 @@ def picker_keyboard(
 
 
 async def offer_picker(
-    message: Message, cache: Cache, deployments: Deployments, user_id: int
+    message: Message,
+    cache: Cache,
+    deployments: Deployments,
+    user_id: int,
+    command: str | None = None,
 ) -> None:
-    """Ask which deployment; the command is kept for the pick."""
+    """Ask which deployment; the command (`message`'s, or `command` for a button that stands
+    for one) is kept for the pick."""
     token = secrets.token_urlsafe(6)
-    record = {"user": user_id, "text": message.text or ""}
+    record = {"user": user_id, "text": command if command is not None else message.text or ""}
     await cache.set(_key(token), json.dumps(record), ttl=PICK_TTL_S)
     await message.answer(pick_question_text(), reply_markup=picker_keyboard(deployments, token))
 

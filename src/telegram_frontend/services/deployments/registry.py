@@ -68,7 +68,14 @@ class Deployment:
 
 
 class UnknownDeployment(NotFound):
-    """A name that is not one of the configured deployments."""
+    """A name that is not one of the configured deployments (`given`; `known` are the names)."""
+
+    def __init__(self, given: str, known: list[str]) -> None:
+        super().__init__(
+            f"There is no deployment called {quoted(given, 24)}. Known: {', '.join(known)}."
+        )
+        self.given = given
+        self.known = known
 
 
 class Deployments:
@@ -113,10 +120,7 @@ class Deployments:
             return self._default
         found = self.find(name)
         if found is None:
-            known = ", ".join(self._items)
-            raise UnknownDeployment(
-                f"There is no deployment called {quoted(name, 24)}. Known: {known}."
-            )
+            raise UnknownDeployment(name, self.names())
         return found
 
     async def aclose(self) -> None:

@@ -27,4 +27,7 @@ class RuleConfirm(CallbackData, prefix="alc"):
 
 
 class RuleKindCb(CallbackData, prefix="alk"):
+    """A kind picked in the rule dialog; `dep`: the dialog's deployment ("" with one)."""
+
     kind: str
+    dep: str = ""

@@ -41,6 +41,7 @@ from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import FrontendError, ValidationFailed
 from telegram_frontend.core.i18n import _
+from telegram_frontend.services.deployments.registry import Deployments
 from telegram_frontend.services.notifications.alert_rules import AlertService
 from telegram_frontend.services.notifications.preferences import (
     WEEKDAYS,
@@ -212,12 +213,13 @@ async def alerts_command(
     prefs: FromDishka[NotificationPreferences],
     alerts: FromDishka[AlertService],
     notifications: FromDishka[NotificationService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     args = (command.args or "").split()
-    if args and args[0].lower() in ("rules", "add"):
-        await rule_handlers.rules_entry(message, actor, state, alerts, args)
-        return
     await state.clear()
+    if args and args[0].lower() == "rules":  # `add` is `rule_handlers.add_command`
+        await rule_handlers.show_rules(message, actor, alerts, deployments)
+        return
     if not args:
         await show_settings(message, actor, prefs, alerts)
         return
@@ -324,7 +326,8 @@ async def test_button(
 
 @cache
 def get_router() -> Router:
-    """The feature's routers (settings first, then the rules dialog), for `bot/dispatcher.py`."""
+    """The feature's routers, for `bot/dispatcher.py`: the rules first (their `/alerts add`
+    works on a deployment, and must be tried before the settings' catch-all `/alerts`)."""
     feature = Router(name="alerts_feature")
-    feature.include_routers(router, rule_handlers.router)
+    feature.include_routers(rule_handlers.router, router)
     return feature

@@ -80,10 +80,11 @@ def rules_keyboard(rules: list[AlertRule]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def kinds_keyboard() -> InlineKeyboardMarkup:
+def kinds_keyboard(dep: str = "") -> InlineKeyboardMarkup:
+    """The kinds of rule; the buttons carry the dialog's deployment (`Target.dep`)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(kind_label(kind), RuleKindCb(kind=kind.value))] for kind in RuleKind
+            [_button(kind_label(kind), RuleKindCb(kind=kind.value, dep=dep))] for kind in RuleKind
         ]
     )
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from telegram_frontend.bot.ui.deployment_texts import heading_line
 from telegram_frontend.core.formatters import b, code, esc
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import AlertRule, NotificationRoute
+from telegram_frontend.services.deployments.registry import Deployment, Deployments
 from telegram_frontend.services.monitoring.service import SERVICES
 from telegram_frontend.services.notifications.alert_rules import RuleKind
 from telegram_frontend.services.notifications.alert_texts import describe_rule, kind_label
@@ -87,14 +89,29 @@ def settings_text(prefs: Preferences, rules: list[AlertRule]) -> str:
     return "\n".join(lines)
 
 
-def rules_text(rules: list[AlertRule]) -> str:
+def rule_deployment(rule: AlertRule, deployments: Deployments) -> Deployment | None:
+    """The deployment a rule watches (naming none: the default); None if no longer configured."""
+    return deployments.default if rule.deployment is None else deployments.find(rule.deployment)
+
+
+def _rule_place(rule: AlertRule, deployments: Deployments) -> str:
+    """`💰 Mainnet · ` before a rule in the list; nothing when the bot serves one deployment."""
+    if not deployments.several:
+        return ""
+    found = rule_deployment(rule, deployments)
+    return esc(found.title if found is not None else rule.deployment or "") + " · "
+
+
+def rules_text(rules: list[AlertRule], deployments: Deployments) -> str:
+    """The user's rules, each with the deployment it watches (when there are several)."""
     if not rules:
         return esc(_("You have no alert rules yet. Press “Add rule” or send /alerts add."))
     lines = ["📋 " + b(_("Your alert rules"))]
     for rule in rules:
         state = "▶️" if rule.active else "⏸"
         paused = "" if rule.active else " " + esc(_("(paused)"))
-        lines.append(f"{state} #{rule.id} {describe_rule(rule)}{paused}")
+        place = _rule_place(rule, deployments)
+        lines.append(f"{state} #{rule.id} {place}{describe_rule(rule)}{paused}")
     return "\n".join(lines)
 
 
@@ -227,10 +244,13 @@ def rule_switched_toast(rule: AlertRule, active: bool) -> str:
     return (_("Resumed: {rule}") if active else _("Paused: {rule}")).format(rule=f"#{rule.id}")
 
 
-def delete_question(rule: AlertRule, ttl_seconds: float) -> str:
+def delete_question(rule: AlertRule, ttl_seconds: float, deployments: Deployments) -> str:
+    """Asked before deleting; its first line names the rule's deployment when there are several."""
     question = _("Delete the alert {rule}?").format(rule=describe_rule(rule))
     expiry = _("This confirmation expires in {seconds} s.").format(seconds=int(ttl_seconds))
-    return "❓ " + question + "\n" + esc(expiry)
+    text = "❓ " + question + "\n" + esc(expiry)
+    found = rule_deployment(rule, deployments) if deployments.several else None
+    return f"{heading_line(found)}\n{text}" if found is not None else text
 
 
 def kept_text() -> str:

@@ -39,7 +39,7 @@ from telegram_frontend.core.formatters import esc
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import User
 from telegram_frontend.services.admin.deployment_access import DeploymentAccess
-from telegram_frontend.services.deployments.registry import Deployments
+from telegram_frontend.services.deployments.registry import Deployments, UnknownDeployment
 
 router = Router(name="deployments")
 log = get_logger(__name__)
@@ -72,9 +72,10 @@ async def deployment_command(
         return
     wanted = (command.args or "").strip()
     if wanted:
-        found = deployments.find(wanted)
-        if found is None:
-            await message.answer("❌ " + esc(unknown_deployment_text(wanted, deployments.names())))
+        try:
+            found = deployments.get(wanted)
+        except UnknownDeployment as exc:
+            await message.answer("❌ " + esc(unknown_deployment_text(exc.given, exc.known)))
             return
         await access.choose(user.id, found.name)
         await message.answer(switched_text(found))
@@ -101,10 +102,10 @@ async def picked(
     cache: FromDishka[Cache],
 ) -> None:
     """Remember the pick; then the command that waited for it runs on that deployment."""
-    chosen = deployments.find(callback_data.dep)
-    if chosen is None:
-        names = deployments.names()
-        await query.answer(unknown_deployment_text(callback_data.dep, names), show_alert=True)
+    try:
+        chosen = deployments.get(callback_data.dep)
+    except UnknownDeployment as exc:
+        await query.answer(unknown_deployment_text(exc.given, exc.known), show_alert=True)
         return
     await access.choose(user.id, chosen.name)
     waiting = await take_waiting_command(cache, callback_data.token, user.id)
