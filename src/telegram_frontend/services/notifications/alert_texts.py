@@ -36,7 +36,8 @@ def target_label(rule: AlertRule) -> str:
     if rule.target == ANY:
         return _("any strategy") if RuleKind(rule.kind).target == "strategy" else _("any service")
     if RuleKind(rule.kind) is RuleKind.SERVICE_DOWN:
-        return SERVICES.get(rule.target, rule.target)
+        # the catalogue has the names (the status screen's labels): the reader's language
+        return _(SERVICES.get(rule.target, rule.target))
     return rule.target
 
 
