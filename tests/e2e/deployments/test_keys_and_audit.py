@@ -22,9 +22,11 @@ from telegram_frontend.models import UserBinanceKeys
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
 from telegram_frontend.sandbox.binance.server import FakeBinance
 from telegram_frontend.services.admin.api_keys import ApiKeyService
+from telegram_frontend.services.admin.users import UserService
 from tests.e2e.account_helpers import audit_rows
 from tests.e2e.api.support import bearer
 from tests.e2e.harness import Chat, World, text_of
+from tests.e2e.test_russian_screens import ENGLISH_WORDS, english_fragments
 
 TRADER_ID = 831
 GRID = f"grid:{SEEDED_GRID_ID}"
@@ -152,9 +154,7 @@ async def test_keys_are_proven_against_the_chosen_deployments_own_binance(
     assert "the system Binance account" in testnet
     assert mainnet_key not in keys_sent_to(two_worlds.binance)
     [row] = [
-        r
-        for r in await audit_rows(two_worlds.app, "credentials.binance.set")
-        if r.result == "ok"
+        r for r in await audit_rows(two_worlds.app, "credentials.binance.set") if r.result == "ok"
     ]
     assert row.deployment == "mainnet"
 
@@ -210,3 +210,16 @@ async def test_the_audit_names_no_deployment_with_one(world: World) -> None:
         listed = await http.get("/api/v1/audit", headers=bearer(api_admin))
     assert listed.status_code == 200, listed.text
     assert all("deployment" not in e for e in listed.json())
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_the_keys_per_deployment_in_russian(two_worlds: World) -> None:
+    trader = await two_worlds.app.user_with_role(TRADER_ID, Role.TRADER)
+    users = await two_worlds.app.frontend.container.get(UserService)
+    await users.set_preferences(TRADER_ID, language="ru")
+    menu = text_of(await trader.send("/config"))
+    assert "Ключи Binance для 🧪 Testnet: нет (используется системный аккаунт)" in menu
+    assert "Ключи Binance для 💰 Mainnet: нет (используется системный аккаунт)" in menu
+    found = [f for f in english_fragments() if f in menu]
+    words = [w for w in ENGLISH_WORDS.findall(menu) if w not in ("Testnet", "Mainnet")]
+    assert not found and not words, menu
