@@ -18,6 +18,7 @@ from sqlalchemy import MetaData, select
 from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.crypto import SecretBox
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import PermissionDenied
 from telegram_frontend.core.settings import Settings
@@ -31,6 +32,7 @@ from telegram_frontend.services.account.credentials import (
     MalformedKey,
     StoredKeysUnreadable,
     TotpSetupExpired,
+    rotate_stored_secrets,
 )
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -55,6 +57,7 @@ def make_service(
     clock: FrozenClock,
     secret_key: str | None,
     system_keys: tuple[str, str] | None = None,
+    deployment: str = "default",
 ) -> tuple[CredentialsService, BinanceClientFactory]:
     values: dict[str, Any] = {
         "binance_base_url": fake.base_url,
@@ -72,6 +75,7 @@ def make_service(
         ConfigService(database, audit),
         factory,
         SecretStr(secret_key) if secret_key else None,
+        deployment=deployment,
     )
     return service, factory
 
@@ -331,3 +335,39 @@ async def test_rotate_secret_with_the_wrong_old_key_changes_nothing(
     after = await stored_keys(database, 71)
     assert after is not None and after.api_key_enc == before.api_key_enc
     assert (await credentials.account_for(ALICE)).own_keys is True
+
+
+async def test_keys_are_per_deployment_and_rotation_re_encrypts_every_deployments_keys(
+    database: Database,
+    cache: Cache,
+    fake_binance: FakeBinance,
+    frozen_clock: FrozenClock,
+    credentials: CredentialsService,
+) -> None:
+    """Two deployments' services on one database: each stores and reads its own pair only, and
+    `rotate_stored_secrets` re-encrypts the pairs of both (the keys still open afterwards)."""
+    other, factory = make_service(
+        database, cache, fake_binance, frozen_clock, OLD_KEY, deployment="mainnet"
+    )
+    try:
+        first, first_secret = fake_binance.new_account(OWN_BALANCES)
+        second, second_secret = fake_binance.new_account(OWN_BALANCES)
+        await credentials.store_binance_keys(ALICE, first, first_secret)
+        assert await other.binance_credentials(71) is None
+        await other.store_binance_keys(ALICE, second, second_secret)
+        mine = await credentials.binance_credentials(71)
+        theirs = await other.binance_credentials(71)
+        assert mine is not None and mine.api_key.get_secret_value() == first
+        assert theirs is not None and theirs.api_key.get_secret_value() == second
+        assert await other.remove_binance_keys(ALICE) is True
+        assert await credentials.binance_credentials(71) is not None  # the other one stays
+        await other.store_binance_keys(ALICE, second, second_secret)
+
+        report = await rotate_stored_secrets(database, OLD_KEY, NEW_KEY)
+        assert (report.users, report.rotated, report.already_current) == (1, 4, 0)
+        for deployment, key in (("default", first), ("mainnet", second)):
+            row = await stored_keys(database, 71, deployment)
+            assert row is not None
+            assert SecretBox(NEW_KEY).decrypt(row.api_key_enc) == key
+    finally:
+        await factory.aclose()
