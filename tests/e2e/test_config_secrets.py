@@ -72,7 +72,7 @@ async def test_own_keys_are_checked_stored_encrypted_and_never_in_plain_text(
     assert "Total: 777.00 USDT" in portfolio
 
     dump = await dump_database(world.app)
-    assert "tf_users.binance_api_key_enc='v2:" in dump
+    assert "tf_user_binance_keys.api_key_enc='v2:" in dump
     for plaintext in (api_key, secret):
         assert plaintext not in dump
         assert not any(plaintext in record[3] for record in LOG_BUFFER.records)

@@ -18,11 +18,12 @@ from sqlalchemy import MetaData, select
 from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.core.caching.cache import Cache
+from telegram_frontend.core.crypto import SecretBox
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.errors import PermissionDenied
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.main import cli
-from telegram_frontend.models import User
+from telegram_frontend.models import User, UserBinanceKeys
 from telegram_frontend.sandbox.binance.server import FakeBinance
 from telegram_frontend.services.account.credentials import (
     CredentialsService,
@@ -31,6 +32,7 @@ from telegram_frontend.services.account.credentials import (
     MalformedKey,
     StoredKeysUnreadable,
     TotpSetupExpired,
+    rotate_stored_secrets,
 )
 from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.system_config import ConfigService
@@ -55,6 +57,7 @@ def make_service(
     clock: FrozenClock,
     secret_key: str | None,
     system_keys: tuple[str, str] | None = None,
+    deployment: str = "default",
 ) -> tuple[CredentialsService, BinanceClientFactory]:
     values: dict[str, Any] = {
         "binance_base_url": fake.base_url,
@@ -72,6 +75,7 @@ def make_service(
         ConfigService(database, audit),
         factory,
         SecretStr(secret_key) if secret_key else None,
+        deployment=deployment,
     )
     return service, factory
 
@@ -106,6 +110,13 @@ async def stored_row(database: Database, user_id: int) -> User:
     return user
 
 
+async def stored_keys(
+    database: Database, user_id: int, deployment: str = "default"
+) -> UserBinanceKeys | None:
+    async with database.session() as session:
+        return await session.get(UserBinanceKeys, (user_id, deployment))
+
+
 async def dump_database(database: Database) -> str:
     """Every value of every row of every table, as text."""
     metadata = MetaData()
@@ -127,14 +138,13 @@ async def test_keys_are_proven_with_a_signed_call_before_anything_is_stored(
     assert "Binance rejected the API key" in refused.value.user_message
     assert unknown_key not in refused.value.user_message
     assert fake_binance.calls("GET", "/api/v3/account") == 1
-    row = await stored_row(database, 71)
-    assert row.binance_api_key_enc is None and row.binance_api_secret_enc is None
+    assert await stored_keys(database, 71) is None
 
     api_key, secret = fake_binance.new_account(OWN_BALANCES)
     hint = await credentials.store_binance_keys(ALICE, f"  {api_key}\n", secret)
     assert hint == "…" + api_key[-4:]
-    row = await stored_row(database, 71)
-    assert row.binance_api_key_enc and row.binance_api_key_enc.startswith("v2:")
+    row = await stored_keys(database, 71)
+    assert row is not None and row.api_key_enc.startswith("v2:")
     restored = await credentials.binance_credentials(71)
     assert restored is not None
     assert restored.api_key.get_secret_value() == api_key
@@ -194,7 +204,7 @@ async def test_no_plaintext_key_or_secret_anywhere_in_the_database(
     setup = await credentials.begin_totp(ALICE)
     await credentials.confirm_totp(ALICE, pyotp.TOTP(setup.secret).now())
     dump = await dump_database(database)
-    assert "tf_users.binance_api_key_enc='v2:" in dump  # the dump really covers the secrets
+    assert "tf_user_binance_keys.api_key_enc='v2:" in dump  # the dump covers the secrets
     assert "tf_audit_log.action='credentials.binance.set'" in dump
     for plaintext in (api_key, secret, setup.secret, api_key.lower(), secret.upper()):
         assert plaintext not in dump, f"plaintext found on {backend.kind}"
@@ -259,7 +269,8 @@ async def test_rotate_secret_re_encrypts_every_secret_and_the_keys_still_work(
     await credentials.store_binance_keys(ALICE, api_key, secret)
     setup = await credentials.begin_totp(ALICE)
     await credentials.confirm_totp(ALICE, pyotp.TOTP(setup.secret).now())
-    before = await stored_row(database, 71)
+    before, keys_before = await stored_row(database, 71), await stored_keys(database, 71)
+    assert keys_before is not None
 
     monkeypatch.setenv("DATABASE_URL", backend.database_url)
     monkeypatch.setenv("OLD_SECRET_KEY", OLD_KEY)
@@ -273,8 +284,10 @@ async def test_rotate_secret_re_encrypts_every_secret_and_the_keys_still_work(
         in capsys.readouterr().out
     )
 
-    after = await stored_row(database, 71)
-    assert after.binance_api_key_enc != before.binance_api_key_enc
+    after, keys_after = await stored_row(database, 71), await stored_keys(database, 71)
+    assert keys_after is not None
+    assert keys_after.api_key_enc != keys_before.api_key_enc
+    assert keys_after.api_secret_enc != keys_before.api_secret_enc
     assert after.totp_secret_enc != before.totp_secret_enc
     rotated, factory = make_service(database, cache, fake_binance, frozen_clock, NEW_KEY)
     try:
@@ -307,7 +320,8 @@ async def test_rotate_secret_with_the_wrong_old_key_changes_nothing(
 ) -> None:
     api_key, secret = fake_binance.new_account(OWN_BALANCES)
     await credentials.store_binance_keys(ALICE, api_key, secret)
-    before = await stored_row(database, 71)
+    before = await stored_keys(database, 71)
+    assert before is not None
     monkeypatch.setenv("DATABASE_URL", backend.database_url)
     monkeypatch.setenv("WRONG_KEY", "not-the-key-that-encrypted-them")
     monkeypatch.setenv("NEW_SECRET_KEY", NEW_KEY)
@@ -318,6 +332,42 @@ async def test_rotate_secret_with_the_wrong_old_key_changes_nothing(
     error = capsys.readouterr().err
     assert "nothing was changed" in error and "different SECRET_KEY" in error
     assert api_key not in error and secret not in error
-    after = await stored_row(database, 71)
-    assert after.binance_api_key_enc == before.binance_api_key_enc
+    after = await stored_keys(database, 71)
+    assert after is not None and after.api_key_enc == before.api_key_enc
     assert (await credentials.account_for(ALICE)).own_keys is True
+
+
+async def test_keys_are_per_deployment_and_rotation_re_encrypts_every_deployments_keys(
+    database: Database,
+    cache: Cache,
+    fake_binance: FakeBinance,
+    frozen_clock: FrozenClock,
+    credentials: CredentialsService,
+) -> None:
+    """Two deployments' services on one database: each stores and reads its own pair only, and
+    `rotate_stored_secrets` re-encrypts the pairs of both (the keys still open afterwards)."""
+    other, factory = make_service(
+        database, cache, fake_binance, frozen_clock, OLD_KEY, deployment="mainnet"
+    )
+    try:
+        first, first_secret = fake_binance.new_account(OWN_BALANCES)
+        second, second_secret = fake_binance.new_account(OWN_BALANCES)
+        await credentials.store_binance_keys(ALICE, first, first_secret)
+        assert await other.binance_credentials(71) is None
+        await other.store_binance_keys(ALICE, second, second_secret)
+        mine = await credentials.binance_credentials(71)
+        theirs = await other.binance_credentials(71)
+        assert mine is not None and mine.api_key.get_secret_value() == first
+        assert theirs is not None and theirs.api_key.get_secret_value() == second
+        assert await other.remove_binance_keys(ALICE) is True
+        assert await credentials.binance_credentials(71) is not None  # the other one stays
+        await other.store_binance_keys(ALICE, second, second_secret)
+
+        report = await rotate_stored_secrets(database, OLD_KEY, NEW_KEY)
+        assert (report.users, report.rotated, report.already_current) == (1, 4, 0)
+        for deployment, key in (("default", first), ("mainnet", second)):
+            row = await stored_keys(database, 71, deployment)
+            assert row is not None
+            assert SecretBox(NEW_KEY).decrypt(row.api_key_enc) == key
+    finally:
+        await factory.aclose()

@@ -6,13 +6,21 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from pydantic import SecretStr
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from telegram_frontend.clients.binance.client import BinanceClientFactory
 from telegram_frontend.core import migrator
+from telegram_frontend.core.caching.cache import MemoryCache
+from telegram_frontend.core.crypto import SecretBox
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.migrator import include_name
+from telegram_frontend.core.settings import Settings
 from telegram_frontend.models import Base
+from telegram_frontend.services.account.credentials import CredentialsService
+from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.admin.system_config import ConfigService
 from tests.conftest import Backend
 
 
@@ -67,5 +75,90 @@ async def test_migrations_create_only_prefixed_tables_and_leave_trading_tables(
         async with db.engine.connect() as conn:
             rows = (await conn.execute(text("SELECT id, symbol FROM orders"))).all()
         assert [tuple(r) for r in rows] == [(1, "BTCUSDT")]
+    finally:
+        await db.dispose()
+
+
+OLD_USER = (
+    "INSERT INTO tf_users (id, username, full_name, role, language, timezone, chart_theme, "
+    "is_active, binance_api_key_enc, binance_api_secret_enc, created_at, updated_at) VALUES "
+    "(:id, 'u', 'U', 'trader', 'en', 'UTC', 'light', true, :key, :secret, "
+    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+)
+OLD_RULE = (
+    "INSERT INTO tf_alert_rules (uid, user_id, kind, target, active, armed, fired_count, "
+    "created_at) VALUES ('rule-1', 501, 'price_above', 'BTCUSDT', true, true, 0, "
+    "'2026-01-01 00:00:00')"
+)
+
+
+async def test_0008_moves_existing_keys_under_default_and_they_keep_working(
+    backend: Backend,
+) -> None:
+    """A user's one pair of 0007 is the `default` deployment's after 0008: the bot with one
+    deployment opens the same keys; a deployment of another name sees none; nothing that refers
+    to a user (an alert rule) is lost when the columns leave tf_users; down and up again keep it."""
+    secret_key = "migration-test-secret-key-0123456789"
+    box = SecretBox(secret_key)
+    sealed_key, sealed_secret = box.encrypt("K" * 64), box.encrypt("S" * 64)
+    db = Database(backend.database_url)
+    cache = MemoryCache()
+    try:
+        await migrator.upgrade(db, "0007")
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(OLD_USER), {"id": 501, "key": sealed_key, "secret": sealed_secret}
+            )
+            await conn.execute(text(OLD_USER), {"id": 502, "key": None, "secret": None})
+            await conn.execute(text(OLD_RULE))
+        await migrator.upgrade(db)
+
+        async with db.engine.connect() as conn:
+            moved = (
+                await conn.execute(
+                    text(
+                        "SELECT user_id, deployment, api_key_enc, api_secret_enc "
+                        "FROM tf_user_binance_keys"
+                    )
+                )
+            ).all()
+            users_columns = await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("tf_users")}
+            )
+            rules = (await conn.execute(text("SELECT user_id FROM tf_alert_rules"))).all()
+        assert [tuple(r) for r in moved] == [(501, "default", sealed_key, sealed_secret)]
+        assert not {"binance_api_key_enc", "binance_api_secret_enc"} & users_columns
+        assert [tuple(r) for r in rules] == [(501,)]
+
+        def service(deployment: str) -> CredentialsService:
+            audit = AuditService(db)
+            return CredentialsService(
+                db,
+                cache,
+                audit,
+                ConfigService(db, audit),
+                BinanceClientFactory(Settings(_env_file=None)),  # type: ignore[call-arg]
+                SecretStr(secret_key),
+                deployment=deployment,
+            )
+
+        pair = await service("default").binance_credentials(501)
+        assert pair is not None
+        assert (pair.api_key.get_secret_value(), pair.api_secret.get_secret_value()) == (
+            "K" * 64,
+            "S" * 64,
+        )
+        assert (await service("default").status(501)).key_hint == "…KKKK"
+        assert await service("default").binance_credentials(502) is None
+        assert await service("testnet").binance_credentials(501) is None
+
+        await migrator.downgrade(db, "0007")
+        async with db.engine.connect() as conn:
+            back = (
+                await conn.execute(text("SELECT id, binance_api_key_enc FROM tf_users ORDER BY id"))
+            ).all()
+        assert [tuple(r) for r in back] == [(501, sealed_key), (502, None)]
+        await migrator.upgrade(db)
+        assert await service("default").binance_credentials(501) is not None
     finally:
         await db.dispose()

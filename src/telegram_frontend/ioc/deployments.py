@@ -2,6 +2,7 @@
 
 Each deployment gets its own clients (own pools, caches, circuit breakers) and services built on
 them; what all deployments share (database, cache, audit, notifications) comes from the container.
+Every audit row a deployment's services write names the deployment (`AuditService.on`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
     clients = BackendClients.from_settings(settings, CALL_OBSERVER)
     factory = BinanceClientFactory(settings)
     binance = factory.system()
+    audit = shared.audit.on(spec.name)
     monitoring = MonitoringService(
         clients,
         cache_seconds=settings.monitoring_cache_seconds,
@@ -61,7 +63,7 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
     )
     trading = TradingService(
         clients,
-        auditor=shared.audit,
+        auditor=audit,
         run_log=shared.runs,
         read_cache_seconds=settings.read_cache_seconds,
     )
@@ -73,6 +75,7 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
         factory,
         settings.secret_key,
         notifications=shared.notifications,
+        deployment=spec.name,
     )
     return Deployment(
         spec=spec,
@@ -82,7 +85,7 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
         binance=binance,
         monitoring=monitoring,
         trading=trading,
-        signals=SignalService(clients, auditor=shared.audit),
+        signals=SignalService(clients, auditor=audit),
         overview=StatusOverviewService(
             monitoring, trading, deadline_of(settings), settings.read_cache_seconds
         ),
@@ -98,7 +101,7 @@ def build_deployment(base: Settings, spec: DeploymentSpec, shared: Shared) -> De
         exporter=ReportExporter(trading, shared.reports),
         credentials=credentials,
         actions=AccountActions(
-            credentials, trading, shared.audit, shared.confirmations, deployment=spec.name
+            credentials, trading, audit, shared.confirmations, deployment=spec.name
         ),
     )
 

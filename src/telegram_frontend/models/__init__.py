@@ -5,6 +5,7 @@ from telegram_frontend.models.alert_rule import AlertRule
 from telegram_frontend.models.api_key import ApiKey
 from telegram_frontend.models.audit import AuditLog
 from telegram_frontend.models.base import Base
+from telegram_frontend.models.binance_keys import UserBinanceKeys
 from telegram_frontend.models.configuration import Configuration
 from telegram_frontend.models.log_record import LogRecord
 from telegram_frontend.models.notification import (
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "TradingSession",
     "User",
+    "UserBinanceKeys",
     "WebhookUpdate",
     "WorkerState",
 ]

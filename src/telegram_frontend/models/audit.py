@@ -24,3 +24,5 @@ class AuditLog(Base):
     result: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
+    # The deployment the action acted on (None: an action on no single deployment)
+    deployment: Mapped[str | None] = mapped_column(String(24))

@@ -1,4 +1,6 @@
-"""A Telegram user of the bot: identity, role, preferences and their encrypted secrets."""
+"""A Telegram user of the bot: identity, role, preferences and their TOTP secret (encrypted).
+
+Their own Binance keys are per deployment, in `UserBinanceKeys`."""
 
 from __future__ import annotations
 
@@ -34,8 +36,6 @@ class User(Base):
     # (JSON name → role, overriding `role` there); see core/deployments.py
     deployment: Mapped[str | None] = mapped_column(String(24))
     deployment_roles: Mapped[str | None] = mapped_column(Text)
-    binance_api_key_enc: Mapped[str | None] = mapped_column(Text)
-    binance_api_secret_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()

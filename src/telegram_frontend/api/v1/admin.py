@@ -15,8 +15,10 @@ from pydantic import Field
 
 from telegram_frontend.api.deps import AdminActor
 from telegram_frontend.api.v1.common import ApiModel, v1_router
+from telegram_frontend.models import AuditLog
 from telegram_frontend.services.admin.api_keys import ApiKeyService
 from telegram_frontend.services.admin.audit import AuditService
+from telegram_frontend.services.deployments.registry import Deployments
 
 router = v1_router("admin")
 
@@ -32,6 +34,17 @@ class AuditEntryOut(ApiModel):
     result: str
     details: dict[str, Any]
     message: str
+    deployment: str | None = Field(
+        None,
+        description="Only when the bot serves several deployments: the one the action acted on "
+        "(null: none in particular)",
+    )
+
+    @classmethod
+    def of(cls, row: AuditLog, several: bool) -> AuditEntryOut:
+        """The row; `deployment` is set (so shown) only when there are several."""
+        fields = {name: getattr(row, name) for name in cls.model_fields if name != "deployment"}
+        return cls(**fields, **({"deployment": row.deployment} if several else {}))
 
 
 class ApiKeyOut(ApiModel):
@@ -50,14 +63,21 @@ class ApiKeyOut(ApiModel):
     )
 
 
-@router.get("/audit", summary="The audit trail, newest first", response_model=list[AuditEntryOut])
+@router.get(
+    "/audit",
+    summary="The audit trail, newest first",
+    response_model=list[AuditEntryOut],
+    response_model_exclude_unset=True,
+)
 async def audit(
     actor: AdminActor,
     service: FromDishka[AuditService],
+    deployments: FromDishka[Deployments],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditEntryOut]:
-    return [AuditEntryOut.view(row) for row in await service.recent(actor, limit, offset)]
+    rows = await service.recent(actor, limit, offset)
+    return [AuditEntryOut.of(row, deployments.several) for row in rows]
 
 
 @router.get("/api-keys", summary="Every API key", response_model=list[ApiKeyOut])

@@ -57,11 +57,13 @@ _BANNED = "Way too many requests; IP(127.0.0.1) banned until {until}. Please use
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """Every request that reached the fake, even refused ones (query without the signature)."""
+    """Every request that reached the fake, even refused ones (query without the signature);
+    `api_key`: the key it was sent with (tests show whose keys reached which Binance)."""
 
     method: str
     path: str
     params: Params
+    api_key: str = ""
 
 
 class FakeBinance:
@@ -183,7 +185,8 @@ class FakeBinance:
     ) -> web.StreamResponse:
         """Rate limits, injected failures, weight header and Binance-shaped errors for all."""
         safe = {k: v for k, v in request.query.items() if k != "signature"}
-        self.requests.append(RecordedRequest(request.method, request.path, safe))
+        api_key = request.headers.get("X-MBX-APIKEY", "")
+        self.requests.append(RecordedRequest(request.method, request.path, safe, api_key))
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         headers: dict[str, str] = {}

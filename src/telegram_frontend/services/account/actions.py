@@ -269,7 +269,9 @@ class AccountActions:
         if payload.get("deployment", self._deployment) != self._deployment:
             raise ConfirmationExpired()  # issued for another deployment: never acts here
         if payload.get("second_factor"):
-            await self._credentials.check_second_factor(actor, code, pending.action)
+            await self._credentials.check_second_factor(
+                actor, code, pending.action, self._deployment or None
+            )
         if pending.action == CANCEL_ORDER:
             return await self.cancel_order(actor, payload["symbol"], int(payload["order_id"]))
         if pending.action == CANCEL_ALL:

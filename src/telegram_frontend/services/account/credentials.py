@@ -4,6 +4,11 @@ Keys are proven with a signed call before they are stored, kept only as `SecretB
 turned back into a client per request, so the account services act on the user's own account
 (or on the system account when the user has none). Plaintext never reaches the database, a log
 line or an error text: decrypted values are handed to the log redactor as soon as they exist.
+
+Keys belong to one deployment: each deployment has its own `CredentialsService`, which proves a
+pair against that deployment's Binance, stores it under that deployment's name and uses only the
+pairs stored under it, so testnet keys never reach mainnet's Binance (see migration 0008 for
+where keys stored before deployments went). TOTP is the user's, on every deployment.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from decimal import Decimal
 
 import pyotp
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from telegram_frontend.clients.binance.client import BinanceClient, BinanceClientFactory
 from telegram_frontend.clients.binance.transport import BinanceCredentials
@@ -25,6 +31,7 @@ from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.caching.shared_memo import SharedMemo
 from telegram_frontend.core.crypto import DecryptionFailed, SecretBox
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.core.errors import (
     ExchangeError,
     FrontendError,
@@ -33,7 +40,7 @@ from telegram_frontend.core.errors import (
 )
 from telegram_frontend.core.logging import REDACTOR
 from telegram_frontend.core.text_safety import clean_name
-from telegram_frontend.models import User
+from telegram_frontend.models import User, UserBinanceKeys
 from telegram_frontend.models.base import utcnow
 from telegram_frontend.services.account.limits import AccountLimits
 from telegram_frontend.services.account.orders import OrderService
@@ -50,7 +57,11 @@ TOTP_MAX_FAILURES = 5
 TOTP_LOCK_SECONDS = 900
 _KEY_FORMAT = re.compile(r"[A-Za-z0-9]{16,128}")
 _CODE_FORMAT = re.compile(r"\d{6}")
-ENCRYPTED_COLUMNS = ("binance_api_key_enc", "binance_api_secret_enc", "totp_secret_enc")
+ENCRYPTED_COLUMNS: dict[type[User] | type[UserBinanceKeys], tuple[str, ...]] = {
+    User: ("totp_secret_enc",),
+    UserBinanceKeys: ("api_key_enc", "api_secret_enc"),
+}
+"""Every stored secret, by table: what `rotate_stored_secrets` re-encrypts."""
 KEYLESS_SECONDS = 30.0
 
 
@@ -147,7 +158,8 @@ class BinanceAccount:
 
 @dataclass(frozen=True)
 class RotationReport:
-    """What `rotate_stored_secrets` did: users touched, tokens re-encrypted, tokens already new."""
+    """What `rotate_stored_secrets` did: users touched, tokens re-encrypted, tokens already new
+    (a user's keys on every deployment and their TOTP secret)."""
 
     users: int
     rotated: int
@@ -167,7 +179,10 @@ class CredentialsService:
         secret_key: SecretStr | None,
         notifications: NotificationService | None = None,
         clock: Callable[[], datetime] = utcnow,
+        deployment: str = DEFAULT_NAME,
     ) -> None:
+        # The deployment whose Binance this service proves, stores and uses keys for
+        self.deployment = deployment
         self._notifications = notifications
         self._clock = clock
         self._db = db
@@ -178,7 +193,7 @@ class CredentialsService:
         self._secret_key = secret_key
         self._limits = AccountLimits(config)
         # "This user stored no keys of their own": the common answer, asked on every screen.
-        self._keyless = SharedMemo(cache, "keyless", KEYLESS_SECONDS)
+        self._keyless = SharedMemo(cache, f"keyless:{deployment}", KEYLESS_SECONDS)
 
     # -- the account an actor acts on ---------------------------------------------------------
 
@@ -211,22 +226,25 @@ class CredentialsService:
     # -- Binance keys --------------------------------------------------------------------------
 
     async def status(self, user_id: int) -> CredentialStatus:
+        """What the user set up: their keys on this deployment, their TOTP (everywhere)."""
         user = await self._user(user_id)
+        sealed_key, sealed_secret = await self._sealed_keys(user_id)
         hint = None
-        if user.binance_api_key_enc:
+        if sealed_key:
             try:
-                hint = "…" + self._open(user.binance_api_key_enc)[-4:]
+                hint = "…" + self._open(sealed_key)[-4:]
             except FrontendError:
                 hint = "?"
         return CredentialStatus(
-            binance_keys=bool(user.binance_api_key_enc and user.binance_api_secret_enc),
+            binance_keys=bool(sealed_key and sealed_secret),
             key_hint=hint,
             totp_enabled=bool(user.totp_secret_enc),
             encryption_available=bool(self._secret_key and self._secret_key.get_secret_value()),
         )
 
     async def store_binance_keys(self, actor: Actor, api_key: str, api_secret: str) -> str:
-        """Check the pair with a signed call, then store both encrypted; returns the key hint."""
+        """Check the pair with a signed call to this deployment's Binance, then store both
+        encrypted under this deployment; returns the key hint."""
         user_id = self._own_user(actor)
         api_key, api_secret = check_key_format(api_key, "key"), check_key_format(api_secret)
         box = self._box()
@@ -234,37 +252,49 @@ class CredentialsService:
         try:
             await client.account()
         except ExchangeError as exc:
-            await self._audit.record(actor, "credentials.binance.set", f"user:{user_id}", "failed")
+            await self._record_keys(actor, "credentials.binance.set", user_id, "failed")
             raise KeysRejected(exc.user_message) from None
         finally:
             await client.aclose()
         REDACTOR.add([api_key, api_secret])
         async with self._db.session() as session:
-            user = await session.get(User, user_id)
-            if user is None:
+            if await session.get(User, user_id) is None:
                 raise NotFound(f"No user with id {user_id}.")
-            user.binance_api_key_enc = box.encrypt(api_key)
-            user.binance_api_secret_enc = box.encrypt(api_secret)
-            await self._audit.record(
-                actor, "credentials.binance.set", f"user:{user_id}", "ok", session=session
-            )
+            row = await session.get(UserBinanceKeys, (user_id, self.deployment))
+            if row is None:
+                row = UserBinanceKeys(user_id=user_id, deployment=self.deployment)
+                session.add(row)
+            row.api_key_enc = box.encrypt(api_key)
+            row.api_secret_enc = box.encrypt(api_secret)
+            await self._record_keys(actor, "credentials.binance.set", user_id, "ok", session)
         await self._keyless.forget(user_id)
         return "…" + api_key[-4:]
 
     async def remove_binance_keys(self, actor: Actor) -> bool:
-        """Forget the user's keys; False when there were none."""
+        """Forget the user's keys on this deployment; False when there were none."""
         user_id = self._own_user(actor)
+        table = UserBinanceKeys
         async with self._db.session() as session:
-            user = await session.get(User, user_id)
-            if user is None or not (user.binance_api_key_enc or user.binance_api_secret_enc):
-                return False
-            user.binance_api_key_enc = None
-            user.binance_api_secret_enc = None
-            await self._audit.record(
-                actor, "credentials.binance.remove", f"user:{user_id}", "ok", session=session
+            result = await session.execute(
+                delete(table).where(table.user_id == user_id, table.deployment == self.deployment)
             )
+            if not getattr(result, "rowcount", 0):
+                return False
+            await self._record_keys(actor, "credentials.binance.remove", user_id, "ok", session)
         await self._keyless.forget(user_id)
         return True
+
+    async def _record_keys(
+        self,
+        actor: Actor,
+        action: str,
+        user_id: int,
+        result: str,
+        session: AsyncSession | None = None,
+    ) -> None:
+        await self._audit.record(
+            actor, action, f"user:{user_id}", result, session=session, deployment=self.deployment
+        )
 
     async def binance_credentials(self, user_id: int | None) -> BinanceCredentials | None:
         """The user's decrypted key pair, or None when they stored none."""
@@ -282,11 +312,11 @@ class CredentialsService:
         return BinanceCredentials.of(key, secret)
 
     async def _sealed_keys(self, user_id: int) -> tuple[str | None, str | None]:
-        """The two encrypted columns only, without an ORM session: a caller's first screen of the
-        account otherwise built a whole `User` through the ORM just to learn it has no keys."""
-        table = User.__table__
-        query = select(table.c.binance_api_key_enc, table.c.binance_api_secret_enc).where(
-            table.c.id == user_id
+        """The user's two encrypted values on this deployment, without an ORM session: a
+        caller's first screen of the account must not build ORM objects to learn it has none."""
+        table = UserBinanceKeys.__table__
+        query = select(table.c.api_key_enc, table.c.api_secret_enc).where(
+            table.c.user_id == user_id, table.c.deployment == self.deployment
         )
         async with self._db.engine.connect() as conn:
             row = (await conn.execute(query)).first()
@@ -434,8 +464,12 @@ class CredentialsService:
                 session=session,
             )
 
-    async def check_second_factor(self, actor: Actor, code: str | None, action: str) -> None:
-        """Pass when no code is required or `code` is valid; else `TotpRequired`/invalid/locked."""
+    async def check_second_factor(
+        self, actor: Actor, code: str | None, action: str, deployment: str | None = None
+    ) -> None:
+        """Pass when no code is required or `code` is valid; else `TotpRequired`/invalid/locked.
+
+        `deployment`: the one the action would act on, named in the audit row of a refusal."""
         if not await self.totp_required_for_actions(actor):
             return
         assert actor.user_id is not None
@@ -444,7 +478,14 @@ class CredentialsService:
         if not code:
             raise TotpRequired(setup=False)
         if not await self.verify_totp(actor.user_id, code, actor):
-            await self._audit.record(actor, action, "second-factor", "denied", {"reason": "TOTP"})
+            await self._audit.record(
+                actor,
+                action,
+                "second-factor",
+                "denied",
+                {"reason": "TOTP"},
+                deployment=deployment,
+            )
             raise InvalidTotpCode()
 
     async def _accept_code(self, user_id: int, secret: str, code: str) -> bool:
@@ -512,23 +553,25 @@ async def rotate_stored_secrets(
     a token neither key opens stops the whole rotation with `DecryptionFailed`.
     """
     new_box = SecretBox(new_key)
-    users = rotated = current = 0
+    touched: set[int] = set()
+    rotated = current = 0
     async with db.session() as session:
-        rows = await session.scalars(select(User).order_by(User.id))
-        for user in rows:
-            touched = False
-            for column in ENCRYPTED_COLUMNS:
-                token = getattr(user, column)
-                if not token:
-                    continue
-                if new_box.is_current(token):
-                    current += 1
-                    continue
-                try:
-                    setattr(user, column, SecretBox.rotate(old_key, new_key, token))
-                except DecryptionFailed as exc:
-                    raise DecryptionFailed(f"{exc.reason} (user {user.id}, {column})") from None
-                rotated += 1
-                touched = True
-            users += touched
-    return RotationReport(users=users, rotated=rotated, already_current=current)
+        for model, columns in ENCRYPTED_COLUMNS.items():
+            rows = await session.scalars(select(model))
+            for row in rows:
+                user_id = row.id if isinstance(row, User) else getattr(row, "user_id", 0)
+                for column in columns:
+                    token = getattr(row, column)
+                    if not token:
+                        continue
+                    if new_box.is_current(token):
+                        current += 1
+                        continue
+                    try:
+                        setattr(row, column, SecretBox.rotate(old_key, new_key, token))
+                    except DecryptionFailed as exc:
+                        where = f"user {user_id}, {model.__tablename__}.{column}"
+                        raise DecryptionFailed(f"{exc.reason} ({where})") from None
+                    rotated += 1
+                    touched.add(user_id)
+    return RotationReport(users=len(touched), rotated=rotated, already_current=current)

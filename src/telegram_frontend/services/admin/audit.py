@@ -1,4 +1,8 @@
-"""The audit trail: every privileged action, from the bot or the API, is written here once."""
+"""The audit trail: every privileged action, from the bot or the API, is written here once.
+
+A row names the deployment the action acted on: each deployment's services write through
+`AuditService.on(name)`, so a strategy stop or an order on mainnet can never read as testnet's.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,14 @@ class AuditService:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Named in every row written through this instance (see `on`); None: no deployment
+        self.deployment: str | None = None
+
+    def on(self, deployment: str) -> AuditService:
+        """The same trail, with every row this one writes naming `deployment`."""
+        bound = AuditService(self._db)
+        bound.deployment = deployment
+        return bound
 
     async def record(
         self,
@@ -29,8 +41,10 @@ class AuditService:
         *,
         message: str = "",
         session: AsyncSession | None = None,
+        deployment: str | None = None,
     ) -> None:
         row = AuditLog(
+            deployment=deployment or self.deployment,
             actor=actor.label,
             action=action,
             target=target[:256],

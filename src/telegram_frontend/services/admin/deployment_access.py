@@ -98,6 +98,7 @@ class DeploymentAccess:
                     "to": role.value if role else None,
                 },
                 session=session,
+                deployment=name,
             )
         await self._changed(user_id)
         return roles

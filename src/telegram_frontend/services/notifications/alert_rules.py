@@ -172,6 +172,7 @@ class AlertService:
                     **({"deployment": deployment} if deployment else {}),
                 },
                 session=session,
+                deployment=deployment,
             )
         return rule
 
@@ -195,7 +196,12 @@ class AlertService:
                 raise NotFound("There is no such alert rule (it may have been deleted).")
             await session.delete(rule)
             await self._audit.record(
-                actor, "alert.delete", f"rule:{rule_id}", "ok", session=session
+                actor,
+                "alert.delete",
+                f"rule:{rule_id}",
+                "ok",
+                session=session,
+                deployment=rule.deployment,
             )
 
     async def active_rules(

@@ -246,6 +246,7 @@ class NotificationPreferences:
                 "ok",
                 details,
                 session=session,
+                deployment=name,
             )
         return route
 
@@ -273,6 +274,7 @@ class NotificationPreferences:
                 "ok",
                 details,
                 session=session,
+                deployment=name,
             )
 
     @staticmethod

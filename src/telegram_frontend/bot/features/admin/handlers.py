@@ -261,13 +261,20 @@ async def _tell(bot: Bot, target: User, role: Role) -> None:
 
 
 async def _audit_page(
-    actor: Actor, admin: User, page: int, audit: AuditService, users: UserService
+    actor: Actor,
+    admin: User,
+    page: int,
+    audit: AuditService,
+    users: UserService,
+    deployments: Deployments,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     page = max(page, 0)
     rows = list(await audit.recent(actor, limit=AUDIT_PAGE + 1, offset=page * AUDIT_PAGE))
     has_next = len(rows) > AUDIT_PAGE
     names = {f"tg:{u.id}": user_name(u) for u in await users.list_users(actor)}
-    text = audit_page_text(rows[:AUDIT_PAGE], names, page, admin.timezone)
+    # Rows name their deployment only when there are several (one: the screen is as before)
+    titles = {d.name: d.title for d in deployments} if deployments.several else None
+    text = audit_page_text(rows[:AUDIT_PAGE], names, page, admin.timezone, titles)
     return text, audit_keyboard(page, has_next)
 
 
@@ -284,8 +291,9 @@ async def audit_command(
     user: User,
     audit: FromDishka[AuditService],
     users: FromDishka[UserService],
+    deployments: FromDishka[Deployments],
 ) -> None:
-    text, keyboard = await _audit_page(actor, user, 0, audit, users)
+    text, keyboard = await _audit_page(actor, user, 0, audit, users, deployments)
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -297,8 +305,9 @@ async def audit_page(
     user: User,
     audit: FromDishka[AuditService],
     users: FromDishka[UserService],
+    deployments: FromDishka[Deployments],
 ) -> None:
-    text, keyboard = await _audit_page(actor, user, callback_data.page, audit, users)
+    text, keyboard = await _audit_page(actor, user, callback_data.page, audit, users, deployments)
     await edit_screen(query, paginate([text]), keyboard)
 
 

@@ -158,11 +158,16 @@ def new_deployment_role_text(deployment: str, role: Role | None) -> str:
 # -- /audit --------------------------------------------------------------------------------------
 
 
-def _audit_line(row: AuditLog, names: Mapping[str, str], tz: str) -> str:
+def _audit_line(
+    row: AuditLog, names: Mapping[str, str], tz: str, titles: Mapping[str, str] | None
+) -> str:
     who = names.get(row.actor, row.actor)
     icon = {"ok": "✅", "denied": "⛔", "failed": "❌", "partial": "⚠️"}.get(row.result, "•")
+    where = ""
+    if titles is not None and row.deployment:
+        where = esc(titles.get(row.deployment, row.deployment)) + " · "
     line = (
-        f"{icon} {esc(when(row.at, tz))} · {esc(truncate(who, 40))} · "
+        f"{icon} {esc(when(row.at, tz))} · {esc(truncate(who, 40))} · {where}"
         f"{code(row.action)} {esc(truncate(row.target, 60))} → {esc(row.result)}"
     )
     reason = row.details.get("reason") if isinstance(row.details, dict) else None
@@ -171,8 +176,15 @@ def _audit_line(row: AuditLog, names: Mapping[str, str], tz: str) -> str:
     return line
 
 
-def audit_page_text(rows: Sequence[AuditLog], names: Mapping[str, str], page: int, tz: str) -> str:
-    """A page of audited actions, newest first, with who did them by name where known."""
+def audit_page_text(
+    rows: Sequence[AuditLog],
+    names: Mapping[str, str],
+    page: int,
+    tz: str,
+    titles: Mapping[str, str] | None = None,
+) -> str:
+    """A page of audited actions, newest first, with who did them by name where known, and
+    (`titles`: deployment name → title, given when there are several) where they acted."""
     lines = [
         "🧾 "
         + b(_("Audit log"))
@@ -181,5 +193,7 @@ def audit_page_text(rows: Sequence[AuditLog], names: Mapping[str, str], page: in
         + " · "
         + esc(tz)
     ]
-    lines += [_audit_line(row, names, tz) for row in rows] or [esc(_("Nothing was recorded yet."))]
+    lines += [_audit_line(row, names, tz, titles) for row in rows] or [
+        esc(_("Nothing was recorded yet."))
+    ]
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from dishka.integrations.aiogram import FromDishka
 
 from telegram_frontend.bot.features.config import secret_handlers
 from telegram_frontend.bot.features.config.callbacks import ADMIN_ACTIONS, USER_ACTIONS, Cfg
+from telegram_frontend.bot.features.config.deployment_keys import keys_per_deployment
 from telegram_frontend.bot.features.config.keyboards import (
     change_keyboard,
     menu_keyboard,
@@ -59,9 +60,14 @@ class Dialog(StatesGroup):
     system_value = State()
 
 
-async def send_menu(message: Message, user: User, credentials: CredentialsService) -> None:
+async def send_menu(
+    message: Message, user: User, credentials: CredentialsService, deployments: Deployments
+) -> None:
     status = await credentials.status(user.id)
-    await message.answer(menu_text(user, status), reply_markup=menu_keyboard(user, status))
+    keys = await keys_per_deployment(deployments, user.id)
+    await message.answer(
+        menu_text(user, status, keys), reply_markup=menu_keyboard(user, status, keys)
+    )
 
 
 @router.message(
@@ -72,10 +78,14 @@ async def send_menu(message: Message, user: User, credentials: CredentialsServic
     },
 )
 async def config_menu(
-    message: Message, user: User, state: FSMContext, credentials: FromDishka[CredentialsService]
+    message: Message,
+    user: User,
+    state: FSMContext,
+    credentials: FromDishka[CredentialsService],
+    deployments: FromDishka[Deployments],
 ) -> None:
     await state.clear()
-    await send_menu(message, user, credentials)
+    await send_menu(message, user, credentials, deployments)
 
 
 @router.message(
@@ -129,11 +139,12 @@ async def preference(
     elif callback_data.action == "theme":
         user = await users.set_preferences(user.id, chart_theme=callback_data.arg)
     status = await credentials.status(user.id)
+    keys = await keys_per_deployment(deployments, user.id)
     with use_locale(user.language):
         await edit_screen(
             query,
-            [menu_text(user, status)],
-            menu_keyboard(user, status),
+            [menu_text(user, status, keys)],
+            menu_keyboard(user, status, keys),
             done_text=_("Saved."),
         )
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from telegram_frontend.bot.features.config.deployment_keys import DeploymentKeys
 from telegram_frontend.core.formatters import b, code, esc, i, when
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import Configuration, User
@@ -22,12 +23,27 @@ LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 # -- own preferences -----------------------------------------------------------------------------
 
 
-def menu_text(user: User, status: CredentialStatus) -> str:
-    keys = (
+def _keys_value(status: CredentialStatus) -> str:
+    return (
         _("yours ({hint})").format(hint=status.key_hint)
         if status.binance_keys
         else _("none (the system account is used)")
     )
+
+
+def menu_text(
+    user: User, status: CredentialStatus, per_deployment: Sequence[DeploymentKeys] = ()
+) -> str:
+    """The user's settings; `per_deployment` (several deployments): their keys on each."""
+    if per_deployment:
+        keys_lines = [
+            _("Binance keys on {deployment}: {value}").format(
+                deployment=esc(keys.title), value=b(_keys_value(keys.status))
+            )
+            for keys in per_deployment
+        ]
+    else:
+        keys_lines = [_("Binance keys: {value}").format(value=b(_keys_value(status)))]
     lines = [
         "⚙️ " + b(_("Your settings")),
         _("Language: {value}").format(value=b(LANGUAGE_NAMES.get(user.language, user.language))),
@@ -35,7 +51,7 @@ def menu_text(user: User, status: CredentialStatus) -> str:
         _("Chart theme: {value}").format(
             value=b(_("dark") if user.chart_theme == "dark" else _("light"))
         ),
-        _("Binance keys: {value}").format(value=b(keys)),
+        *keys_lines,
         _("Two-factor (TOTP): {value}").format(
             value=b(_("on") if status.totp_enabled else _("off"))
         ),
