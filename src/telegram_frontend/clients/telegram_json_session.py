@@ -63,3 +63,14 @@ class JsonBodySession(AiohttpSession):
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+    async def close(self) -> None:
+        """Close the pool; wait for TLS connections to close only when there are any.
+
+        aiogram always waits 250 ms after closing, for TLS shutdowns to finish; a Bot API server
+        reached over plain HTTP (a local Bot API server, the sandbox) has none to wait for.
+        """
+        if self.api.base.lower().startswith("https:"):
+            await super().close()
+        elif self._session is not None and not self._session.closed:
+            await self._session.close()
