@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from telegram_frontend.app import Frontend
 from telegram_frontend.core.access import Role
+from telegram_frontend.core.database import Database
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.models.notification import OutboxMessage, OutboxStatus
 from telegram_frontend.sandbox.backends.market import SimulatedMarket
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 from telegram_frontend.sandbox.binance.server import FakeBinance
@@ -35,6 +39,7 @@ from telegram_frontend.services.admin.users import UserService
 BOT_TOKEN = SANDBOX_TOKEN
 ADMIN_ID = 1000
 QUIET_S = 0.3
+IDLE_POLL_S = 0.05
 
 # Generous limits so ordinary tests never meet flood control; flood tests set their own.
 E2E_LIMITS = FloodLimits(per_private_chat_per_s=200, per_group_per_min=6000, global_per_s=1000)
@@ -58,6 +63,8 @@ class Chat:
     name: str = "User"
     username: str | None = None
     last: list[ChatMessage] = field(default_factory=list)
+    idle: Callable[[int], Awaitable[bool]] | None = None
+    """Whether the bot has nothing left to say to this chat; without it, wait `QUIET_S`."""
 
     async def _bot_messages(self) -> list[ChatMessage]:
         return [m for m in await self.client.messages(self.user_id) if m.from_bot]
@@ -82,15 +89,31 @@ class Chat:
         return injected.message_id
 
     async def _settle(self, after_id: int, seen: int) -> list[ChatMessage]:
+        """Wait until the bot has gone quiet: `QUIET_S` without a new message, or sooner when
+        the frontend has finished every update and queued nothing for this chat (twice in a
+        row, `IDLE_POLL_S` apart, so work a handler handed on is seen to start)."""
+        quiet_since = time.monotonic()
+        idle_checks = 0
         while True:
             try:
                 more = await self.client.wait_for_bot_messages(
-                    self.user_id, after_message_id=after_id, count=seen + 1, timeout=QUIET_S
+                    self.user_id, after_message_id=after_id, count=seen + 1, timeout=IDLE_POLL_S
                 )
             except EmulatorTimeout:
-                messages = await self._bot_messages()
-                return [m for m in messages if m.message_id > after_id]
+                if time.monotonic() - quiet_since >= QUIET_S:
+                    break
+                idle_checks = idle_checks + 1 if await self._is_idle() else 0
+                if idle_checks >= 2:
+                    break
+                continue
             seen = len(more)
+            quiet_since = time.monotonic()
+            idle_checks = 0
+        messages = await self._bot_messages()
+        return [m for m in messages if m.message_id > after_id]
+
+    async def _is_idle(self) -> bool:
+        return self.idle is not None and await self.idle(self.user_id)
 
     async def latest_with_button(self, text: str) -> tuple[ChatMessage, str]:
         for message in reversed(await self._bot_messages()):
@@ -118,7 +141,7 @@ class Chat:
         answer = await self.client.wait_for_callback_answer(
             pressed.callback_query_id, timeout=timeout
         )
-        await asyncio.sleep(QUIET_S)
+        await self._settle(last_id, 0)
         after = await self.client.messages(self.user_id, include_deleted=True)
         edited = next(
             (m for m in after if m.message_id == message.message_id and m.revision > revision),
@@ -146,7 +169,23 @@ class RunningFrontend:
         return f"http://127.0.0.1:{self.frontend.http_port}"
 
     def chat(self, user_id: int, name: str = "User", username: str | None = None) -> Chat:
-        return Chat(self.client, user_id, name, username)
+        return Chat(self.client, user_id, name, username, idle=self.idle_for)
+
+    async def idle_for(self, chat_id: int) -> bool:
+        """No update is being handled and the outbox holds nothing unsent for `chat_id`."""
+        if self.frontend.update_slots.handling:
+            return False
+        database = await self.frontend.container.get(Database)
+        async with database.engine.connect() as conn:
+            waiting = await conn.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                )
+            )
+        return not waiting
 
     async def user_with_role(self, user_id: int, role: Role, name: str = "User") -> Chat:
         """Set up a user in a role (test data, written through the service, not the bot)."""

@@ -82,6 +82,8 @@ class UpdateSlots:
         self.size = size
         self._semaphore = asyncio.Semaphore(size)
         self._newcomers = asyncio.Semaphore(newcomers)
+        self.handling = 0
+        """Updates taken and not yet finished, waiting for a slot or not: 0 when all are done."""
 
     @property
     def free(self) -> int:
@@ -89,15 +91,19 @@ class UpdateSlots:
 
     @contextlib.asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
-        await self._semaphore.acquire()
-        slot = _Slot(self, asyncio.current_task())
-        token = _SLOT.set(slot)
+        self.handling += 1
         try:
-            yield
+            await self._semaphore.acquire()
+            slot = _Slot(self, asyncio.current_task())
+            token = _SLOT.set(slot)
+            try:
+                yield
+            finally:
+                _SLOT.reset(token)
+                if slot.held:
+                    self._semaphore.release()
         finally:
-            _SLOT.reset(token)
-            if slot.held:
-                self._semaphore.release()
+            self.handling -= 1
 
     async def _lend(self, slot: _Slot, seconds: float) -> None:
         slot.held = False
