@@ -223,7 +223,6 @@ def cannot_switch_text(strategy: Strategy) -> str:
     return "ℹ️ " + esc(_controls_note(strategy))
 
 
-
 def already_text(reason: str) -> str:
     """A repeated start or stop: nothing changed, and nothing is wrong."""
     return "ℹ️ " + esc(reason)
