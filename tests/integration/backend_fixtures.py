@@ -7,6 +7,7 @@ klines and every timestamp are the same on every run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,21 @@ async def trading_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
         yield url
 
 
-@pytest.fixture
-async def owner(trading_db_url: str) -> AsyncIterator[FakeTradingDatabase]:
+@asynccontextmanager
+async def trading_owner(url: str) -> AsyncIterator[FakeTradingDatabase]:
     """The trading database's writer (as the Java services are), with the tables created."""
-    fake = FakeTradingDatabase(trading_db_url)
+    fake = FakeTradingDatabase(url)
     await fake.create()
     try:
         yield fake
     finally:
         await fake.aclose()
+
+
+@pytest.fixture
+async def owner(trading_db_url: str) -> AsyncIterator[FakeTradingDatabase]:
+    async with trading_owner(trading_db_url) as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from telegram_frontend.services.admin.audit import AuditService
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
 
+from .backend_fixtures import trading_owner
+
 __all__ = ["ADMIN", "OWNER", "T0", "notifications", "reader", "trading"]
 
 ADMIN = Actor(role=Role.ADMIN, user_id=1, name="test")
@@ -29,12 +31,8 @@ T0 = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def trading(tmp_path: Path) -> AsyncIterator[FakeTradingDatabase]:
-    fake = FakeTradingDatabase(f"sqlite+aiosqlite:///{tmp_path / 'trading.db'}")
-    await fake.create()
-    try:
+    async with trading_owner(f"sqlite+aiosqlite:///{tmp_path / 'trading.db'}") as fake:
         yield fake
-    finally:
-        await fake.aclose()
 
 
 @pytest.fixture

@@ -101,18 +101,22 @@ def _flags(scope: Scope, info: CommandInfo | None = None) -> dict[str, object]:
     return {**flags, "command": info} if info is not None else flags
 
 
-COMMANDS = {
-    "status": Screen.STATUS,
-    "health": Screen.HEALTH,
-    "metrics": Screen.METRICS,
-}
+SCREENS = (
+    (CommandInfo("status", "System overview: services, data, trading", order=10), Scope.ALL),
+    (
+        CommandInfo("health", "Health of every component, Binance and this bot", order=11),
+        Scope.ONLY,
+    ),
+    (CommandInfo("metrics", "Key figures: signals, P&L, data, deliveries", order=12), Scope.ONLY),
+)
+SCREEN_OF = {"status": Screen.STATUS, "health": Screen.HEALTH, "metrics": Screen.METRICS}
 
 
 async def screen_command(
     message: Message, command: CommandObject, user: User, targets: list[Target]
 ) -> None:
     """/status (every deployment, one block each, or the one named), /health or /metrics."""
-    pages, keyboard = await _screen(COMMANDS[command.command.lower()], targets, user)
+    pages, keyboard = await _screen(SCREEN_OF[command.command.lower()], targets, user)
     await answer_pages(message, pages, keyboard)
 
 
@@ -125,28 +129,8 @@ async def refresh_screen(
     await edit_screen(query, pages, keyboard)
 
 
-router.message.register(
-    screen_command,
-    Command("status"),
-    flags=_flags(
-        Scope.ALL, CommandInfo("status", "System overview: services, data, trading", order=10)
-    ),
-)
-router.message.register(
-    screen_command,
-    Command("health"),
-    flags=_flags(
-        Scope.ONLY,
-        CommandInfo("health", "Health of every component, Binance and this bot", order=11),
-    ),
-)
-router.message.register(
-    screen_command,
-    Command("metrics"),
-    flags=_flags(
-        Scope.ONLY, CommandInfo("metrics", "Key figures: signals, P&L, data, deliveries", order=12)
-    ),
-)
+for info, scope in SCREENS:
+    router.message.register(screen_command, Command(info.name), flags=_flags(scope, info))
 router.callback_query.register(
     refresh_screen, ScreenRefresh.filter(F.screen == Screen.STATUS), flags=_flags(Scope.ALL)
 )
