@@ -129,3 +129,28 @@ async def test_audit_log_pages_in_the_admins_time_zone_and_is_admin_only(
 
     assert text_of(await viewer.send("/audit")) == "This needs the admin role; you are viewer."
     assert text_of(await viewer.send("/users")) == "This needs the admin role; you are viewer."
+
+
+async def test_a_cancelled_role_change_does_nothing_and_cannot_be_replayed(
+    app: RunningFrontend,
+) -> None:
+    admin = await app.admin()
+    await app.chat(71404, "Pia", "pia").send("/start")
+    await admin.send("/users")
+    await admin.press("Pia @pia · pending")
+    [question] = (await admin.press("Approve as viewer")).new_messages
+    confirm = question.button_data("✅ Confirm")
+    cancel = question.button_data("✖️ Cancel")
+
+    cancelled = await admin.press("✖️ Cancel")
+    assert cancelled.answer.text == "Cancelled"
+    assert cancelled.edited is not None
+    assert cancelled.edited.text == "Cancelled; nothing was changed."
+    for replayed in (confirm, cancel):  # the token is gone: neither button acts any more
+        refused = await press_crafted(app, admin, question, replayed)
+        assert refused.text == "This confirmation expired. Please start the action again."
+        assert refused.show_alert is True
+    users = await app.frontend.container.get(UserService)
+    pia = await users.get(71404)
+    assert pia is not None and pia.role == "pending"
+    assert [r for r in await audit_rows(app, "user.role") if r.target == "user:71404"] == []

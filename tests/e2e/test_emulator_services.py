@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import sys
 import time
 
@@ -24,6 +23,7 @@ from aiogram.types import (
     BufferedInputFile,
 )
 
+from telegram_frontend.sandbox.frontend_process import free_port
 from telegram_frontend.sandbox.telegram.emulator_client import EmulatorClient, EmulatorTimeout
 
 from .emulator_fixtures import USER_ID, bot, emulator, png_bytes, users
@@ -180,15 +180,8 @@ def pairs(commands: list[BotCommand]) -> list[tuple[str, str]]:
     return [(c.command, c.description) for c in commands]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_standalone_server_starts_from_the_command_line() -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -117,7 +117,9 @@ async def test_a_replayed_stale_or_declined_confirmation_does_nothing(world: Wor
 
     await trader.press(f"✖ Cancel #{second.order_id}")
     declined = await trader.press("✖️ Keep it")
-    assert declined.edited is not None and declined.edited.text == "Nothing was done."
+    assert declined.edited is not None
+    assert declined.edited.text == "Cancelled; nothing was changed."
+    assert declined.answer.text == "Cancelled"
     assert open_order_ids(world) == [second.order_id]
 
 

@@ -1,4 +1,5 @@
-"""One strategy, one set of figures: the card, /performance (its ranking) and the API agree.
+"""One strategy, one set of figures: the card, /performance (its ranking), the API and the
+performance CSV agree.
 
 The history is shaped as the Java writers shape it (snapshots every 30 minutes for nine days,
 MARKET fills with `executed_price` 0, the strategy name on every row), plus two fills the fake
@@ -9,14 +10,18 @@ trader really makes; the trader's own whole-life figures (its per-trade `sharpeR
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from csv import DictReader
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import httpx
 import pytest
 
-from telegram_frontend.core.access import Role
+from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.sandbox.backends.grid_trader import SEEDED_GRID_ID
+from telegram_frontend.services.reports.export import ReportExporter
+from telegram_frontend.services.trading.performance import Period as ScreenPeriod
 from tests.e2e.api.support import bearer, issue_keys
 from tests.e2e.harness import World, running_world, text_of
 
@@ -85,6 +90,15 @@ async def test_a_strategy_shows_the_same_sharpe_and_trades_everywhere(world: Wor
     assert row[-2:] == [card_sharpe, "d"]  # the value and its daily basis
     assert f"Win rate: {row[4]}" in week  # of the one round trip the trader closed
     assert row[5] + " USDT" == week[2].removeprefix("P&L: ")
+    exporter = await world.app.frontend.container.get(ReportExporter)
+    viewer_actor = Actor(role=Role.VIEWER, user_id=VIEWER_ID)
+    report = await exporter.performance(viewer_actor, ScreenPeriod.WEEK)
+    [csv_row] = [
+        r for r in DictReader(StringIO(report.content.decode())) if r["instance_id"] == BTC
+    ]
+    assert csv_row["trades"] == row[3]  # the CSV counts the week's fills as /performance does
+    shown_pnl = week[2].removeprefix("P&L: ").removesuffix(" USDT").replace(",", "")
+    assert Decimal(csv_row["pnl"]) == Decimal(shown_pnl)  # PostgreSQL keeps more zeros
     ranking = [x for x in table.split("\n") if x.startswith("Backend ranking")]
     assert ranking and "Sharpe" not in ranking[0]  # the trader's ranking: its profit only
 

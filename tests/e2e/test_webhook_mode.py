@@ -7,76 +7,26 @@ is not processed at all (no user row, no reply); at stop the webhook is removed 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
 
 from telegram_frontend.sandbox.telegram.emulator import TelegramEmulator
 from telegram_frontend.services.admin.users import UserService
-from tests.e2e.harness import BOT_TOKEN, E2E_LIMITS, RunningFrontend, running_frontend, text_of
+from tests.e2e.harness import RunningFrontend, text_of
+from tests.e2e.webhook_support import *  # noqa: F403 (the emulator fixture)
+from tests.e2e.webhook_support import SECRET, update_from, webhook_frontend, webhook_info
 
-SECRET = "s3cret_webhook-TOKEN_0123456789"
 STRANGER = 777
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def webhook_env(settings_env: dict[str, str], port: int) -> dict[str, Any]:
-    return {
-        **settings_env,
-        "HTTP_PORT": port,
-        "TELEGRAM_MODE": "webhook",
-        "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-    }
-
-
-async def webhook_info(emulator: TelegramEmulator) -> dict[str, Any]:
-    async with httpx.AsyncClient() as client:
-        answer = await client.get(f"{emulator.base_url}/bot{BOT_TOKEN}/getWebhookInfo")
-    result: dict[str, Any] = answer.json()["result"]
-    return result
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator(limits=E2E_LIMITS, tokens=[BOT_TOKEN], allow_insecure_webhooks=True)
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
 
 
 @pytest.fixture
 async def hooked(
     settings_env: dict[str, str], emulator: TelegramEmulator
 ) -> AsyncIterator[RunningFrontend]:
-    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+    async with webhook_frontend(settings_env, emulator) as app:
         yield app
-
-
-def update_from(user_id: int, text: str, update_id: int = 900001) -> dict[str, Any]:
-    """A Telegram update as an attacker would forge it."""
-    sender = {"id": user_id, "is_bot": False, "first_name": "Forged"}
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 1,
-            "date": 1_700_000_000,
-            "chat": {"id": user_id, "type": "private", "first_name": "Forged"},
-            "from": sender,
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
 
 
 async def test_in_webhook_mode_the_bot_answers_what_telegram_posts(
@@ -136,7 +86,7 @@ async def test_a_post_with_the_secret_but_no_update_is_422(hooked: RunningFronte
 async def test_stopping_removes_the_webhook(
     settings_env: dict[str, str], emulator: TelegramEmulator
 ) -> None:
-    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+    async with webhook_frontend(settings_env, emulator) as app:
         await app.admin()
         assert text_of(await app.chat(1000).send("/start")).startswith("Welcome")
         assert (await webhook_info(emulator))["url"]

@@ -16,7 +16,6 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -27,34 +26,22 @@ from telegram_frontend.services.intake.webhook_inbox import WebhookInbox
 from telegram_frontend.workers.webhook_takeover import WebhookTakeover
 from tests.e2e.harness import (
     ADMIN_ID,
-    BOT_TOKEN,
-    E2E_LIMITS,
     RunningFrontend,
-    running_frontend,
     text_of,
     wait_for,
 )
-from tests.e2e.test_webhook_mode import SECRET, free_port, update_from, webhook_env
+from tests.e2e.webhook_support import *  # noqa: F403 (the emulator fixture)
+from tests.e2e.webhook_support import SECRET, update_from, webhook_frontend
 
 LEASE_S = 1.0
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator(limits=E2E_LIMITS, tokens=[BOT_TOKEN], allow_insecure_webhooks=True)
-    await emu.start()
-    try:
-        yield emu
-    finally:
-        await emu.stop()
 
 
 @pytest.fixture
 async def replica(
     settings_env: dict[str, str], emulator: TelegramEmulator
 ) -> AsyncIterator[RunningFrontend]:
-    env: dict[str, Any] = {**settings_env, "TELEGRAM_WEBHOOK_LEASE_SECONDS": str(LEASE_S)}
-    async with running_frontend(webhook_env(env, free_port()), emulator=emulator) as app:
+    lease = {"TELEGRAM_WEBHOOK_LEASE_SECONDS": str(LEASE_S)}
+    async with webhook_frontend(settings_env, emulator, **lease) as app:
         yield app
 
 

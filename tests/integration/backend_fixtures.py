@@ -7,6 +7,7 @@ klines and every timestamp are the same on every run.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,25 @@ from typing import Any
 import pytest
 
 from telegram_frontend.clients.trading.backends import BackendClients
+from telegram_frontend.clients.trading_db.reader import TradingDatabase
 from telegram_frontend.sandbox.backends.market import SimulatedMarket
-from telegram_frontend.sandbox.backends.trading_db import scratch_postgres_database
+from telegram_frontend.sandbox.backends.trading_db import (
+    FakeTradingDatabase,
+    scratch_postgres_database,
+)
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
 
 # Test modules take the fixtures with `from .backend_fixtures import *`.
-__all__ = ["backend_clock", "backend_market", "clients", "fakes", "trading_db_url"]
+__all__ = [
+    "backend_clock",
+    "backend_market",
+    "clients",
+    "fakes",
+    "owner",
+    "reader",
+    "reader_timeouts",
+    "trading_db_url",
+]
 
 START = datetime(2025, 10, 12, 12, 0, tzinfo=UTC)
 
@@ -68,6 +82,41 @@ async def trading_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
         return
     async with scratch_postgres_database() as url:
         yield url
+
+
+@asynccontextmanager
+async def trading_owner(url: str) -> AsyncIterator[FakeTradingDatabase]:
+    """The trading database's writer (as the Java services are), with the tables created."""
+    fake = FakeTradingDatabase(url)
+    await fake.create()
+    try:
+        yield fake
+    finally:
+        await fake.aclose()
+
+
+@pytest.fixture
+async def owner(trading_db_url: str) -> AsyncIterator[FakeTradingDatabase]:
+    async with trading_owner(trading_db_url) as fake:
+        yield fake
+
+
+@pytest.fixture
+def reader_timeouts() -> dict[str, float]:
+    """The reader's connect and query timeouts; a module reading long series asks for more."""
+    return {"connect_timeout": 2, "query_timeout": 3}
+
+
+@pytest.fixture
+async def reader(
+    owner: FakeTradingDatabase, reader_timeouts: dict[str, float]
+) -> AsyncIterator[TradingDatabase]:
+    """Our read-only reader of the owner's database."""
+    db = TradingDatabase.connect(owner.url, **reader_timeouts)
+    try:
+        yield db
+    finally:
+        await db.aclose()
 
 
 @pytest.fixture

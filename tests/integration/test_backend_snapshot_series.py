@@ -5,7 +5,7 @@ the full series, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -38,22 +38,9 @@ PEAK, TROUGH, FINAL = Decimal("12345.6789"), Decimal("7654.3211"), Decimal("1032
 
 
 @pytest.fixture
-async def owner(trading_db_url: str) -> AsyncIterator[FakeTradingDatabase]:
-    fake = FakeTradingDatabase(trading_db_url)
-    await fake.create()
-    try:
-        yield fake
-    finally:
-        await fake.aclose()
-
-
-@pytest.fixture
-async def reader(owner: FakeTradingDatabase) -> AsyncIterator[TradingDatabase]:
-    db = TradingDatabase.connect(owner.url, connect_timeout=5, query_timeout=10)
-    try:
-        yield db
-    finally:
-        await db.aclose()
+def reader_timeouts() -> dict[str, float]:
+    """A month of one-minute rows takes longer to read than the default allows."""
+    return {"connect_timeout": 5, "query_timeout": 10}
 
 
 def _row(instance: str, index: int, at: datetime, balance: Decimal) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -19,25 +18,6 @@ from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
 from .backend_fixtures import *  # noqa: F403 (the fixtures)
 
 T0 = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def owner(trading_db_url: str) -> AsyncIterator[FakeTradingDatabase]:
-    fake = FakeTradingDatabase(trading_db_url)
-    await fake.create()
-    try:
-        yield fake
-    finally:
-        await fake.aclose()
-
-
-@pytest.fixture
-async def reader(owner: FakeTradingDatabase) -> AsyncIterator[TradingDatabase]:
-    db = TradingDatabase.connect(owner.url, connect_timeout=2, query_timeout=3)
-    try:
-        yield db
-    finally:
-        await db.aclose()
 
 
 async def _trade(owner: FakeTradingDatabase, minute: int, instance: str = "aggressive-eth") -> int:

@@ -4,27 +4,23 @@ digests and watches the alert rules of its deployment."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.clients.trading_db.reader import TradingDatabase
-from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.database import Database
 from telegram_frontend.core.deployments import DEFAULT_NAME
 from telegram_frontend.models import NotificationSettings, OutboxMessage
 from telegram_frontend.sandbox.backends.trading_db import FakeTradingDatabase
 from telegram_frontend.services.admin.audit import AuditService
-from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.notifications.alert_rules import AlertService, RuleKind
 from telegram_frontend.services.notifications.deployment_tags import DeploymentTag
 from telegram_frontend.services.notifications.digests import DigestService
-from telegram_frontend.services.notifications.service import NotificationService, OutboxSignal
+from telegram_frontend.services.notifications.service import NotificationService
 from telegram_frontend.services.notifications.worker_state import read_state, save_state
 from telegram_frontend.services.trading.price_source import PriceSource
 from telegram_frontend.services.trading.service import TradingService
@@ -32,38 +28,11 @@ from telegram_frontend.workers.alert_evaluator import AlertEvaluator
 from telegram_frontend.workers.leader import lock_key
 from telegram_frontend.workers.trade_poller import CURSOR_KEY, TradePoller
 
-ADMIN = Actor(role=Role.ADMIN, user_id=1, name="test")
-OWNER = Actor(role=Role.VIEWER, user_id=10, name="owner")
-T0 = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+from .worker_fixtures import *  # noqa: F403 (the fixtures)
+from .worker_fixtures import OWNER, T0
+
 TESTNET = DeploymentTag("testnet", "🧪 Testnet", shown=True)
 MAINNET = DeploymentTag("mainnet", "💰 Mainnet", shown=True)
-
-
-@pytest.fixture
-async def trading(tmp_path: Path) -> AsyncIterator[FakeTradingDatabase]:
-    fake = FakeTradingDatabase(f"sqlite+aiosqlite:///{tmp_path / 'trading.db'}")
-    await fake.create()
-    try:
-        yield fake
-    finally:
-        await fake.aclose()
-
-
-@pytest.fixture
-async def reader(trading: FakeTradingDatabase) -> AsyncIterator[TradingDatabase]:
-    db = TradingDatabase.connect(trading.url)
-    try:
-        yield db
-    finally:
-        await db.aclose()
-
-
-@pytest.fixture
-async def notifications(database: Database) -> NotificationService:
-    users = UserService(database, AuditService(database))
-    await users.register(10, "owner", "Owner")
-    await users.set_role(ADMIN, 10, Role.VIEWER)
-    return NotificationService(database, OutboxSignal())
 
 
 async def _rows(db: Database) -> list[tuple[str, str]]:

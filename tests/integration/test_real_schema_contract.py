@@ -9,8 +9,10 @@ so the fake cannot hide a disagreement between itself and the real schema.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from csv import DictReader
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -31,12 +33,9 @@ from telegram_frontend.sandbox.backends.trading_schema import (
 from telegram_frontend.services.monitoring.doctor import CheckState, Doctor, plain_text
 from telegram_frontend.services.notifications.texts import risk_notice, trade_notice
 from telegram_frontend.services.notifications.types import Audience
-from telegram_frontend.services.reports.csv_writer import (
-    CsvReportWriter,
-    Period,
-    performance_from_snapshots,
-)
+from telegram_frontend.services.reports.csv_writer import CsvReportWriter
 from telegram_frontend.services.reports.export import ReportExporter
+from telegram_frontend.services.trading.performance import Period as ScreenPeriod
 from telegram_frontend.services.trading.risk import risk_figures
 from telegram_frontend.services.trading.service import TradingService
 from telegram_frontend.services.trading.signals import SignalService
@@ -303,9 +302,9 @@ async def test_reports_signals_and_doctor_on_the_real_schema(reader: TradingData
     csv = exported.content.decode()
     assert exported.rows == 1
     assert ",BUY,65000.50000000,0.01000000,650.005" in csv  # never the MARKET order's 0
-    snaps = await reader.snapshots(BTC)
-    [perf] = performance_from_snapshots(snaps, Period(NOW - timedelta(days=2), NOW + timedelta(1)))
-    assert perf.max_drawdown_pct == Decimal("20.00")
+    performance = await ReportExporter(trading, reports).performance(VIEWER, ScreenPeriod.ALL)
+    rows = {r["instance_id"]: r for r in DictReader(StringIO(performance.content.decode()))}
+    assert rows[BTC]["max_drawdown_pct"] == "20.00"
 
     report = await SignalService(clients, now=lambda: NOW).signals(VIEWER, f"macd:{BTC}")
     assert diagnosis_line(report.diagnosis) == (

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from telegram_frontend.sandbox.frontend_process import free_port
+
 TOKEN = "123456789:AAHsecretTOKENvalue_abcdefghijklmnopqrs"
 BINANCE_KEY = "binanceKEYvalue0123456789abcdefXYZ"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_live(port: int, deadline: float) -> httpx.Response:
@@ -35,7 +30,7 @@ def _wait_live(port: int, deadline: float) -> httpx.Response:
 
 
 def test_runs_without_telegram_and_never_logs_secrets(tmp_path: Path) -> None:
-    port, closed = _free_port(), _free_port()
+    port, closed = free_port(), free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),

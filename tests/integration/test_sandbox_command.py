@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,12 @@ from pathlib import Path
 import httpx
 
 from telegram_frontend.sandbox.cli import render
+from telegram_frontend.sandbox.frontend_process import free_port
 from telegram_frontend.sandbox.telegram.emulator_client import ChatMessage
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sandbox_serves_the_bot_over_the_control_api(tmp_path: Path) -> None:
-    emulator_port, http_port = _free_port(), _free_port()
+    emulator_port, http_port = free_port(), free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
     proc = subprocess.Popen(
         [

@@ -21,9 +21,11 @@ from telegram_frontend.services.reports.csv_writer import (
     Period,
     cell,
     parse_period,
-    performance_from_snapshots,
+    performance_rows,
     report_filename,
 )
+from telegram_frontend.services.trading.performance import Period as ScreenPeriod
+from telegram_frontend.services.trading.period_figures import period_figures
 
 NOW = datetime(2026, 11, 24, 21, 5, tzinfo=UTC)
 WEEK = Period(NOW - timedelta(days=7), NOW)
@@ -176,31 +178,43 @@ def snapshot(instance: str, hours_ago: float, balance: str, **extra: object) -> 
     )  # fmt: skip
 
 
-def test_performance_is_the_change_over_the_period(service: CsvReportWriter) -> None:
-    snapshots = [
-        snapshot("btc", 24 * 8, "10000.00", total_trades=3, winning_trades=2,
-                 total_realized_pnl="5", current_drawdown=None),
+def test_performance_rows_are_the_screens_figures(service: CsvReportWriter) -> None:
+    before = snapshot(
+        "btc",
+        24 * 8,
+        "10000.00",
+        total_trades=3,
+        winning_trades=2,
+        total_realized_pnl="5",
+        current_drawdown=None,
+    )
+    inside = [
         snapshot("btc", 24 * 6, "10400.00", total_trades=5, winning_trades=3,
                  total_realized_pnl="40", current_drawdown=None),
         snapshot("btc", 1, "10123.45", total_trades=10, winning_trades=6,
                  total_realized_pnl="112.5", current_drawdown=None),
-        snapshot("eth", 2, "9990.10"),
-        snapshot("eth", -1, "1"),  # after the period: ignored
     ]  # fmt: skip
-    rows = performance_from_snapshots(snapshots, WEEK)
+    btc = period_figures("btc", "btc strategy", ScreenPeriod.WEEK, before, inside, trades=4)
+    eth = period_figures("eth", None, ScreenPeriod.WEEK, None, [snapshot("eth", 2, "9990.10")], 0)
+    rows = performance_rows([btc, eth])
     assert rows[0] == PerformanceRow(
         instance_id="btc", strategy="btc strategy", symbol="BTCUSDT",
         start_balance=Decimal("10000.00"), end_balance=Decimal("10123.45"),
-        pnl=Decimal("123.45"), realized_pnl=Decimal("107.5"), trades=7, winning_trades=4,
-        win_rate_pct=Decimal("57.14"),
+        pnl=Decimal("123.45"), realized_pnl=Decimal("107.5"),
+        trades=4,  # the period's fills, as on /performance: not the snapshots' 10 - 3 closed
+        winning_trades=4, win_rate_pct=Decimal("57.14"),  # of the 7 closed in the period
         max_drawdown_pct=Decimal("2.66"),  # from the balance peak: current_drawdown is NULL
     )  # fmt: skip
-    assert (rows[1].instance_id, rows[1].pnl, rows[1].trades) == ("eth", Decimal("0.00"), None)
+    assert (rows[1].instance_id, rows[1].pnl, rows[1].trades) == ("eth", Decimal("0.00"), 0)
     report = service.performance_csv(rows, WEEK)
     parsed = read(report)
     assert parsed[0]["period_start"] == "2026-11-17T21:05:00Z"
     assert parsed[0]["period_end"] == "2026-11-24T21:05:00Z"
-    assert (parsed[0]["pnl"], parsed[0]["win_rate_pct"]) == ("123.45", "57.14")
+    assert (parsed[0]["pnl"], parsed[0]["trades"], parsed[0]["win_rate_pct"]) == (
+        "123.45",
+        "4",
+        "57.14",
+    )
     assert parsed[1]["win_rate_pct"] == ""
     assert report.filename == "performance_2026-11-17_2026-11-24.csv"
 

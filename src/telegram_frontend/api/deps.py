@@ -78,6 +78,13 @@ async def named_deployment(request: Request) -> Deployment | None:
     return await current_deployment(request)
 
 
+async def named_deployment_name(request: Request) -> str | None:
+    """The name of the deployment the path names; None on the default mount: what services
+    take to scope routes and rules to one deployment (None: every one, or the default)."""
+    found = await named_deployment(request)
+    return found.name if found is not None else None
+
+
 def caller_key(request: Request) -> ApiKey | None:
     """The API key row of an authenticated request (None for a signed event)."""
     found = getattr(request.state, KEY_STATE, None)
@@ -86,6 +93,7 @@ def caller_key(request: Request) -> ApiKey | None:
 
 CurrentDeployment = Annotated[Deployment, Depends(current_deployment)]
 NamedDeployment = Annotated[Deployment | None, Depends(named_deployment)]
+DeploymentName = Annotated[str | None, Depends(named_deployment_name)]
 
 
 async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Actor:

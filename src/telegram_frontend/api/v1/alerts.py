@@ -20,7 +20,7 @@ from dishka.integrations.fastapi import FromDishka
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from telegram_frontend.api.deps import AdminActor, NamedDeployment
+from telegram_frontend.api.deps import AdminActor, DeploymentName, NamedDeployment
 from telegram_frontend.api.v1.common import ApiModel, Money, v1_router
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.core.errors import NotFound, ValidationFailed
@@ -111,11 +111,10 @@ async def add_rule(
     actor: AdminActor,
     users: FromDishka[UserService],
     alerts: FromDishka[AlertService],
-    deployment: NamedDeployment,
+    deployment: DeploymentName,
 ) -> AlertRuleOut:
     owner = await acting_for(actor, user_id, users)
-    name = deployment.name if deployment is not None else None
-    added = await alerts.add_rule(owner, rule.kind, rule.target, rule.threshold, name)
+    added = await alerts.add_rule(owner, rule.kind, rule.target, rule.threshold, deployment)
     return AlertRuleOut.view(added)
 
 

@@ -15,7 +15,7 @@ from dishka.integrations.fastapi import FromDishka
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from telegram_frontend.api.deps import AdminActor, NamedDeployment
+from telegram_frontend.api.deps import AdminActor, DeploymentName
 from telegram_frontend.api.v1.common import ApiModel, v1_router
 from telegram_frontend.services.notifications.preferences import NotificationPreferences
 from telegram_frontend.services.notifications.types import NoticeType
@@ -51,10 +51,9 @@ class RouteOut(ApiModel):
     response_model=list[RouteOut],
 )
 async def list_routes(
-    actor: AdminActor, prefs: FromDishka[NotificationPreferences], deployment: NamedDeployment
+    actor: AdminActor, prefs: FromDishka[NotificationPreferences], deployment: DeploymentName
 ) -> list[RouteOut]:
-    name = deployment.name if deployment is not None else None
-    return [RouteOut.view(route) for route in await prefs.routes(actor, name)]
+    return [RouteOut.view(route) for route in await prefs.routes(actor, deployment)]
 
 
 @router.put(
@@ -68,10 +67,9 @@ async def set_route(
     body: RouteIn,
     actor: AdminActor,
     prefs: FromDishka[NotificationPreferences],
-    deployment: NamedDeployment,
+    deployment: DeploymentName,
 ) -> RouteOut:
-    name = deployment.name if deployment is not None else None
-    return RouteOut.view(await prefs.set_route(actor, kind, chat_id, body.thread_id, name))
+    return RouteOut.view(await prefs.set_route(actor, kind, chat_id, body.thread_id, deployment))
 
 
 @router.delete(
@@ -85,7 +83,6 @@ async def remove_route(
     chat_id: ChatId,
     actor: AdminActor,
     prefs: FromDishka[NotificationPreferences],
-    deployment: NamedDeployment,
+    deployment: DeploymentName,
 ) -> None:
-    name = deployment.name if deployment is not None else None
-    await prefs.remove_route(actor, kind, chat_id, name)
+    await prefs.remove_route(actor, kind, chat_id, deployment)

@@ -14,5 +14,6 @@ def cancelled_text() -> str:
     return esc(_("Cancelled; nothing was changed."))
 
 
-def confirmation_expired_text() -> str:
-    return esc(_("This confirmation expired. Please start the action again."))
+def expired_text(reason: str) -> str:
+    """A confirmation that can no longer act (stale, replayed, someone else's)."""
+    return "⌛ " + esc(reason)

@@ -255,45 +255,43 @@ class SymbolFilters(BinanceModel):
                 self._check_notional(quantity * market_price, market=True)
 
     def _check_quantity(self, qty: Decimal) -> None:
-        base, sym = self.base_asset, self.symbol
-        if qty <= 0:
-            raise ValidationFailed("The quantity must be greater than zero.")
-        if self.min_qty > 0 and qty < self.min_qty:
-            raise ValidationFailed(
-                f"The quantity {exact(qty)} {base} is below the minimum of "
-                f"{exact(self.min_qty)} {base} for {sym}."
-            )
-        if self.max_qty > 0 and qty > self.max_qty:
-            raise ValidationFailed(
-                f"The quantity {exact(qty)} {base} is above the maximum of "
-                f"{exact(self.max_qty)} {base} for {sym}."
-            )
-        if self.step_size > 0 and (qty - self.min_qty) % self.step_size != 0:
-            hint = _round_down(qty, self.step_size, self.min_qty)
-            raise ValidationFailed(
-                f"The quantity {exact(qty)} {base} is not a multiple of the step size "
-                f"{exact(self.step_size)} {base} for {sym}; {exact(hint)} would be accepted."
-            )
+        steps = (self.min_qty, self.max_qty, self.step_size, "step size")
+        self._check_within(qty, "quantity", self.base_asset, *steps)
 
     def _check_price(self, price: Decimal) -> None:
-        quote, sym = self.quote_asset, self.symbol
-        if price <= 0:
-            raise ValidationFailed("The price must be greater than zero.")
-        if self.min_price > 0 and price < self.min_price:
+        ticks = (self.min_price, self.max_price, self.tick_size, "tick size")
+        self._check_within(price, "price", self.quote_asset, *ticks)
+
+    def _check_within(
+        self,
+        value: Decimal,
+        what: str,
+        unit: str,
+        low: Decimal,
+        high: Decimal,
+        step: Decimal,
+        step_name: str,
+    ) -> None:
+        """A positive value within [low, high] on the grid of `step` from `low` (a limit of
+        0 is no limit), as the LOT_SIZE and PRICE_FILTER filters check it."""
+        sym = self.symbol
+        if value <= 0:
+            raise ValidationFailed(f"The {what} must be greater than zero.")
+        if low > 0 and value < low:
             raise ValidationFailed(
-                f"The price {exact(price)} {quote} is below the minimum of "
-                f"{exact(self.min_price)} {quote} for {sym}."
+                f"The {what} {exact(value)} {unit} is below the minimum of "
+                f"{exact(low)} {unit} for {sym}."
             )
-        if self.max_price > 0 and price > self.max_price:
+        if high > 0 and value > high:
             raise ValidationFailed(
-                f"The price {exact(price)} {quote} is above the maximum of "
-                f"{exact(self.max_price)} {quote} for {sym}."
+                f"The {what} {exact(value)} {unit} is above the maximum of "
+                f"{exact(high)} {unit} for {sym}."
             )
-        if self.tick_size > 0 and (price - self.min_price) % self.tick_size != 0:
-            hint = _round_down(price, self.tick_size, self.min_price)
+        if step > 0 and (value - low) % step != 0:
+            hint = _round_down(value, step, low)
             raise ValidationFailed(
-                f"The price {exact(price)} {quote} is not a multiple of the tick size "
-                f"{exact(self.tick_size)} {quote} for {sym}; {exact(hint)} would be accepted."
+                f"The {what} {exact(value)} {unit} is not a multiple of the {step_name} "
+                f"{exact(step)} {unit} for {sym}; {exact(hint)} would be accepted."
             )
 
     def _check_notional(self, notional: Decimal, *, market: bool) -> None:

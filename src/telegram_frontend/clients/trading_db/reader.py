@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Select, Table, event, func, inspect, select
+from sqlalchemy import Column, ColumnElement, Select, Table, event, func, inspect, select
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -194,9 +194,7 @@ class TradingDatabase:
         t = decision_logs.c
 
         def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(*columns).where(t.trade_executed.is_(True))
-            if instance_id is not None:
-                query = query.where(t.instance_id == instance_id)
+            query = select(*columns).where(*_decisions_where(instance_id, executed=True))
             if "id" in names:
                 if after is not None and after.id is not None:
                     query = query.where(t.id > after.id)
@@ -252,15 +250,9 @@ class TradingDatabase:
         t = decision_logs.c
 
         def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(*columns)
-            if executed_only:
-                query = query.where(t.trade_executed.is_(True))
-            if instance_id is not None:
-                query = query.where(t.instance_id == instance_id)
-            if since is not None:
-                query = query.where(t.decision_time >= since)
-            if until is not None:
-                query = query.where(t.decision_time <= until)
+            query = select(*columns).where(
+                *_decisions_where(instance_id, since, until, executed=executed_only)
+            )
             return query.order_by(t.decision_time).limit(limit)
 
         return [DecisionLog.model_validate(r) for r in await self._fetch(decision_logs, build)]
@@ -278,13 +270,9 @@ class TradingDatabase:
         t = decision_logs.c
 
         def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(t.instance_id, func.count().label("n")).where(t.trade_executed.is_(True))
-            if instance_id is not None:
-                query = query.where(t.instance_id == instance_id)
-            if since is not None:
-                query = query.where(t.decision_time >= since)
-            if until is not None:
-                query = query.where(t.decision_time <= until)
+            query = select(t.instance_id, func.count().label("n")).where(
+                *_decisions_where(instance_id, since, until, executed=True)
+            )
             return query.group_by(t.instance_id)
 
         rows = await self._fetch(decision_logs, build)
@@ -301,11 +289,7 @@ class TradingDatabase:
         t = decision_logs.c
 
         def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(*columns)
-            if instance_id is not None:
-                query = query.where(t.instance_id == instance_id)
-            if since is not None:
-                query = query.where(t.decision_time >= since)
+            query = select(*columns).where(*_decisions_where(instance_id, since))
             if signals_only:
                 query = query.where(func.upper(t.signal_detected).in_(("BUY", "SELL")))
             order = [t.decision_time.desc()] + ([t.id.desc()] if "id" in names else [])
@@ -322,11 +306,9 @@ class TradingDatabase:
         keys = (t.signal_detected, t.trade_allowed, t.trade_executed, t.blocked_reason)
 
         def build(columns: list[Column[Any]], names: set[str]) -> Select[Any]:
-            query = select(*keys, func.count().label("n"))
-            if instance_id is not None:
-                query = query.where(t.instance_id == instance_id)
-            if since is not None:
-                query = query.where(t.decision_time >= since)
+            query = select(*keys, func.count().label("n")).where(
+                *_decisions_where(instance_id, since)
+            )
             return query.group_by(*keys)
 
         rows = await self._fetch(decision_logs, build)
@@ -446,6 +428,28 @@ class TradingDatabase:
 
 
 READ_TABLES = (decision_logs, portfolio_snapshots, orders_table, analysis_events)
+
+
+def _decisions_where(
+    instance_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    executed: bool = False,
+) -> list[ColumnElement[bool]]:
+    """Which decision rows a query reads: one instance's, in [since, until], fills only; every
+    decision query filters the same way, so "in the period" means the same everywhere."""
+    t = decision_logs.c
+    where: list[ColumnElement[bool]] = []
+    if executed:
+        where.append(t.trade_executed.is_(True))
+    if instance_id is not None:
+        where.append(t.instance_id == instance_id)
+    if since is not None:
+        where.append(t.decision_time >= since)
+    if until is not None:
+        where.append(t.decision_time <= until)
+    return where
 
 
 def _column_names(sync_conn: Connection, table_name: str) -> set[str]:

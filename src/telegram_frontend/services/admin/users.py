@@ -143,17 +143,8 @@ class UserService:
             created = inserted.scalar() is not None
             user = await session.get(User, user_id, populate_existing=True)
             assert user is not None
-            if user_id in self.admin_ids and user.role != Role.ADMIN.value:
-                before = user.role
-                user.role = Role.ADMIN.value
-                await self._audit.record(
-                    CONFIG_ACTOR,
-                    "user.role",
-                    f"user:{user_id}",
-                    "ok",
-                    {"from": before, "to": Role.ADMIN.value, "reason": "ADMIN_USER_IDS"},
-                    session=session,
-                )
+            if user_id in self.admin_ids:
+                await self._configured_admin(session, user)
             user.username = username or user.username
             user.full_name = full_name or user.full_name
             user.last_seen_at = utcnow()
@@ -260,16 +251,7 @@ class UserService:
                 select(User).where(User.id.in_(sorted(self.admin_ids)))
             )
             for user in configured:
-                if user.role != Role.ADMIN.value:
-                    before, user.role = user.role, Role.ADMIN.value
-                    await self._audit.record(
-                        CONFIG_ACTOR,
-                        "user.role",
-                        f"user:{user.id}",
-                        "ok",
-                        {"from": before, "to": Role.ADMIN.value, "reason": "ADMIN_USER_IDS"},
-                        session=session,
-                    )
+                await self._configured_admin(session, user)
             rows = await session.scalars(select(User).where(User.role == Role.ADMIN.value))
             for user in rows:
                 if user.id in self.admin_ids:
@@ -289,6 +271,20 @@ class UserService:
                 )
                 demoted.append(user)
         return demoted
+
+    async def _configured_admin(self, session: AsyncSession, user: User) -> None:
+        """A user named in ADMIN_USER_IDS is an admin; the change is audited as configuration's."""
+        if user.role == Role.ADMIN.value:
+            return
+        before, user.role = user.role, Role.ADMIN.value
+        await self._audit.record(
+            CONFIG_ACTOR,
+            "user.role",
+            f"user:{user.id}",
+            "ok",
+            {"from": before, "to": Role.ADMIN.value, "reason": "ADMIN_USER_IDS"},
+            session=session,
+        )
 
     async def _granted_in_audit(self, session: AsyncSession, user_id: int) -> str | None:
         """The last role an admin (not the configuration) gave, from before `granted_role`."""

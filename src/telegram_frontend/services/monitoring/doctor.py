@@ -22,12 +22,7 @@ from telegram_frontend.clients.trading.backends import BackendClients
 from telegram_frontend.clients.trading.macd import KEY_ROLE_NEEDED
 from telegram_frontend.clients.trading_db.reader import PortfolioSnapshot
 from telegram_frontend.core.deployments import OVERRIDABLE, DeploymentSpec
-from telegram_frontend.core.errors import (
-    BackendRejected,
-    BackendUnsupported,
-    ExchangeError,
-    FrontendError,
-)
+from telegram_frontend.core.errors import BackendRejected, BackendUnsupported, FrontendError
 from telegram_frontend.core.formatters import money, price_text, qty, when
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.services.notifications.texts import trade_notice
@@ -175,6 +170,33 @@ def snapshot_line(snap: PortfolioSnapshot) -> str:
     return f"{who}: {held}; balance {balance}; as of {when(snap.snapshot_time, 'UTC')}"
 
 
+class _Failed(Exception):
+    """A check's own verdict that the part answered but is not usable."""
+
+    def __init__(self, detail: str, setting: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.setting = detail, setting
+
+
+async def _checked(
+    name: str,
+    setting: str,
+    ask: Callable[[], Awaitable[str]] | None,
+    unset: str | None = None,
+) -> DoctorCheck:
+    """One check: not configured without `ask`; failed (naming `setting`, or the one the
+    verdict names) when it raises; else ok with the detail it returns."""
+    if ask is None:
+        return DoctorCheck(name, CheckState.NOT_CONFIGURED, unset or f"{setting} is not set")
+    try:
+        detail = await ask()
+    except _Failed as failed:
+        return DoctorCheck(name, CheckState.FAILED, failed.detail, failed.setting or setting)
+    except FrontendError as exc:
+        return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
+    return DoctorCheck(name, CheckState.OK, detail)
+
+
 class Doctor:
     def __init__(
         self,
@@ -212,103 +234,99 @@ class Doctor:
         return any(c.name == name and c.state is CheckState.OK for c in report.checks)
 
     async def _macd(self) -> DoctorCheck:
-        name, setting, macd = "MACD trader", "MACD_TRADER_URL", self.clients.macd
-        if macd is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
-        try:
+        setting, macd = "MACD_TRADER_URL", self.clients.macd
+
+        async def ask() -> str:
+            assert macd is not None
             health = await macd.health()
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        try:
-            instances = await macd.instances()
-        except BackendRejected as exc:
-            if exc.status in (401, 403):
-                detail = f"up ({health.status}), but HTTP {exc.status}: {KEY_ROLE_NEEDED}"
-                return DoctorCheck(name, CheckState.FAILED, detail, "MACD_TRADER_API_KEY")
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        detail = f"{health.status}; {len(instances)} instances; the key has the ADMIN role"
-        return DoctorCheck(name, CheckState.OK, detail)
+            try:
+                instances = await macd.instances()
+            except BackendRejected as exc:
+                if exc.status in (401, 403):
+                    detail = f"up ({health.status}), but HTTP {exc.status}: {KEY_ROLE_NEEDED}"
+                    raise _Failed(detail, "MACD_TRADER_API_KEY") from exc
+                raise
+            return f"{health.status}; {len(instances)} instances; the key has the ADMIN role"
+
+        return await _checked("MACD trader", setting, ask if macd else None)
 
     async def _grid(self) -> DoctorCheck:
-        name, setting, grid = "grid trader", "GRID_TRADER_URL", self.clients.grid
-        if grid is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"not deployed ({setting} unset)")
-        try:
-            strategies = await grid.strategies()
-        except BackendUnsupported as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, "grid.api.enabled")
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        return DoctorCheck(name, CheckState.OK, f"{len(strategies)} grid strategies")
+        setting, grid = "GRID_TRADER_URL", self.clients.grid
+
+        async def ask() -> str:
+            assert grid is not None
+            try:
+                strategies = await grid.strategies()
+            except BackendUnsupported as exc:
+                raise _Failed(exc.user_message, "grid.api.enabled") from exc
+            return f"{len(strategies)} grid strategies"
+
+        unset = f"not deployed ({setting} unset)"
+        return await _checked("grid trader", setting, ask if grid else None, unset)
 
     async def _actuator(self, name: str, setting: str, client: Any) -> DoctorCheck:
-        if client is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
-        try:
+        async def ask() -> str:
             health = await client.health()
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        if not health.is_up:
-            return DoctorCheck(name, CheckState.FAILED, f"its health is {health.status}", setting)
-        return DoctorCheck(name, CheckState.OK, str(health.status))
+            if not health.is_up:
+                raise _Failed(f"its health is {health.status}")
+            return str(health.status)
+
+        return await _checked(name, setting, ask if client else None)
 
     async def _prometheus(self) -> DoctorCheck:
-        name, setting, prom = "Prometheus", "PROMETHEUS_URL", self.clients.prometheus
-        if prom is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
-        env = self.settings.deployment_environment
-        try:
+        prom, env = self.clients.prometheus, self.settings.deployment_environment
+
+        async def ask() -> str:
+            assert prom is not None
             jobs = await prom.targets_up(env)
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        up = sum(1 for v in jobs.values() if v)
-        scope = f'environment="{env}"' if env else "all environments"
-        return DoctorCheck(name, CheckState.OK, f"{up} of {len(jobs)} jobs up ({scope})")
+            up = sum(1 for v in jobs.values() if v)
+            scope = f'environment="{env}"' if env else "all environments"
+            return f"{up} of {len(jobs)} jobs up ({scope})"
+
+        return await _checked("Prometheus", "PROMETHEUS_URL", ask if prom else None)
 
     async def _trading_db(self) -> DoctorCheck:
-        name, setting, db = "trading database", "TRADING_DATABASE_URL", self.clients.trading_db
-        if db is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
-        try:
+        db = self.clients.trading_db
+
+        async def ask() -> str:
+            assert db is not None
             missing = await db.missing_columns()
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        problems = [
-            f"{table}: missing {', '.join(cols[:6])}" for table, cols in missing.items() if cols
-        ]
-        if problems:
-            return DoctorCheck(name, CheckState.FAILED, "; ".join(problems), setting)
-        return DoctorCheck(name, CheckState.OK, f"read-only; the {len(missing)} tables we read")
+            problems = [
+                f"{table}: missing {', '.join(cols[:6])}" for table, cols in missing.items() if cols
+            ]
+            if problems:
+                raise _Failed("; ".join(problems))
+            return f"read-only; the {len(missing)} tables we read"
+
+        return await _checked("trading database", "TRADING_DATABASE_URL", ask if db else None)
 
     async def _binance(self) -> DoctorCheck:
-        name, setting = "Binance", "BINANCE_API_KEY / BINANCE_API_SECRET"
-        if self.binance is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, "no system API key is set")
-        try:
-            account = await self.binance.account()
-        except (ExchangeError, FrontendError) as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        net = "mainnet" if self.binance.is_mainnet else "testnet"
-        perms = ", ".join(account.permissions) or "none listed"
-        trade = "can trade" if account.can_trade else "cannot trade"
-        return DoctorCheck(
-            name, CheckState.OK, f"{net}; the key reads the account, {trade}; {perms}"
+        binance = self.binance
+
+        async def ask() -> str:
+            assert binance is not None
+            account = await binance.account()
+            net = "mainnet" if binance.is_mainnet else "testnet"
+            perms = ", ".join(account.permissions) or "none listed"
+            trade = "can trade" if account.can_trade else "cannot trade"
+            return f"{net}; the key reads the account, {trade}; {perms}"
+
+        setting = "BINANCE_API_KEY / BINANCE_API_SECRET"
+        return await _checked(
+            "Binance", setting, ask if binance else None, "no system API key is set"
         )
 
     async def telegram_check(self) -> DoctorCheck:
-        name, setting = "Telegram", "TELEGRAM_BOT_TOKEN"
-        token = self.settings.telegram_bot_token
-        if token is None or not token.get_secret_value() or self.telegram is None:
-            return DoctorCheck(name, CheckState.NOT_CONFIGURED, f"{setting} is not set")
-        try:
-            username = await self.telegram(
-                self.settings.telegram_api_base, token.get_secret_value()
-            )
-        except FrontendError as exc:
-            return DoctorCheck(name, CheckState.FAILED, exc.user_message, setting)
-        return DoctorCheck(name, CheckState.OK, f"the token belongs to {username}")
+        token, probe = self.settings.telegram_bot_token, self.telegram
+        secret = token.get_secret_value() if token is not None else ""
+
+        async def ask() -> str:
+            assert probe is not None
+            username = await probe(self.settings.telegram_api_base, secret)
+            return f"the token belongs to {username}"
+
+        configured = bool(secret) and probe is not None
+        return await _checked("Telegram", "TELEGRAM_BOT_TOKEN", ask if configured else None)
 
     async def _trading_figures(self, report: DoctorReport) -> None:
         db = self.clients.trading_db

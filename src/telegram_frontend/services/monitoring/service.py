@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram_frontend.clients.trading.actuator import ActuatorHealth
 from telegram_frontend.clients.trading.backends import BackendClients
@@ -45,6 +45,10 @@ __all__ = [
     "SystemSnapshot",
     "health_state",
 ]
+
+
+_T = TypeVar("_T")
+_Feed = TypeVar("_Feed", StorageQuality, CollectionMetrics)
 
 
 @dataclass
@@ -266,84 +270,94 @@ class MonitoringService:
 
     async def _check_grid(self) -> _Check:
         """The grid trader has no actuator: its strategy list is the liveness probe."""
-        client, check = self.clients.grid, _Check()
+        client = self.clients.grid
         assert client is not None
-        started = time.perf_counter()
-        try:
-            await client.strategies()
-        except BackendUnsupported as exc:  # alive, REST API switched off
-            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
-        except BackendRejected as exc:
-            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
-        except FrontendError as exc:
-            check.worsen(ServiceState.DOWN, _reason_of(exc))
-            return check
-        check.latency_ms = _ms(started)
-        return check
+        check, _ = await _timed(client.strategies(), (BackendUnsupported, BackendRejected))
+        return check  # BackendUnsupported: alive, its REST API switched off
 
     async def _check_storage(self) -> _Check:
         client = self.clients.storage
         assert client is not None
-        check, results = await self._probe(client.health, client.quality())
-        if not results:
-            return check
-        [quality] = results
-        if isinstance(quality, FrontendError):
-            check.notes.append(Unavailable.from_error("data storage", quality))
-            return check
-        assert isinstance(quality, StorageQuality)
-        check.data["quality"] = quality
-        if quality.postgres_connected is False:
-            check.worsen(ServiceState.DEGRADED, "its PostgreSQL connection is down")
-        if quality.elasticsearch_connected is False:
-            check.worsen(ServiceState.DEGRADED, "its Elasticsearch connection is down")
-        if stale := self._stale_reason(quality.last_kline_event_at):
-            check.worsen(ServiceState.DEGRADED, stale)
-        return check
+
+        def judge(check: _Check, quality: StorageQuality) -> None:
+            check.data["quality"] = quality
+            if quality.postgres_connected is False:
+                check.worsen(ServiceState.DEGRADED, "its PostgreSQL connection is down")
+            if quality.elasticsearch_connected is False:
+                check.worsen(ServiceState.DEGRADED, "its Elasticsearch connection is down")
+
+        return await self._check_feed(
+            client.health, client.quality(), "data storage", StorageQuality, judge
+        )
 
     async def _check_collection(self) -> _Check:
         client = self.clients.collection
         assert client is not None
-        check, results = await self._probe(client.health, client.stream_metrics())
+
+        def judge(check: _Check, metrics: CollectionMetrics) -> None:
+            check.data["websocket"] = metrics
+            if metrics.active_websocket_connections == 0:
+                check.worsen(ServiceState.DEGRADED, "no websocket connection to Binance")
+
+        return await self._check_feed(
+            client.health, client.stream_metrics(), "data collection", CollectionMetrics, judge
+        )
+
+    async def _check_feed(
+        self,
+        health: Callable[[], Awaitable[ActuatorHealth]],
+        figures: Awaitable[Any],
+        label: str,
+        kind: type[_Feed],
+        judge: Callable[[_Check, _Feed], None],
+    ) -> _Check:
+        """A data service: its actuator, then its figures judged, then their freshness; figures
+        it cannot give are a note on the screen, not a fault of the service."""
+        check, results = await self._probe(health, figures)
         if not results:
             return check
-        [metrics] = results
-        if isinstance(metrics, FrontendError):
-            check.notes.append(Unavailable.from_error("data collection", metrics))
+        [found] = results
+        if isinstance(found, FrontendError):
+            check.notes.append(Unavailable.from_error(label, found))
             return check
-        assert isinstance(metrics, CollectionMetrics)
-        check.data["websocket"] = metrics
-        if metrics.active_websocket_connections == 0:
-            check.worsen(ServiceState.DEGRADED, "no websocket connection to Binance")
-        if stale := self._stale_reason(metrics.last_kline_event_at):
+        assert isinstance(found, kind)
+        judge(check, found)
+        if stale := self._stale_reason(found.last_kline_event_at):
             check.worsen(ServiceState.DEGRADED, stale)
         return check
 
     async def _check_prometheus(self) -> _Check:
-        client, check = self.clients.prometheus, _Check()
+        client = self.clients.prometheus
         assert client is not None
-        started = time.perf_counter()
-        try:
-            check.data["targets"] = await client.targets_up(self.environment)
-        except BackendRejected as exc:
-            check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
-        except FrontendError as exc:
-            check.worsen(ServiceState.DOWN, _reason_of(exc))
-            return check
-        check.latency_ms = _ms(started)
+        check, targets = await _timed(client.targets_up(self.environment))
+        if targets is not None:
+            check.data["targets"] = targets
         return check
 
     async def _check_trading_db(self) -> _Check:
-        db, check = self.clients.trading_db, _Check()
+        db = self.clients.trading_db
         assert db is not None
-        started = time.perf_counter()
-        try:
-            await db.ping()
-        except FrontendError as exc:
-            check.worsen(ServiceState.DOWN, _reason_of(exc))
-            return check
-        check.latency_ms = _ms(started)
+        check, _ = await _timed(db.ping())
         return check
+
+
+async def _timed(
+    call: Awaitable[_T],
+    degraded: tuple[type[FrontendError], ...] = (BackendRejected,),
+) -> tuple[_Check, _T | None]:
+    """One call as a service's liveness probe: refused (`degraded`) means alive but DEGRADED,
+    any other failure DOWN (and no latency); the value when it answered."""
+    check, started = _Check(), time.perf_counter()
+    try:
+        value: _T | None = await call
+    except degraded as exc:
+        check.worsen(ServiceState.DEGRADED, _lower_first(exc.user_message))
+        value = None
+    except FrontendError as exc:
+        check.worsen(ServiceState.DOWN, _reason_of(exc))
+        return check, None
+    check.latency_ms = _ms(started)
+    return check, value
 
 
 def _ms(started: float) -> float:

@@ -17,8 +17,8 @@ orders       time (time|transact_time), symbol, order_id, client_order_id, side,
              price, orig_qty, executed_qty, quote_qty (quote_qty|cummulative_quote_qty).
 performance  period_start, period_end (from the period), instance_id, strategy, symbol,
              start_balance, end_balance, pnl, realized_pnl, trades, winning_trades, win_rate_pct,
-             max_drawdown_pct. `performance_from_snapshots` builds these rows from
-             `portfolio_snapshots`.
+             max_drawdown_pct. `performance_rows` builds these rows from the figures every
+             screen shows (`services/trading/period_figures`).
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, NamedTuple
 
 from telegram_frontend.clients.trading.payload import to_datetime
 from telegram_frontend.core.errors import ValidationFailed
 from telegram_frontend.core.formatters import zone
-from telegram_frontend.services.trading.performance import max_drawdown_pct
+from telegram_frontend.services.trading.records import StrategyPerformance
 
 ReportKind = Literal["trades", "orders", "performance"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -189,7 +189,7 @@ PERFORMANCE_COLUMNS: tuple[Column, ...] = (
 
 @dataclass(frozen=True)
 class PerformanceRow:
-    """One strategy instance over a period (see `performance_from_snapshots`)."""
+    """One strategy instance over a period (see `performance_rows`)."""
 
     instance_id: str | None
     strategy: str | None
@@ -242,56 +242,26 @@ class CsvReportWriter:
         return _report("performance", PERFORMANCE_COLUMNS, framed, period, tz)
 
 
-def performance_from_snapshots(snapshots: Iterable[Any], period: Period) -> list[PerformanceRow]:
-    """Per instance: the change from a baseline snapshot to the last one in the period.
-
-    The baseline is the last snapshot at or before the period start when the caller passed one,
-    else the first snapshot in the period; max drawdown is the largest fall of `total_balance`
-    from its running peak (the real `current_drawdown` column is always NULL).
-    """
-    by_instance: dict[str, list[tuple[datetime, Any]]] = {}
-    for snap in snapshots:
-        moment = to_datetime(_field(snap, ("snapshot_time", "time")))
-        if moment is not None and moment < period.end:
-            key = str(_field(snap, ("instance_id",)) or "")
-            by_instance.setdefault(key, []).append((moment, snap))
-    result: list[PerformanceRow] = []
-    for key in sorted(by_instance):
-        series = sorted(by_instance[key], key=lambda item: item[0])
-        before = [s for t, s in series if t <= period.start]
-        inside = [s for t, s in series if t >= period.start]
-        if inside:
-            result.append(_performance(before[-1] if before else inside[0], inside))
-    return result
-
-
-def _performance(base: Any, inside: Sequence[Any]) -> PerformanceRow:
-    last = inside[-1]
-    trades = _delta(last, base, ("total_trades",))
-    wins = _delta(last, base, ("winning_trades",))
-    win_rate = None
-    if trades is not None and wins is not None and trades > 0:
-        win_rate = (Decimal(int(wins)) * 100 / int(trades)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    balances = [_decimal(_field(s, ("total_balance",))) for s in [base, *inside]]
-    drawdown = max_drawdown_pct([b for b in balances if b is not None])
-    return PerformanceRow(
-        instance_id=_text(_field(last, ("instance_id",))),
-        strategy=_text(_field(last, ("strategy_name", "strategy"))),
-        symbol=_text(_field(last, ("symbol",))),
-        start_balance=_decimal(_field(base, ("total_balance",))),
-        end_balance=_decimal(_field(last, ("total_balance",))),
-        pnl=_delta(last, base, ("total_balance",)),
-        realized_pnl=_delta(last, base, ("total_realized_pnl",)),
-        trades=None if trades is None else int(trades),
-        winning_trades=None if wins is None else int(wins),
-        win_rate_pct=win_rate,
-        max_drawdown_pct=drawdown,
-    )
-
-
-def _delta(last: Any, base: Any, names: tuple[str, ...]) -> Decimal | None:
-    end, start = _decimal(_field(last, names)), _decimal(_field(base, names))
-    return end - start if end is not None and start is not None else None
+def performance_rows(figures: Iterable[StrategyPerformance]) -> list[PerformanceRow]:
+    """The performance report's rows: each instance's figures exactly as every screen shows
+    them (`period_figures`: trades are the period's fills, the win rate and drawdown those of
+    /performance), so the file and the screens never disagree."""
+    return [
+        PerformanceRow(
+            instance_id=f.instance_id,
+            strategy=f.name,
+            symbol=f.symbol,
+            start_balance=f.start_equity,
+            end_balance=f.end_equity,
+            pnl=f.pnl,
+            realized_pnl=f.realized_pnl,
+            trades=f.trades,
+            winning_trades=f.winning_trades,
+            win_rate_pct=f.win_rate,
+            max_drawdown_pct=f.max_drawdown_pct,
+        )
+        for f in figures
+    ]
 
 
 def _with_period(row: Any, period: Period) -> dict[str, object]:
@@ -373,10 +343,6 @@ def _decimal(value: object) -> Decimal | None:
     except ArithmeticError:
         return None
     return number if number.is_finite() else None
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def _utc(moment: datetime) -> datetime:

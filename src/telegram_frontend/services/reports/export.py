@@ -11,7 +11,12 @@ from typing import Any, Literal
 from telegram_frontend.clients.trading_db.reader import TradeCursor
 from telegram_frontend.core.access import Actor
 from telegram_frontend.core.errors import ValidationFailed
-from telegram_frontend.services.reports.csv_writer import CsvReport, CsvReportWriter
+from telegram_frontend.services.reports.csv_writer import (
+    CsvReport,
+    CsvReportWriter,
+    performance_rows,
+)
+from telegram_frontend.services.trading.performance import Period as ScreenPeriod
 from telegram_frontend.services.trading.service import TradingService
 
 ExportKind = Literal["trades", "orders"]
@@ -34,6 +39,13 @@ class ReportExporter:
             orders = await self._trading.orders(actor, open_only=False, limit=PAGE)
             return self._reports.orders_csv(orders, period, tz)
         raise ValidationFailed("Choose a report: trades or orders.")
+
+    async def performance(self, actor: Actor, period: ScreenPeriod, tz: str = "UTC") -> CsvReport:
+        """Each strategy's figures for one of /performance's periods, as /performance has them
+        (the same `TradingService.performance` rows: trades are the period's fills)."""
+        figures = await self._trading.performance(actor, period)
+        rows = performance_rows(figures.items)
+        return self._reports.performance_csv(rows, self._reports.period(period.value, tz), tz)
 
     async def _trades(self, actor: Actor) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -74,6 +74,8 @@ def period_figures(
         period=period,
         trades=trades,
         win_rate=win_rate_pct(wins, closed, None) if closed > 0 else None,
+        winning_trades=wins,
+        symbol=last.symbol,
         pnl=pnl,
         realized_pnl=realized,
         return_pct=percent(pnl, start_equity),

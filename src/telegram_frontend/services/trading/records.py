@@ -296,6 +296,8 @@ class StrategyPerformance:
     period: Period
     trades: int | None = None
     win_rate: Decimal | None = None  # percent of closed trades that won
+    winning_trades: int | None = None  # closed trades that won in the period
+    symbol: str | None = None
     pnl: Decimal | None = None  # change of total balance over the period
     realized_pnl: Decimal | None = None
     return_pct: Decimal | None = None

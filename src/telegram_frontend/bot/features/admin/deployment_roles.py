@@ -21,18 +21,23 @@ from telegram_frontend.bot.features.admin.texts import (
     deployment_role_usage_text,
     new_deployment_role_text,
     no_such_user_text,
-    nothing_done_text,
 )
 from telegram_frontend.bot.ui.callbacks import DEPLOYMENT_ROLES_SCOPE, Confirm
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
+from telegram_frontend.bot.ui.confirmed_actions import (
+    Outcome,
+    code_needed,
+    offer,
+    settle_code,
+    settle_press,
+)
 from telegram_frontend.bot.ui.deployment_texts import heading_line, single_deployment_text
 from telegram_frontend.bot.ui.keyboards import confirm_keyboard
 from telegram_frontend.bot.ui.outcomes import failed_text
-from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.i18n import _, use_locale
+from telegram_frontend.core.errors import ConfirmationExpired
+from telegram_frontend.core.i18n import use_locale
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
@@ -42,10 +47,6 @@ from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.deployments.registry import Deployment, Deployments
 
 router = Router(name="admin_deployment_roles")
-
-
-def confirmation_expired_plain() -> str:
-    return _("This confirmation expired. Please start the action again.")
 
 
 log = get_logger(__name__)
@@ -113,6 +114,11 @@ async def role_command(
     if target is None:
         await message.answer(no_such_user_text())
         return
+    try:
+        by_code = await code_needed(credentials, actor)
+    except TotpRequired as exc:
+        await message.answer(failed_text(exc.user_message))
+        return
     role_value = role.value if role is not None else ""
     payload = {"user_id": user_id, "deployment": deployment.name, "role": role_value}
     question = (
@@ -120,23 +126,20 @@ async def role_command(
         + "\n"
         + deployment_role_question(target, deployment.name, role, confirmations.ttl)
     )
-    if await credentials.totp_required_for_actions(actor):  # the code replaces the buttons
-        if not await credentials.totp_enabled(actor.user_id):
-            await message.answer(failed_text(TotpRequired(setup=True).user_message))
-            return
-        pending = await confirmations.issue(actor.label, DEPLOYMENT_ROLE, payload)
-        await state.set_state(DeploymentRoleCode.code)
-        await state.update_data(token=pending.token)
-        await message.answer(question + "\n" + second_factor_prompt_text())
-        return
     pending = await confirmations.issue(actor.label, DEPLOYMENT_ROLE, payload)
     keyboard = confirm_keyboard(DEPLOYMENT_ROLES_SCOPE, pending.token)
-    await message.answer(question, reply_markup=keyboard)
+    code_state = DeploymentRoleCode.code if by_code else None
+    await offer(message, question, pending.token, keyboard, state=state, code_state=code_state)
 
 
 async def _apply(
-    actor: Actor, pending: Pending, users: UserService, access: DeploymentAccess
-) -> tuple[User, str, Role | None]:
+    actor: Actor,
+    pending: Pending,
+    users: UserService,
+    access: DeploymentAccess,
+    bot: Bot | None,
+    deployments: Deployments,
+) -> Outcome:
     if pending.action != DEPLOYMENT_ROLE:
         raise ConfirmationExpired()
     payload = pending.payload
@@ -146,7 +149,11 @@ async def _apply(
     target = await users.get(user_id)
     if target is None:
         raise ConfirmationExpired()
-    return target, deployment, role
+
+    async def tell() -> None:
+        await _tell(bot, target, deployment, role, deployments)
+
+    return Outcome(deployment_role_set_text(target, deployment, role), then=tell)
 
 
 async def _tell(
@@ -178,17 +185,13 @@ async def role_code(
     deployments: FromDishka[Deployments],
 ) -> None:
     """One attempt: a valid TOTP code applies the pending grant; anything else does not."""
-    token = str((await state.get_data()).get("token", ""))
-    await state.clear()
-    try:
+
+    async def run(token: str, code: str) -> Outcome:
         pending = await confirmations.consume(actor.label, token)
-        await credentials.check_second_factor(actor, message.text or "", DEPLOYMENT_ROLE)
-        target, deployment, role = await _apply(actor, pending, users, access)
-    except FrontendError as exc:
-        await message.answer(failed_text(exc.user_message))
-        return
-    await message.answer(deployment_role_set_text(target, deployment, role))
-    await _tell(message.bot, target, deployment, role, deployments)
+        await credentials.check_second_factor(actor, code, DEPLOYMENT_ROLE)
+        return await _apply(actor, pending, users, access, message.bot, deployments)
+
+    await settle_code(message, state, run)
 
 
 @router.callback_query(
@@ -203,27 +206,11 @@ async def confirm_deployment_role(
     confirmations: FromDishka[ConfirmationService],
     deployments: FromDishka[Deployments],
 ) -> None:
-    message = query.message if isinstance(query.message, Message) else None
-    if not callback_data.yes:
-        await confirmations.cancel(actor.label, callback_data.token)
-        if message is not None:
-            await message.edit_text(nothing_done_text())
-        await query.answer(_("Nothing was done."))
-        return
-    try:
+    async def run() -> Outcome:
         pending = await confirmations.consume(actor.label, callback_data.token)
-        target, deployment, role = await _apply(actor, pending, users, access)
-    except ConfirmationExpired:
-        if message is not None and message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=None)
-        await query.answer(confirmation_expired_plain(), show_alert=True)
-        return
-    except FrontendError as exc:
-        if message is not None:
-            await message.edit_text(failed_text(exc.user_message))
-        await query.answer()
-        return
-    if message is not None:
-        await message.edit_text(deployment_role_set_text(target, deployment, role))
-    await query.answer(_("Done."))
-    await _tell(query.bot, target, deployment, role, deployments)
+        return await _apply(actor, pending, users, access, query.bot, deployments)
+
+    async def drop() -> bool:
+        return await confirmations.cancel(actor.label, callback_data.token)
+
+    await settle_press(query, yes=callback_data.yes, drop=drop, run=run)

@@ -32,7 +32,6 @@ from telegram_frontend.bot.features.admin.keyboards import (
 from telegram_frontend.bot.features.admin.texts import (
     audit_page_text,
     new_role_text,
-    nothing_done_text,
     role_change_question,
     role_changed_text,
     user_card_text,
@@ -42,19 +41,24 @@ from telegram_frontend.bot.features.admin.texts import (
 from telegram_frontend.bot.ui.callbacks import ROLES_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
 from telegram_frontend.bot.ui.command_menus import sync_user_menu
+from telegram_frontend.bot.ui.confirmed_actions import (
+    Outcome,
+    code_needed,
+    offer,
+    settle_code,
+    settle_press,
+)
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
-from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.bot.ui.pages import edit_screen
-from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
-from telegram_frontend.core.formatters import paginate, truncate
+from telegram_frontend.core.errors import ConfirmationExpired
+from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _, use_locale
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import CredentialsService, TotpRequired
 from telegram_frontend.services.admin.audit import AuditService
-from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.confirmations import ConfirmationService, Pending
 from telegram_frontend.services.admin.deployment_access import deployment_roles
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.deployments.registry import Deployments
@@ -151,25 +155,35 @@ async def ask_role_change(
             _("This user is an admin by configuration (ADMIN_USER_IDS)."), show_alert=True
         )
         return
-    payload = {"user_id": target.id, "role": callback_data.role}
-    question = role_change_question(target, callback_data.role, confirmations.ttl)
-    if await credentials.totp_required_for_actions(actor):  # the code replaces the buttons
-        if not await credentials.totp_enabled(actor.user_id):
-            await query.answer(TotpRequired(setup=True).user_message, show_alert=True)
-            return
-        pending = await confirmations.issue(actor.label, ROLE_CHANGE, payload)
-        await state.set_state(RoleCode.code)
-        await state.update_data(token=pending.token)
-        if isinstance(query.message, Message):
-            await query.message.answer(question + "\n" + second_factor_prompt_text())
-        await query.answer()
+    try:
+        by_code = await code_needed(credentials, actor)
+    except TotpRequired as exc:
+        await query.answer(exc.user_message, show_alert=True)
         return
+    payload = {"user_id": target.id, "role": callback_data.role}
     pending = await confirmations.issue(actor.label, ROLE_CHANGE, payload)
     if isinstance(query.message, Message):
-        await query.message.answer(
-            question, reply_markup=confirm_keyboard(ROLES_SCOPE, pending.token)
+        question = role_change_question(target, callback_data.role, confirmations.ttl)
+        keyboard = confirm_keyboard(ROLES_SCOPE, pending.token)
+        code_state = RoleCode.code if by_code else None
+        await offer(
+            query.message, question, pending.token, keyboard, state=state, code_state=code_state
         )
     await query.answer()
+
+
+async def _change_role(
+    actor: Actor, users: UserService, pending: Pending, bot: Bot | None, deployments: Deployments
+) -> Outcome:
+    if pending.action != ROLE_CHANGE:
+        raise ConfirmationExpired()
+    role = Role(pending.payload["role"])
+    target = await users.set_role(actor, int(pending.payload["user_id"]), role)
+
+    async def tell() -> None:
+        await _tell(bot, target, role, deployments)
+
+    return Outcome(role_changed_text(target, role), then=tell)
 
 
 @router.message(RoleCode.code, F.text, ~F.text.startswith("/"), flags={"role": Role.ADMIN})
@@ -183,22 +197,15 @@ async def role_change_code(
     deployments: FromDishka[Deployments],
 ) -> None:
     """One attempt: a valid TOTP code applies the pending role change; anything else does not."""
-    token = str((await state.get_data()).get("token", ""))
-    await state.clear()
-    try:
+
+    async def run(token: str, code: str) -> Outcome:
         pending = await confirmations.consume(actor.label, token)
         if pending.action != ROLE_CHANGE:
             raise ConfirmationExpired()
-        await credentials.check_second_factor(actor, message.text or "", ROLE_CHANGE)
-        role = Role(pending.payload["role"])
-        target = await users.set_role(actor, int(pending.payload["user_id"]), role)
-    except FrontendError as exc:
-        await message.answer(failed_text(exc.user_message))
-        return
-    await message.answer(role_changed_text(target, role))
-    if message.bot is not None:
-        await _tell(message.bot, target, role)
-        await sync_user_menu(message.bot, target, deployments)
+        await credentials.check_second_factor(actor, code, ROLE_CHANGE)
+        return await _change_role(actor, users, pending, message.bot, deployments)
+
+    await settle_code(message, state, run)
 
 
 @router.callback_query(Confirm.filter(F.scope == ROLES_SCOPE), flags={"role": Role.ADMIN})
@@ -210,51 +217,27 @@ async def confirm_role_change(
     confirmations: FromDishka[ConfirmationService],
     deployments: FromDishka[Deployments],
 ) -> None:
-    message = query.message if isinstance(query.message, Message) else None
-    if not callback_data.yes:
-        await confirmations.cancel(actor.label, callback_data.token)
-        if message is not None:
-            await message.edit_text(nothing_done_text())
-        await query.answer(_("Nothing was done."))
-        return
-    try:
+    async def run() -> Outcome:
         pending = await confirmations.consume(actor.label, callback_data.token)
-        if pending.action != ROLE_CHANGE:
-            raise ConfirmationExpired()
-        role = Role(pending.payload["role"])
-        target = await users.set_role(actor, int(pending.payload["user_id"]), role)
-    except ConfirmationExpired:
-        if message is not None and message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=None)
-        await query.answer(
-            _("This confirmation expired. Please start the action again."), show_alert=True
-        )
+        return await _change_role(actor, users, pending, query.bot, deployments)
+
+    async def drop() -> bool:
+        return await confirmations.cancel(actor.label, callback_data.token)
+
+    await settle_press(query, yes=callback_data.yes, drop=drop, run=run)
+
+
+async def _tell(bot: Bot | None, target: User, role: Role, deployments: Deployments) -> None:
+    """Tell the user their new role, and give them the menu of what they may do now."""
+    if bot is None:
         return
-    except FrontendError as exc:
-        if message is not None:
-            await message.edit_text(failed_text(exc.user_message))
-        await query.answer(truncate(exc.user_message, 200), show_alert=True)
-        return
-    if message is not None:
-        await message.edit_text(role_changed_text(target, role))
-    await query.answer(_("Done."))
-    await _tell_user(query, target, role)
-    if query.bot is not None:
-        await sync_user_menu(query.bot, target, deployments)
-
-
-async def _tell_user(query: CallbackQuery, target: User, role: Role) -> None:
-    if query.bot is not None:
-        await _tell(query.bot, target, role)
-
-
-async def _tell(bot: Bot, target: User, role: Role) -> None:
     with use_locale(target.language):
         text = new_role_text(role)
     try:
         await bot.send_message(target.id, text)
     except TelegramAPIError as exc:
         log.warning("role_change_not_delivered", user_id=target.id, error=type(exc).__name__)
+    await sync_user_menu(bot, target, deployments)
 
 
 # -- /audit --------------------------------------------------------------------------------------

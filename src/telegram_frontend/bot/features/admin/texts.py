@@ -89,10 +89,6 @@ def role_change_question(target: User, new_role: str, ttl_seconds: float) -> str
     )
 
 
-def nothing_done_text() -> str:
-    return esc(_("Nothing was done."))
-
-
 def role_changed_text(target: User, role: Role) -> str:
     return "✅ " + _("{user} is now {role}.").format(
         user=b(user_name(target)), role=b(role_name(role))

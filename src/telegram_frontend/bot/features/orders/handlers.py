@@ -25,7 +25,6 @@ from telegram_frontend.bot.features.orders.texts import (
     confirm_cancel_all_label,
     confirm_cancel_order_label,
     keep_label,
-    nothing_done_text,
     order_usage_text,
     orders_page_text,
     outcome_text,
@@ -35,16 +34,15 @@ from telegram_frontend.bot.features.orders.texts import (
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.callbacks import ORDERS_SCOPE, Confirm, Page
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.confirmed_actions import Outcome, offer, settle_code, settle_press
 from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, STATE_KEY, Scope, Target
 from telegram_frontend.bot.ui.keyboards import clamp_page, confirm_keyboard, page_count
-from telegram_frontend.bot.ui.outcomes import confirmation_expired_text, failed_text
+from telegram_frontend.bot.ui.outcomes import failed_text
 from telegram_frontend.bot.ui.pages import edit_screen
-from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.clients.binance.models import Order
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
+from telegram_frontend.core.errors import FrontendError
 from telegram_frontend.core.formatters import paginate
-from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.actions import Proposal
 from telegram_frontend.services.account.portfolio import OrderWithFills, PortfolioService
@@ -171,14 +169,17 @@ async def _ask(
     if message is None:
         return
     question = target.headed(question, confirming=True)
-    if proposal.totp:
-        await state.set_state(SecondFactor.code)
-        await state.update_data({"token": proposal.token, STATE_KEY: target.name})
-        await message.answer(question + "\n" + second_factor_prompt_text())
-        return
     no_text = keep_label() if yes_text is not None else None
     keyboard = confirm_keyboard(ORDERS_SCOPE, proposal.token, yes_text, no_text, target.dep)
-    await message.answer(question, reply_markup=keyboard)
+    await offer(
+        message,
+        question,
+        proposal.token,
+        keyboard,
+        state=state,
+        code_state=SecondFactor.code if proposal.totp else None,
+        remember={STATE_KEY: target.name},
+    )
 
 
 @router.message(
@@ -195,17 +196,12 @@ async def second_factor_code(
     target: Target,
 ) -> None:
     """One attempt: the right code runs the order action; a wrong one does nothing."""
-    token = str((await state.get_data()).get("token", ""))
-    await state.clear()
-    try:
-        result = await target.deployment.actions.confirm(actor, token, message.text or "")
-    except ConfirmationExpired:
-        await message.answer(confirmation_expired_text())
-        return
-    except FrontendError as exc:
-        await message.answer(failed_text(exc.user_message))
-        return
-    await message.answer(target.headed(outcome_text(result, user.timezone)))
+
+    async def run(token: str, code: str) -> Outcome:
+        result = await target.deployment.actions.confirm(actor, token, code)
+        return Outcome(outcome_text(result, user.timezone))
+
+    await settle_code(message, state, run, target.headed)
 
 
 @router.callback_query(
@@ -263,30 +259,15 @@ async def confirm_order_action(
 ) -> None:
     """Run the confirmed cancel/place once; a stale or replayed token does nothing."""
     actions = target.deployment.actions
-    message = query.message if isinstance(query.message, Message) else None
-    if not callback_data.yes:
-        await actions.abandon(actor, callback_data.token)
-        if message is not None:
-            await message.edit_text(target.headed(nothing_done_text()))
-        await query.answer(_("Nothing was done."))
-        return
-    try:
+
+    async def run() -> Outcome:
         result = await actions.confirm(actor, callback_data.token)
-    except ConfirmationExpired:
-        if message is not None and message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=None)
-        await query.answer(
-            _("This confirmation expired. Please start the action again."), show_alert=True
-        )
-        return
-    except FrontendError as exc:
-        if message is not None:
-            await message.edit_text(target.headed(failed_text(exc.user_message)))
-        await query.answer(_("It did not work."))
-        return
-    if message is not None:
-        await message.edit_text(target.headed(outcome_text(result, user.timezone)))
-    await query.answer(_("Done."))
+        return Outcome(outcome_text(result, user.timezone))
+
+    async def drop() -> bool:
+        return await actions.abandon(actor, callback_data.token)
+
+    await settle_press(query, yes=callback_data.yes, drop=drop, run=run, headed=target.headed)
 
 
 def _parse_order(args: str) -> tuple[str, str, Decimal, Decimal | None, str] | None:

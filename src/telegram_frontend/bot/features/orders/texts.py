@@ -123,10 +123,6 @@ def keep_label() -> str:
     return _("Keep it")
 
 
-def nothing_done_text() -> str:
-    return esc(_("Nothing was done."))
-
-
 def outcome_text(result: object, tz: str) -> str:
     """What a confirmed cancel or order did."""
     if isinstance(result, CancelResult):

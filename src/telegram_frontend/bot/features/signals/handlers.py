@@ -19,13 +19,13 @@ from telegram_frontend.bot.features.signals.texts import (
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.confirmed_actions import Outcome, settle_press
 from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, Scope, Target
 from telegram_frontend.bot.ui.keyboards import button, confirm_row, markup
-from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages
 from telegram_frontend.bot.ui.strategy_refs import resolve_ref, strategy_ref
 from telegram_frontend.core.access import Actor, Role
-from telegram_frontend.core.errors import ConfirmationExpired, FrontendError
+from telegram_frontend.core.errors import ConfirmationExpired
 from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
@@ -114,31 +114,21 @@ async def confirm_refresh(
     target: Target,
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
-    message = query.message if isinstance(query.message, Message) else None
-    try:
+    """Take the token once, then refresh; the confirmation message becomes the outcome."""
+
+    async def run() -> Outcome:
         pending = await confirmations.consume(actor.label, callback_data.token)
         if pending.action != REFRESH_ACTION:
             raise ConfirmationExpired()
         target.check_owns(pending.payload)
-    except ConfirmationExpired as exc:
-        await query.answer(exc.user_message, show_alert=True)
-        return
-    if not callback_data.ok:
-        await query.answer(_("Cancelled"))
-        if message is not None:
-            await message.edit_text(target.headed(cancelled_text()))
-        return
-    strategy_id = str(pending.payload.get("strategy_id") or "") or None
-    try:
+        strategy_id = str(pending.payload.get("strategy_id") or "") or None
         refreshed = await target.deployment.signals.refresh_indicators(actor, strategy_id)
-    except FrontendError as exc:
-        await query.answer(_("Not done"))
-        if message is not None:
-            await message.edit_text(target.headed(failed_text(exc.user_message)))
-        return
-    await query.answer(_("Done"))
-    if message is not None:
-        await message.edit_text(target.headed(refreshed_text(refreshed)))
+        return Outcome(refreshed_text(refreshed))
+
+    async def drop() -> bool:
+        return await confirmations.cancel(actor.label, callback_data.token)
+
+    await settle_press(query, yes=callback_data.ok, drop=drop, run=run, headed=target.headed)
 
 
 def get_router() -> Router:

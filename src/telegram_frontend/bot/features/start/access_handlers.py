@@ -73,15 +73,7 @@ def _newcomer_notice(user_id: int, kind: str, render: Callable[[Audience], str])
     The outbox sends at Telegram's pace, so a flood of newcomers never drags the replies of
     everyone else into flood control.
     """
-    return Notice(
-        type=NoticeType.SYSTEM,
-        key=f"access-{kind}:{user_id}:{int(time.time() // 60)}",
-        render=localized(render),
-        user_ids=frozenset({user_id}),
-        min_role=None,
-        to_routes=False,
-        force=True,
-    )
+    return _to_user(user_id, f"access-{kind}:{user_id}:{int(time.time() // 60)}", render)
 
 
 @router.callback_query(AccessDecision.filter(), flags={"role": Role.ADMIN})
@@ -124,9 +116,14 @@ def _decision_notice(user_id: int, role: Role, decision_id: str) -> Notice:
     def render(_audience: Audience) -> str:
         return decision_text(role)
 
+    return _to_user(user_id, f"access:{user_id}:{role.value}:{decision_id}", render)
+
+
+def _to_user(user_id: int, key: str, render: Callable[[Audience], str]) -> Notice:
+    """A system notice for one user only, whatever their role or settings (idempotent by key)."""
     return Notice(
         type=NoticeType.SYSTEM,
-        key=f"access:{user_id}:{role.value}:{decision_id}",
+        key=key,
         render=localized(render),
         user_ids=frozenset({user_id}),
         min_role=None,

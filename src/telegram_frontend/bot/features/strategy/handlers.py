@@ -34,17 +34,21 @@ from telegram_frontend.bot.features.strategy.texts import (
     confirm_text,
     equity_caption,
     equity_title,
-    expired_text,
     list_blocks,
     switched_text,
 )
 from telegram_frontend.bot.middlewares import chat_action
 from telegram_frontend.bot.ui.command_catalog import CommandInfo
+from telegram_frontend.bot.ui.confirmed_actions import (
+    Outcome,
+    code_needed,
+    offer,
+    settle_code,
+    settle_press,
+)
 from telegram_frontend.bot.ui.deployment_choice import DEPLOYMENT_FLAG, STATE_KEY, Scope, Target
 from telegram_frontend.bot.ui.keyboards import clamp_page, page_count
-from telegram_frontend.bot.ui.outcomes import cancelled_text, failed_text
 from telegram_frontend.bot.ui.pages import answer_pages, edit_screen
-from telegram_frontend.bot.ui.second_factor import second_factor_prompt_text
 from telegram_frontend.bot.ui.strategy_refs import resolve_ref
 from telegram_frontend.clients.trading_db.reader import AnalysisEvent
 from telegram_frontend.core.access import Actor, Role
@@ -57,7 +61,7 @@ from telegram_frontend.core.formatters import paginate
 from telegram_frontend.core.i18n import _
 from telegram_frontend.models import User
 from telegram_frontend.services.account.credentials import TotpRequired
-from telegram_frontend.services.admin.confirmations import ConfirmationService
+from telegram_frontend.services.admin.confirmations import ConfirmationService, Pending
 from telegram_frontend.services.charts.inputs import EquityPoint as ChartPoint
 from telegram_frontend.services.charts.inputs import Theme
 from telegram_frontend.services.charts.service import ChartService
@@ -244,22 +248,39 @@ async def ask_to_switch(
         await query.answer()
         await query.message.answer(target.headed(cannot_switch_text(strategy)))
         return
+    try:
+        by_code = not start and await code_needed(credentials, actor)
+    except TotpRequired as exc:
+        await query.answer(exc.user_message, show_alert=True)
+        return
     payload = target.stamp({"strategy_id": strategy.id})
     question = target.headed(confirm_text(strategy, start, confirmations.ttl), confirming=True)
-    if not start and await credentials.totp_required_for_actions(actor):
-        if not await credentials.totp_enabled(actor.user_id):
-            await query.answer(TotpRequired(setup=True).user_message, show_alert=True)
-            return
-        pending = await confirmations.issue(actor.label, ACTIONS[False], payload)
-        await state.set_state(StopCode.code)
-        await state.update_data({"token": pending.token, STATE_KEY: target.name})
-        await query.message.answer(question + "\n" + second_factor_prompt_text())
-        await query.answer()
-        return
     pending = await confirmations.issue(actor.label, ACTIONS[start], payload)
     keyboard = confirm_keyboard(pending.token, start, target.dep)
-    await query.message.answer(question, reply_markup=keyboard)
+    await offer(
+        query.message,
+        question,
+        pending.token,
+        keyboard,
+        state=state,
+        code_state=StopCode.code if by_code else None,
+        remember={STATE_KEY: target.name},
+    )
     await query.answer()
+
+
+async def _switch(actor: Actor, target: Target, pending: Pending) -> Outcome:
+    """Start or stop as the token says; a repeated switch is nothing to do, nothing wrong."""
+    trading = target.deployment.trading
+    start = pending.action == ACTIONS[True]
+    strategy_id = str(pending.payload.get("strategy_id", ""))
+    try:
+        strategy = await (trading.start_strategy if start else trading.stop_strategy)(
+            actor, strategy_id
+        )
+    except AlreadyInState as exc:
+        return Outcome(already_text(exc.user_message), _("Nothing to change"))
+    return Outcome(switched_text(strategy, start), _("Started") if start else _("Stopped"))
 
 
 @router.message(
@@ -276,26 +297,17 @@ async def stop_code(
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
     """One attempt: a valid TOTP code stops the strategy; anything else does nothing."""
-    trading, credentials = target.deployment.trading, target.deployment.credentials
-    token = str((await state.get_data()).get("token", ""))
-    await state.clear()
-    try:
+
+    async def run(token: str, code: str) -> Outcome:
         pending = await confirmations.consume(actor.label, token)
         if pending.action != ACTIONS[False]:
             raise ConfirmationExpired()
         target.check_owns(pending.payload)
-        await credentials.check_second_factor(actor, message.text or "", ACTIONS[False])
-        strategy = await trading.stop_strategy(actor, str(pending.payload.get("strategy_id", "")))
-    except FrontendError as exc:
-        await message.answer(failed_text(exc.user_message))
-        return
-    await message.answer(target.headed(switched_text(strategy, False)))
+        credentials = target.deployment.credentials
+        await credentials.check_second_factor(actor, code, ACTIONS[False])
+        return await _switch(actor, target, pending)
 
-
-def _carries(message: Message, data: str | None) -> bool:
-    """True when `data` is one of the message's own buttons."""
-    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
-    return any(button.callback_data == data for row in rows for button in row)
+    await settle_code(message, state, run, target.headed)
 
 
 @router.callback_query(
@@ -309,43 +321,19 @@ async def confirm_switch(
     target: Target,
     confirmations: FromDishka[ConfirmationService],
 ) -> None:
-    """Consume the token once, then act; the confirmation message becomes the outcome."""
-    trading = target.deployment.trading
-    message = query.message if isinstance(query.message, Message) else None
-    try:
+    """Take the token once, then act; the confirmation message becomes the outcome."""
+
+    async def run() -> Outcome:
         pending = await confirmations.consume(actor.label, callback_data.token)
         if pending.action not in ACTIONS.values():
             raise ConfirmationExpired()
         target.check_owns(pending.payload)
-    except ConfirmationExpired as exc:
-        await query.answer(exc.user_message, show_alert=True)
-        if message is not None and _carries(message, query.data):  # not for crafted data
-            await message.edit_text(expired_text(exc.user_message))
-        return
-    if not callback_data.ok:
-        await query.answer(_("Cancelled"))
-        if message is not None:
-            await message.edit_text(target.headed(cancelled_text()))
-        return
-    start = pending.action == ACTIONS[True]
-    strategy_id = str(pending.payload.get("strategy_id", ""))
-    try:
-        strategy = await (trading.start_strategy if start else trading.stop_strategy)(
-            actor, strategy_id
-        )
-    except AlreadyInState as exc:  # a repeated switch: nothing to do, nothing wrong
-        await query.answer(_("Nothing to change"))
-        if message is not None:
-            await message.edit_text(target.headed(already_text(exc.user_message)))
-        return
-    except FrontendError as exc:
-        await query.answer(_("Not done"), show_alert=False)
-        if message is not None:
-            await message.edit_text(target.headed(failed_text(exc.user_message)))
-        return
-    await query.answer(_("Started") if start else _("Stopped"))
-    if message is not None:
-        await message.edit_text(target.headed(switched_text(strategy, start)))
+        return await _switch(actor, target, pending)
+
+    async def drop() -> bool:
+        return await confirmations.cancel(actor.label, callback_data.token)
+
+    await settle_press(query, yes=callback_data.ok, drop=drop, run=run, headed=target.headed)
 
 
 def get_router() -> Router:

@@ -223,10 +223,6 @@ def cannot_switch_text(strategy: Strategy) -> str:
     return "ℹ️ " + esc(_controls_note(strategy))
 
 
-def expired_text(reason: str) -> str:
-    return "⌛ " + esc(reason)
-
-
 def already_text(reason: str) -> str:
     """A repeated start or stop: nothing changed, and nothing is wrong."""
     return "ℹ️ " + esc(reason)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from telegram_frontend.bot.features.system.callbacks import Screen, ScreenRefresh
 from telegram_frontend.bot.features.system.keyboards import dashboards_keyboard, refresh_keyboard
@@ -65,7 +65,18 @@ async def _status_pages(targets: list[Target], tz: str) -> list[str]:
     return paginate(blocks)
 
 
-async def _screen_pages(screen: Screen, target: Target, user: User) -> list[str]:
+async def _screen(
+    screen: Screen, targets: list[Target], user: User
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The pages of /status (every deployment asked), /health or /metrics, and their Refresh."""
+    if screen is Screen.STATUS:
+        pages = await _status_pages(targets, user.timezone)
+    else:
+        pages = await _one_screen(screen, targets[0], user)
+    return pages, refresh_keyboard(screen, _one_or_all(targets))
+
+
+async def _one_screen(screen: Screen, target: Target, user: User) -> list[str]:
     deployment, actor = target.deployment, target.actor
     if screen is Screen.HEALTH:
         report = await deployment.health.report(actor)
@@ -76,79 +87,56 @@ async def _screen_pages(screen: Screen, target: Target, user: User) -> list[str]
 
 
 def _one_or_all(targets: list[Target]) -> str:
-    """What the Refresh button of /status carries: the one deployment shown, or "" for all."""
+    """What a Refresh button carries: the one deployment shown, or "" for all (on /status)."""
     return targets[0].dep if len(targets) == 1 else ""
 
 
-@router.message(
-    Command("status"),
-    flags={
+def _flags(scope: Scope, info: CommandInfo | None = None) -> dict[str, object]:
+    flags: dict[str, object] = {
         "role": Role.VIEWER,
         "chat_action": SLOW,
         "chat": GROUPS,
-        DEPLOYMENT_FLAG: Scope.ALL,
-        "command": CommandInfo("status", "System overview: services, data, trading", order=10),
-    },
+        DEPLOYMENT_FLAG: scope,
+    }
+    return {**flags, "command": info} if info is not None else flags
+
+
+SCREENS = (
+    (CommandInfo("status", "System overview: services, data, trading", order=10), Scope.ALL),
+    (
+        CommandInfo("health", "Health of every component, Binance and this bot", order=11),
+        Scope.ONLY,
+    ),
+    (CommandInfo("metrics", "Key figures: signals, P&L, data, deliveries", order=12), Scope.ONLY),
 )
-async def status_command(message: Message, user: User, targets: list[Target]) -> None:
-    """Every deployment, one block each (or the one named: `/status mainnet`)."""
-    pages = await _status_pages(targets, user.timezone)
-    await answer_pages(message, pages, refresh_keyboard(Screen.STATUS, _one_or_all(targets)))
+SCREEN_OF = {"status": Screen.STATUS, "health": Screen.HEALTH, "metrics": Screen.METRICS}
 
 
-@router.message(
-    Command("health"),
-    flags={
-        "role": Role.VIEWER,
-        "chat_action": SLOW,
-        "chat": GROUPS,
-        DEPLOYMENT_FLAG: Scope.ONLY,
-        "command": CommandInfo(
-            "health", "Health of every component, Binance and this bot", order=11
-        ),
-    },
-)
-async def health_command(message: Message, user: User, target: Target) -> None:
-    pages = await _screen_pages(Screen.HEALTH, target, user)
-    await answer_pages(message, pages, refresh_keyboard(Screen.HEALTH, target.dep))
-
-
-@router.message(
-    Command("metrics"),
-    flags={
-        "role": Role.VIEWER,
-        "chat_action": SLOW,
-        "chat": GROUPS,
-        DEPLOYMENT_FLAG: Scope.ONLY,
-        "command": CommandInfo("metrics", "Key figures: signals, P&L, data, deliveries", order=12),
-    },
-)
-async def metrics_command(message: Message, user: User, target: Target) -> None:
-    pages = await _screen_pages(Screen.METRICS, target, user)
-    await answer_pages(message, pages, refresh_keyboard(Screen.METRICS, target.dep))
-
-
-@router.callback_query(
-    ScreenRefresh.filter(F.screen == Screen.STATUS),
-    flags={"role": Role.VIEWER, "chat_action": SLOW, "chat": GROUPS, DEPLOYMENT_FLAG: Scope.ALL},
-)
-async def refresh_status(query: CallbackQuery, user: User, targets: list[Target]) -> None:
-    """Edit /status in place with fresh figures (every deployment, or the one it showed)."""
-    pages = await _status_pages(targets, user.timezone)
-    await edit_screen(query, pages, refresh_keyboard(Screen.STATUS, _one_or_all(targets)))
-
-
-@router.callback_query(
-    ScreenRefresh.filter(F.screen != Screen.STATUS),
-    flags={"role": Role.VIEWER, "chat_action": SLOW, "chat": GROUPS, DEPLOYMENT_FLAG: Scope.ONE},
-)
-async def refresh_screen(
-    query: CallbackQuery, callback_data: ScreenRefresh, user: User, target: Target
+async def screen_command(
+    message: Message, command: CommandObject, user: User, targets: list[Target]
 ) -> None:
-    """Edit /health or /metrics in place with fresh figures."""
-    screen = callback_data.screen
-    pages = await _screen_pages(screen, target, user)
-    await edit_screen(query, pages, refresh_keyboard(screen, target.dep))
+    """/status (every deployment, one block each, or the one named), /health or /metrics."""
+    pages, keyboard = await _screen(SCREEN_OF[command.command.lower()], targets, user)
+    await answer_pages(message, pages, keyboard)
+
+
+async def refresh_screen(
+    query: CallbackQuery, callback_data: ScreenRefresh, user: User, targets: list[Target]
+) -> None:
+    """Edit the screen in place with fresh figures (on /status: every deployment, or the one
+    it showed)."""
+    pages, keyboard = await _screen(callback_data.screen, targets, user)
+    await edit_screen(query, pages, keyboard)
+
+
+for info, scope in SCREENS:
+    router.message.register(screen_command, Command(info.name), flags=_flags(scope, info))
+router.callback_query.register(
+    refresh_screen, ScreenRefresh.filter(F.screen == Screen.STATUS), flags=_flags(Scope.ALL)
+)
+router.callback_query.register(
+    refresh_screen, ScreenRefresh.filter(F.screen != Screen.STATUS), flags=_flags(Scope.ONE)
+)
 
 
 @router.message(
