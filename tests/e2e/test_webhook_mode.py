@@ -97,7 +97,7 @@ async def test_the_webhook_is_removed_even_when_the_first_removal_is_cut_off(
     settings_env: dict[str, str], emulator: TelegramEmulator
 ) -> None:
     """A dropped keep-alive connection on `deleteWebhook` once left the webhook set at stop."""
-    async with running_frontend(webhook_env(settings_env, free_port()), emulator=emulator) as app:
+    async with webhook_frontend(settings_env, emulator) as app:
         await app.admin()
         assert (await webhook_info(emulator))["url"]
         await app.client.add_fault("deleteWebhook", "drop", count=1)
