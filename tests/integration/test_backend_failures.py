@@ -39,6 +39,7 @@ async def clients(fakes: FakeBackends) -> AsyncIterator[BackendClients]:
     finally:
         await built.aclose()
 
+
 TRADER = Actor(role=Role.TRADER, user_id=42)
 SEEDED_GRID = f"grid:{SEEDED_GRID_ID}"
 

@@ -49,7 +49,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine tuned for the backend: pooled asyncpg, or SQLite with WAL and a busy timeout."""
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(

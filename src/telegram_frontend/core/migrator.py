@@ -77,10 +77,13 @@ async def downgrade(db: Database, revision: str = "base") -> None:
     await _run(db, command.downgrade, revision)
 
 
+_READ_REVISION = text("SELECT version_num FROM tf_alembic_version")  # VERSION_TABLE
+
+
 def _read_revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
-    found = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    found = connection.execute(_READ_REVISION).scalar()
     return None if found is None else str(found)
 
 
