@@ -114,7 +114,8 @@ async def main(args: argparse.Namespace) -> str:
         f"delivered {run.delivered} in {run.seconds:.1f} s = {run.rate:.1f}/s "
         f"({run.fraction:.2f} of {run.allowed:g}/s); 429s {run.flood}; lost {run.lost}; "
         f"duplicated {run.duplicated}; chats out of order {run.disordered}; frontend CPU "
-        f"{run.cpu_s:.1f} s in total"
+        f"{run.cpu_s:.1f} s after ready = {run.cpu_s / max(1, run.delivered) * 1000:.2f} ms "
+        "per message"
     )
     return (
         f"fanout: {run.fraction:.2f} of the allowed rate ({run.rate:.0f}/{run.allowed:g} per s, "
@@ -148,9 +149,10 @@ async def measure(args: argparse.Namespace) -> Fanout:
         if args.concurrency:
             env["NOTIFY_CONCURRENCY"] = str(args.concurrency)
         process = await sandbox.frontend(profile=args.profile, **env)
+        cpu_at_ready = process.cpu_seconds()
         await clock.wait_bot_messages(queued, queued / allowed * 3 + 30)
         await asyncio.sleep(1.0)  # anything sent twice would arrive now
-        cpu = process.cpu_seconds()
+        cpu = process.cpu_seconds() - cpu_at_ready
         first, last = clock.first_bot_at or 0.0, clock.last_bot_at or 0.0
         delivered = clock.bot_messages
         flood = sandbox.emulator.stats.flood_429

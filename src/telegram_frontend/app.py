@@ -112,9 +112,7 @@ class Frontend:
     async def start(self) -> None:
         db = await self.container.get(Database)
         await migrator.upgrade(db)
-        log.info(
-            "database_ready", backend=db.engine.dialect.name, revision=migrator.head_revision()
-        )
+        log.info("database_ready", backend=db.engine.dialect.name, revision=migrator.HEAD_REVISION)
         for user in await (await self.container.get(UserService)).follow_configured_admins():
             log.warning("admin_demoted_not_in_admin_user_ids", user_id=user.id, role=user.role)
         self.dispatcher = await self._build_dispatcher()

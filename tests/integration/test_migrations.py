@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -43,6 +46,36 @@ async def test_upgrade_downgrade_upgrade(backend: Backend) -> None:
         assert await migrator.current_revision(db) == migrator.head_revision()
     finally:
         await db.dispose()
+
+
+def test_head_revision_constant_matches_the_scripts() -> None:
+    """Start-up trusts `HEAD_REVISION` to skip Alembic; a new script must move it too."""
+    assert migrator.script_head() == migrator.HEAD_REVISION
+
+
+async def test_upgrade_at_head_leaves_alembic_unloaded(database: Database) -> None:
+    """The fast path of every restart: one query, no Alembic (tested in a fresh interpreter)."""
+    code = (
+        "import asyncio, sys\n"
+        "from telegram_frontend.core import migrator\n"
+        "from telegram_frontend.core.database import Database\n"
+        "async def main():\n"
+        f"    db = Database({database.url!r})\n"
+        "    await migrator.upgrade(db)\n"
+        "    assert await migrator.is_at_head(db)\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
 
 
 async def test_models_and_migrations_agree(database: Database) -> None:

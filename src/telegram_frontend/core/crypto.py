@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 import hmac
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from pydantic import SecretStr
 
 from telegram_frontend.core.errors import FrontendError
+
+if TYPE_CHECKING:  # the OpenSSL bindings (~7 MB resident) load with the first key, not at start
+    from cryptography.fernet import Fernet
 
 VERSION = "v2"
 LEGACY_VERSION = "v1"
@@ -61,6 +61,9 @@ class DecryptionFailed(FrontendError):
 
 
 def _hkdf(material: bytes, info: bytes, length: int) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=_SALT, info=info)
     return hkdf.derive(material)
 
@@ -68,6 +71,9 @@ def _hkdf(material: bytes, info: bytes, length: int) -> bytes:
 @lru_cache(maxsize=8)
 def _keys(secret_key: str, version: str) -> tuple[Fernet, str]:
     """The Fernet and the key id of one key and format version (scrypt runs once per key)."""
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     if version == LEGACY_VERSION:
         material = secret_key.encode("utf-8")
     else:
@@ -110,6 +116,8 @@ class SecretBox:
         version, key_id, body = _split(token)
         if version not in (VERSION, LEGACY_VERSION):
             raise DecryptionFailed(f"unknown format version {version!r}")
+        from cryptography.fernet import InvalidToken
+
         fernet, expected_id = _keys(self._raw, version)
         if not hmac.compare_digest(key_id, expected_id):
             raise DecryptionFailed("it was encrypted with a different SECRET_KEY")

@@ -59,7 +59,6 @@ _TAG = re.compile(r"<[^>]+>")
 SHUTDOWN_WAIT_S = 5.0
 MIN_WAIT_S = 0.01
 REPORT_EVERY_S = 1.0
-CLAIM_GATHER_S = 0.02
 PURGE_EVERY_S = 3600.0
 RETENTION = timedelta(days=30)
 
@@ -165,6 +164,8 @@ class NotificationDispatcher:
         self.owner = owner or new_owner()
         self._slots = asyncio.Semaphore(self.config.concurrency)
         self._queued: set[asyncio.Task[None]] = set()
+        self._low_water = self.config.batch_size - max(1, self.config.batch_size // 2)
+        self._room = asyncio.Event()
         self._sending: set[asyncio.Task[None]] = set()
         self._reported_at = 0.0
         self._purged_at = -PURGE_EVERY_S
@@ -180,37 +181,49 @@ class NotificationDispatcher:
             await asyncio.shield(self._shutdown())
 
     async def _fill(self) -> None:
-        """Claim as many due rows as there is room for and start working on each."""
-        room = self.config.batch_size - len(self._queued)
-        if room <= 0:
+        """Claim as many due rows as there is room for and start working on each.
+
+        With work queued, it waits until half the batch is free: a claim scans every chat's
+        head, and claiming after each send took ~1.6 rows per claim in the fan-out profile.
+        """
+        if self._queued and len(self._queued) > self._low_water:
             return
+        room = self.config.batch_size - len(self._queued)
         claimed = await self._store.claim(self.owner, room, self.config.lease_seconds)
         for message in claimed:
             self._claimed_at[message.id] = time.monotonic()
             task = asyncio.create_task(self._process(message), name=f"outbox-{message.id}")
             self._queued.add(task)
-            task.add_done_callback(self._queued.discard)
+            task.add_done_callback(self._settled)
         await self._report()
 
+    def _settled(self, task: asyncio.Task[None]) -> None:
+        self._queued.discard(task)
+        if len(self._queued) <= self._low_water:
+            self._room.set()
+
     async def _wait_for_progress(self) -> None:
-        """Until a send finishes, new rows are committed, or the next retry falls due."""
+        """Until a send finishes with half the batch free, new rows are committed, or the next
+        retry falls due.
+
+        One event, not a wait on every queued task: registering ~100 callbacks after each send
+        was a visible share of the dispatcher's CPU per message.
+        """
         timeout = self.config.idle_seconds
         if not self._queued:
             due = await self._store.next_due()
             if due is not None:
                 timeout = min(timeout, max(MIN_WAIT_S, (due - utcnow()).total_seconds()))
+        self._room.clear()  # set by the next send to finish with half the batch free
         woken = asyncio.create_task(self._signal.wait(timeout))
+        room = asyncio.create_task(self._room.wait())
         try:
-            done, _ = await asyncio.wait(
-                {woken, *self._queued}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if woken not in done and self._queued:
-                # more sends finish right behind this one: claim for all of them at once
-                await asyncio.wait({woken, *self._queued}, timeout=CLAIM_GATHER_S)
+            await asyncio.wait({woken, room}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            woken.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await woken
+            for waiter in (woken, room):
+                waiter.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
 
     async def _report(self) -> None:
         """Refresh the outbox gauges (at most once a second); purge old rows once an hour."""

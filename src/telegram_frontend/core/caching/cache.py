@@ -10,16 +10,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol, TypeVar
-
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from telegram_frontend.core.logging import get_logger
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 log = get_logger(__name__)
 T = TypeVar("T")
-REDIS_DOWN_ERRORS = (RedisError, OSError, TimeoutError)
+
+
+def redis_down_errors() -> tuple[type[BaseException], ...]:
+    """What a failed Redis call raises. The client is imported only with `REDIS_URL` set: the
+    embedded default never loads it (~6 MB of resident memory and ~0.15 s of start-up)."""
+    from redis.exceptions import RedisError
+
+    return (RedisError, OSError, TimeoutError)
+
+
 RETRY_REDIS_SECONDS = 5.0
 
 
@@ -136,6 +145,8 @@ class RedisCache:
     name = "redis"
 
     def __init__(self, url: str, prefix: str = "tf:") -> None:
+        from redis.asyncio import Redis
+
         self._redis: Redis = Redis.from_url(
             url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3
         )
@@ -231,7 +242,7 @@ class RedisSwitch:
         if self.should_try():
             try:
                 result = await primary()
-            except REDIS_DOWN_ERRORS as exc:
+            except redis_down_errors() as exc:
                 self.failed(exc)
             else:
                 self.recovered()
@@ -302,7 +313,7 @@ class FallbackCache(RedisCache):
         """Ask Redis now (health checks); while it is down the cache still works, so no raise."""
         try:
             await super().ping()
-        except REDIS_DOWN_ERRORS as exc:
+        except redis_down_errors() as exc:
             self.switch.failed(exc)
         else:
             self.switch.recovered()

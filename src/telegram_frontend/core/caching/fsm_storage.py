@@ -14,7 +14,6 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
 
 from telegram_frontend.core.caching.cache import Cache, FallbackCache, RedisCache, RedisSwitch
 
@@ -56,6 +55,8 @@ def fsm_storage(cache: Cache, prefix: str) -> BaseStorage:
     """The dialog storage matching the cache: Redis (with its fallback) or in-process."""
     if not isinstance(cache, RedisCache):
         return MemoryStorage()
+    from aiogram.fsm.storage.redis import RedisStorage  # imports the Redis client: only here
+
     redis = RedisStorage(cache.client, key_builder=DefaultKeyBuilder(prefix=f"{prefix}fsm"))
     if isinstance(cache, FallbackCache):
         return FallbackStorage(redis, cache.switch)
