@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 SCRIPT_LOCATION = "telegram_frontend:migrations"
 VERSION_TABLE = "tf_alembic_version"
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 """The newest script in migrations/versions; tests/integration/test_migrations.py keeps it right."""
 
 
