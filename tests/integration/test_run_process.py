@@ -76,3 +76,22 @@ def test_runs_without_telegram_and_never_logs_secrets(tmp_path: Path) -> None:
     assert failures, output[-2000:]
     assert all(e["level"] == "error" for e in failures)
     assert any(e.get("event") == "frontend_stopped" for e in events)
+
+
+def test_a_stopped_process_leaves_even_when_a_thread_lingers() -> None:
+    """A non-daemon thread left running (an SQLite connection a cancelled query never returned)
+    once kept `tgfront run` alive 15 s after SIGTERM; a stopped frontend now leaves in seconds."""
+    script = (
+        "import threading, time\n"
+        "from telegram_frontend.cli.run import exit_if_stuck\n"
+        "threading.Thread(target=time.sleep, args=(60,), name='stuck-sqlite').start()\n"
+        "exit_if_stuck(0.5)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert done.returncode == 0
+    assert time.monotonic() - started < 20  # not the thread's 60 s
+    assert "exit_forced" in done.stdout + done.stderr
+    assert "stuck-sqlite" in done.stdout + done.stderr

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from telegram_frontend.core.deployments import DeploymentsConfig, load_deployments_or_exit
 from telegram_frontend.core.fast_paths import loop_factory
-from telegram_frontend.core.logging import configure_logging
+from telegram_frontend.core.logging import configure_logging, get_logger
 from telegram_frontend.core.settings import Settings, load_settings
 
 SETUP_HINT = (
     "TELEGRAM_BOT_TOKEN is not set: set it to your bot's token from @BotFather, "
     "or run `tgfront sandbox` (what `make run` does) to try the frontend offline."
 )
+
+
+# After a clean stop the process leaves within this many seconds, even when a thread lingers.
+EXIT_GRACE_S = 3.0
+log = get_logger(__name__)
 
 
 def setup_logging(settings: Settings, deployments: DeploymentsConfig | None = None) -> None:
@@ -38,6 +45,33 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         await frontend.stop()
+        exit_if_stuck()
+
+
+def exit_if_stuck(grace: float = EXIT_GRACE_S) -> None:
+    """Leave within `grace` seconds once the frontend has stopped, whatever still runs.
+
+    A stopped frontend has handed back its work; what can still hold the process is a thread:
+    an SQLite connection whose query a cancelled task never returned (aiosqlite's thread is not a
+    daemon), or an executor job. A loaded CI machine showed `run` alive 15 s after SIGTERM with
+    `frontend_stopped` logged. An orchestrator would then SIGKILL it; we leave cleanly instead,
+    naming the threads left.
+    """
+
+    def force() -> None:
+        left = [
+            t.name
+            for t in threading.enumerate()
+            if t is not threading.current_thread() and t is not threading.main_thread()
+        ]
+        log.warning("exit_forced", threads=left, grace_s=grace)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    timer = threading.Timer(grace, force)
+    timer.daemon = True
+    timer.start()
 
 
 def run_until_signal(main: Callable[[asyncio.Event], object], event_loop: str = "auto") -> int:
