@@ -9,7 +9,7 @@ from telegram_frontend.cli import build_parser
 
 
 def cli(argv: Sequence[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     sys.exit(args.func(args))
 
 

@@ -35,8 +35,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from telegram_frontend.core.errors import NotFound
-from telegram_frontend.core.formatters import quoted
 from telegram_frontend.core.settings import Settings
+from telegram_frontend.core.text_safety import quoted
 
 DEFAULT_NAME = "default"
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,23}$"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram_frontend.core.i18n import _
+from telegram_frontend.core.text_safety import quoted as quoted  # one definition, both names
 
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_CAPTION_LIMIT = 1024
@@ -135,12 +135,6 @@ def exact(value: object) -> str:
     if abs(number.adjusted()) > 20:  # absurd input: say its size, not 400 digits
         return f"{number.normalize():E}"
     return f"{number.normalize():,f}"
-
-
-def quoted(value: object, limit: int = 80) -> str:
-    """User input echoed back safely: control and bidi characters dropped, cut, in quotes."""
-    text = "".join(ch for ch in str(value) if unicodedata.category(ch) not in ("Cc", "Cf"))
-    return "“" + (text[:limit] + "…" if len(text) > limit else text) + "”"
 
 
 def zone(tz_name: str | None) -> ZoneInfo:

@@ -37,3 +37,9 @@ def clean_text(text: str | None, *, max_length: int | None = None, multiline: bo
 def clean_name(name: str | None, max_length: int = 256) -> str:
     """A display name safe to show to others (one line, at most `max_length` characters)."""
     return clean_text(name, max_length=max_length)
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """User input echoed back safely: control and bidi characters dropped, cut, in quotes."""
+    text = "".join(ch for ch in str(value) if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return "“" + (text[:limit] + "…" if len(text) > limit else text) + "”"
