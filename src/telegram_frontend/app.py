@@ -39,12 +39,14 @@ from telegram_frontend.core.caching.cache import Cache
 from telegram_frontend.core.caching.fsm_storage import fsm_storage
 from telegram_frontend.core.crypto import SecretBox
 from telegram_frontend.core.database import Database
+from telegram_frontend.core.deployments import DeploymentsConfig
 from telegram_frontend.core.fast_paths import json_codec
 from telegram_frontend.core.logging import get_logger
 from telegram_frontend.core.runtime_state import RuntimeState
 from telegram_frontend.core.settings import Settings
 from telegram_frontend.ioc.container import build_container
 from telegram_frontend.ioc.workers import build_workers
+from telegram_frontend.services.account.stranded_keys import keys_of_unknown_deployments
 from telegram_frontend.services.admin.users import UserService
 from telegram_frontend.services.intake.webhook_inbox import WebhookInbox
 from telegram_frontend.workers.base import Worker
@@ -115,6 +117,15 @@ class Frontend:
         log.info("database_ready", backend=db.engine.dialect.name, revision=migrator.HEAD_REVISION)
         for user in await (await self.container.get(UserService)).follow_configured_admins():
             log.warning("admin_demoted_not_in_admin_user_ids", user_id=user.id, role=user.role)
+        config = await self.container.get(DeploymentsConfig)
+        for name, users in (await keys_of_unknown_deployments(db, config.names())).items():
+            log.warning(
+                "binance_keys_of_unknown_deployment",
+                deployment=name,
+                users=users,
+                hint=f"name the deployment these keys were proven on {name!r} in the "
+                "deployments file, or the users add their keys again",
+            )
         self.dispatcher = await self._build_dispatcher()
         self.app = create_app(
             self.container,

@@ -372,6 +372,8 @@ class NotificationDispatcher:
         backoff = self.config.retry_base_seconds * 2**message.attempts
         delay = min(self.config.retry_max_seconds, backoff) * random.uniform(0.8, 1.2)
         await self._store.reschedule(message.id, self.owner, delay, error, count=True)
+        # a timed-out send may have reached Telegram: the one way a repeat can happen, so say it
+        log.info("outbox_retry", row=message.id, attempt=attempt, error=error, in_s=round(delay, 2))
 
 
 def _describe(exc: Exception) -> str:
