@@ -5,9 +5,7 @@ from its own deployment's prices, labelled with it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +14,6 @@ from telegram_frontend.core.access import SYSTEM, Actor, Role
 from telegram_frontend.services.admin.api_keys import ApiKeyService
 from telegram_frontend.services.notifications.alert_rules import AlertService
 from tests.e2e.api.support import bearer
-from tests.e2e.deployments.support import FAST_WORKERS, two_deployments
 from tests.e2e.harness import World, text_of
 
 OWNER = 841
@@ -25,20 +22,6 @@ OWNER = 841
 @pytest.fixture
 def settings_env(settings_env: dict[str, str]) -> dict[str, str]:
     return {**settings_env, "RATE_LIMIT_PER_MINUTE": "1000"}
-
-
-@pytest.fixture
-async def rule_worlds(
-    settings_env: dict[str, str],
-    trading_database_url: str,
-    mainnet_trading_database_url: str,
-    tmp_path: Path,
-) -> AsyncIterator[World]:
-    env = {**FAST_WORKERS, "HTTP_CONNECT_TIMEOUT": "0.5", "HTTP_READ_TIMEOUT": "0.5"}
-    async with two_deployments(
-        settings_env, trading_database_url, mainnet_trading_database_url, tmp_path, env
-    ) as world:
-        yield world
 
 
 def lines(text: str | None) -> list[str]:
@@ -50,14 +33,14 @@ def money(value: Decimal) -> str:
 
 
 async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainnet(
-    rule_worlds: World,
+    fast_worlds: World,
 ) -> None:
-    mainnet = rule_worlds.sandbox.mainnet
+    mainnet = fast_worlds.sandbox.mainnet
     assert mainnet is not None
     mainnet.market.shock("BTCUSDT", 50.0)  # mainnet's BTC is half as dear again as testnet's
-    level = (rule_worlds.market.price("BTCUSDT") * Decimal("1.25")).quantize(Decimal(1))
+    level = (fast_worlds.market.price("BTCUSDT") * Decimal("1.25")).quantize(Decimal(1))
     assert mainnet.market.price("BTCUSDT") > level * Decimal("1.1")
-    viewer = await rule_worlds.app.user_with_role(OWNER, Role.VIEWER)
+    viewer = await fast_worlds.app.user_with_role(OWNER, Role.VIEWER)
 
     # the same level on testnet, in one line naming the deployment: it never fires
     on_testnet = await viewer.send(f"/alerts testnet add price_above BTCUSDT {level}")
@@ -92,11 +75,11 @@ async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainne
         f"✅ Alert added: BTCUSDT price above {money(level)}.",
     ]
 
-    alerts = await rule_worlds.app.frontend.container.get(AlertService)
+    alerts = await fast_worlds.app.frontend.container.get(AlertService)
     testnet_rule, mainnet_rule = await alerts.list_rules(Actor(role=Role.VIEWER, user_id=OWNER))
     assert (testnet_rule.deployment, mainnet_rule.deployment) == ("testnet", "mainnet")
 
-    fired = await rule_worlds.app.client.wait_for_bot_messages(
+    fired = await fast_worlds.app.client.wait_for_bot_messages(
         OWNER, after_message_id=added.message_id, timeout=15
     )
     head, alert, now = lines(fired[0].text)
@@ -105,7 +88,7 @@ async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainne
     seen = Decimal(now.removeprefix("Now: ").replace(",", ""))
     assert abs(seen - mainnet.market.price("BTCUSDT")) < seen * Decimal("0.05")
     await asyncio.sleep(1.0)  # several rounds of the testnet evaluator: its rule stays quiet
-    later = await rule_worlds.app.client.messages(OWNER)
+    later = await fast_worlds.app.client.messages(OWNER)
     assert [m for m in later if m.from_bot and m.message_id > added.message_id] == fired[:1]
 
     listed = text_of(await viewer.send("/alerts rules"))
@@ -113,10 +96,10 @@ async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainne
     assert f"▶️ #{mainnet_rule.id} 💰 Mainnet · BTCUSDT price above {money(level)}" in listed
 
     # the API shows the same: each deployment's rules under its path, with their deployment
-    keys = await rule_worlds.app.frontend.container.get(ApiKeyService)
+    keys = await fast_worlds.app.frontend.container.get(ApiKeyService)
     admin_key = (await keys.create(SYSTEM, "ops", Role.ADMIN)).key
     path = f"/api/v1/deployments/mainnet/users/{OWNER}/alert-rules"
-    async with httpx.AsyncClient(base_url=rule_worlds.app.http_base, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=fast_worlds.app.http_base, timeout=30) as http:
         shown = await http.get(path, headers=bearer(admin_key))
         assert shown.status_code == 200, shown.text
         assert [(r["id"], r["deployment"]) for r in shown.json()] == [(mainnet_rule.id, "mainnet")]
@@ -129,8 +112,8 @@ async def test_a_rule_made_for_mainnet_fires_from_mainnet_prices_labelled_mainne
         assert made.json()["deployment"] == "mainnet"
 
 
-async def test_add_without_a_remembered_deployment_asks_which(rule_worlds: World) -> None:
-    viewer = await rule_worlds.app.user_with_role(OWNER + 1, Role.VIEWER)
+async def test_add_without_a_remembered_deployment_asks_which(fast_worlds: World) -> None:
+    viewer = await fast_worlds.app.user_with_role(OWNER + 1, Role.VIEWER)
     [picker] = await viewer.send("/alerts add")
     assert lines(picker.text)[0].startswith("🧭 Which deployment?")
     picked = await viewer.press("💰 Mainnet")

@@ -5,12 +5,9 @@ other deployment being down."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-
-import pytest
 
 from telegram_frontend.core.access import Actor, Role
 from telegram_frontend.sandbox.backends.trading_system import FakeBackends
@@ -23,20 +20,6 @@ from tests.e2e.notifications.support import subscribe
 VIEWER, MUTER = 7001, 7002
 TESTNET_GROUP, MAINNET_GROUP, ALL_GROUP = -1007001, -1007002, -1007003
 ADMIN = Actor(role=Role.ADMIN, user_id=1000, name="setup")
-
-
-@pytest.fixture
-async def alert_worlds(
-    settings_env: dict[str, str],
-    trading_database_url: str,
-    mainnet_trading_database_url: str,
-    tmp_path: Path,
-) -> AsyncIterator[World]:
-    env = {**FAST_WORKERS, "HTTP_CONNECT_TIMEOUT": "0.5", "HTTP_READ_TIMEOUT": "0.5"}
-    async with two_deployments(
-        settings_env, trading_database_url, mainnet_trading_database_url, tmp_path, env
-    ) as world:
-        yield world
 
 
 def mainnet(world: World) -> FakeBackends:
@@ -59,9 +42,9 @@ async def trade(backends: FakeBackends, symbol: str, order_id: str) -> int:
 
 
 async def test_each_deployments_trade_is_labelled_routed_to_its_group_and_mutable(
-    alert_worlds: World,
+    fast_worlds: World,
 ) -> None:
-    app = alert_worlds.app
+    app = fast_worlds.app
     await subscribe(app, [VIEWER, MUTER])
     for chat, title in ((TESTNET_GROUP, "Testnet desk"), (MAINNET_GROUP, "Mainnet desk")):
         await app.client.register_chat(chat, chat_type="supergroup", title=title)
@@ -72,11 +55,11 @@ async def test_each_deployments_trade_is_labelled_routed_to_its_group_and_mutabl
     await prefs.set_route(ADMIN, NoticeType.TRADES, ALL_GROUP)
     muter = Actor(role=Role.VIEWER, user_id=MUTER, name="muter")
     assert (await prefs.set_muted(muter, "Mainnet", True)).muted_deployments == ("mainnet",)
-    await pollers_started(alert_worlds)
+    await pollers_started(fast_worlds)
 
     # the first trade of each deployment: the same id in both trading databases
-    first_testnet = await trade(alert_worlds.backends, "BTCUSDT", "t-1")
-    first_mainnet = await trade(mainnet(alert_worlds), "ETHUSDT", "m-1")
+    first_testnet = await trade(fast_worlds.backends, "BTCUSDT", "t-1")
+    first_mainnet = await trade(mainnet(fast_worlds), "ETHUSDT", "m-1")
     assert first_testnet == first_mainnet
 
     texts = [m.text or "" for m in await app.client.wait_for_bot_messages(VIEWER, count=2)]
@@ -96,7 +79,7 @@ async def test_each_deployments_trade_is_labelled_routed_to_its_group_and_mutabl
     (heard,) = await app.client.wait_for_bot_messages(MUTER)
     assert (heard.text or "").startswith("🧪 Testnet\n")
     # a later mainnet trade still reaches the viewer, and still not the user who muted mainnet
-    await trade(mainnet(alert_worlds), "BNBUSDT", "m-2")
+    await trade(mainnet(fast_worlds), "BNBUSDT", "m-2")
     later = await app.client.wait_for_bot_messages(VIEWER, count=3)
     assert "BUY BNBUSDT" in (later[-1].text or "")
     assert [m.text for m in await app.client.messages(MUTER) if m.from_bot] == [heard.text]
